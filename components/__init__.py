@@ -1,0 +1,1 @@
+"""Components layer: LightSpeedPay's pieces, one ComponentResource per concern."""

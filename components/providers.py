@@ -1,0 +1,39 @@
+"""Explicit provider resources, configured from stack config and secrets only.
+
+Default providers are disabled in Pulumi.yaml, so no resource can fall back to credentials that
+happen to be in someone's shell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi_cloudflare as cloudflare
+import pulumi_github as github
+import pulumi_random as random
+import pulumiverse_vercel as vercel
+
+from config import StackConfig, StackSecrets
+
+
+@dataclass(frozen=True)
+class Providers:
+    vercel: vercel.Provider
+    cloudflare: cloudflare.Provider
+    random: random.Provider
+    github: github.Provider | None
+    """Only the stack that owns the repository (production) talks to GitHub."""
+
+
+def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
+    prefix = cfg.name_prefix
+    github_provider = None
+    if cfg.github is not None:
+        github_provider = github.Provider(
+            f"{prefix}-github", owner=cfg.github.owner, token=secrets["githubToken"])
+    return Providers(
+        vercel=vercel.Provider(f"{prefix}-vercel", api_token=secrets["vercelApiToken"], team=cfg.vercel.team),
+        cloudflare=cloudflare.Provider(f"{prefix}-cloudflare", api_token=secrets["cloudflareApiToken"]),
+        random=random.Provider(f"{prefix}-random"),
+        github=github_provider,
+    )

@@ -1,0 +1,116 @@
+"""One Vercel project with its domains and environment variables (the site, the API)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumiverse_vercel as vercel
+
+from config.edge import VercelConfig
+
+from .app_env import EnvVar
+
+
+@dataclass(frozen=True)
+class VercelWebAppArgs:
+    project_name: str
+    """Vercel project name; prefixed per stack so stacks never share a project."""
+    root_directory: str
+    """Directory of the app inside the monorepo."""
+    vercel: VercelConfig
+    """Git, protection, runtime and function placement settings of the stack."""
+    domains: Sequence[str]
+    """Custom domains served by this project."""
+    env: Sequence[EnvVar]
+    """Environment variables, one resource per key and target set."""
+    redirects: Mapping[str, str] = field(default_factory=dict)
+    """Domain → domain it permanently redirects to (e.g. www → apex)."""
+    framework: str | None = None
+    """Vercel framework preset (``nextjs``), or None for a plain functions project."""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class VercelWebApp(pulumi.ComponentResource):
+    """A Vercel project wired to the repository, with domains and per-target environment.
+
+    Children: the project, one `ProjectDomain` per domain (redirect domains after their targets),
+    one `ProjectEnvironmentVariable` per key and target set.
+    """
+
+    project: vercel.Project
+    project_id: pulumi.Output[str]
+    domains: dict[str, vercel.ProjectDomain]
+    env_vars: list[vercel.ProjectEnvironmentVariable]
+
+    def __init__(self, name: str, args: VercelWebAppArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("lightspeedpay:edge:VercelWebApp", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        cfg = args.vercel
+        owner, repo = cfg.git_repository.split("/", 1)
+
+        self.project = vercel.Project(
+            f"{name}-project",
+            vercel.ProjectArgs(
+                name=args.project_name,
+                framework=args.framework,
+                root_directory=args.root_directory,
+                node_version=cfg.node_version,
+                git_repository=vercel.ProjectGitRepositoryArgs(
+                    type="github", repo=f"{owner}/{repo}", production_branch=cfg.production_branch),
+                preview_deployments_disabled=not cfg.preview_deployments,
+                git_fork_protection=True,
+                vercel_authentication=vercel.ProjectVercelAuthenticationArgs(
+                    deployment_type=cfg.preview_protection),
+                resource_config=vercel.ProjectResourceConfigArgs(
+                    function_default_regions=list(cfg.functions.regions),
+                    function_default_timeout=cfg.functions.timeout_seconds,
+                    function_default_cpu_type=cfg.functions.cpu_type,
+                ),
+                function_failover=cfg.functions.failover,
+                skew_protection=cfg.skew_protection,
+                directory_listing=False,
+            ),
+            opts=child,
+        )
+        self.project_id = self.project.id
+
+        self.domains = {}
+        ordered = sorted(args.domains, key=lambda d: d in args.redirects)  # targets first
+        for domain in ordered:
+            target = args.redirects.get(domain)
+            self.domains[domain] = vercel.ProjectDomain(
+                f"{name}-domain-{_slug(domain)}",
+                vercel.ProjectDomainArgs(
+                    project_id=self.project.id,
+                    domain=domain,
+                    # Referencing the target's output orders creation: Vercel needs it to exist first.
+                    redirect=self.domains[target].domain if target else None,
+                    redirect_status_code=308 if target else None,
+                ),
+                opts=child,
+            )
+
+        self.env_vars = [
+            vercel.ProjectEnvironmentVariable(
+                f"{name}-env-{_slug(var.key)}-{'-'.join(var.targets)}",
+                vercel.ProjectEnvironmentVariableArgs(
+                    project_id=self.project.id,
+                    key=var.key,
+                    value=pulumi.Output.secret(var.value) if var.sensitive else var.value,
+                    targets=list(var.targets),
+                    sensitive=var.sensitive,
+                    comment=var.comment or None,
+                ),
+                opts=child,
+            )
+            for var in args.env
+        ]
+
+        self.register_outputs({"projectId": self.project_id, "domains": list(self.domains)})

@@ -1,0 +1,79 @@
+"""What a stack wants from the background-job fleet on Railway (workers, Redis, autoscaler)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .types import Model, UrlPath
+
+RAILWAY_REGIONS = ("us-west2", "us-east4-eqdc4a", "europe-west4-drams3a", "asia-southeast1-eqsg3a")
+"""Railway's deployment regions. None is in India (see README, data localisation)."""
+
+RAILWAY_REPLICA_CAP = {"hobby": 6, "pro": 42, "enterprise": 50}
+"""Per-service replica caps by workspace plan (Railway pricing docs)."""
+
+RAILWAY_LOG_RETENTION_DAYS = {"hobby": 7, "pro": 30, "enterprise": 90}
+"""How long Railway itself keeps logs, by plan; longer retention needs the log store."""
+
+
+class WorkerSource(Model):
+    repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+    branch: str | None = None
+    image: str | None = None
+    root_directory: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WorkerSource:
+        if bool(self.repo) == bool(self.image):
+            raise ValueError("give exactly one of 'repo' (with 'branch') or 'image'")
+        if self.repo and not self.branch:
+            raise ValueError("'branch' is required with 'repo'")
+        return self
+
+
+class AutoscalerConfig(Model):
+    """Queue-depth autoscaling between minReplicas and maxReplicas (Railway has none built in)."""
+
+    queue_key: str = Field(min_length=1, description="Redis key (list) holding waiting jobs.")
+    target_jobs_per_replica: int = Field(ge=1, le=100_000)
+    scale_up_cooldown_seconds: int = Field(ge=0, le=3600)
+    scale_down_cooldown_seconds: int = Field(ge=0, le=86_400)
+    poll_interval_seconds: int = Field(ge=5, le=3600)
+
+
+class JobsConfig(Model):
+    project_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    environment_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    plan: Literal["hobby", "pro", "enterprise"]
+    region: Literal["us-west2", "us-east4-eqdc4a", "europe-west4-drams3a", "asia-southeast1-eqsg3a"]
+    min_replicas: int = Field(ge=0, le=50)
+    max_replicas: int = Field(ge=1, le=50)
+    job_concurrency: int = Field(ge=1, le=100, description="JOB_CONCURRENCY")
+    log_level: Literal["fatal", "error", "warn", "info", "debug", "trace"] = Field(description="LOG_LEVEL")
+    node_env: Literal["production", "development", "test"] = Field(description="NODE_ENV")
+    source: WorkerSource
+    start_command: str | None = None
+    healthcheck_path: UrlPath | None
+    healthcheck_timeout_seconds: int = Field(ge=1, le=3600)
+    restart_policy: Literal["ON_FAILURE", "ALWAYS", "NEVER"]
+    restart_max_retries: int = Field(ge=0, le=1000)
+    draining_seconds: int = Field(ge=0, le=3600)
+    redis_image: str = Field(min_length=1)
+    redis_volume_mount_path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$")
+    autoscaler: AutoscalerConfig
+
+    @model_validator(mode="after")
+    def _replicas(self) -> JobsConfig:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"minReplicas ({self.min_replicas}) must be <= maxReplicas ({self.max_replicas})"
+            )
+        cap = RAILWAY_REPLICA_CAP[self.plan]
+        if self.max_replicas > cap:
+            raise ValueError(
+                f"maxReplicas ({self.max_replicas}) exceeds the Railway '{self.plan}' plan cap of {cap} "
+                f"replicas per service; allowed: 1..{cap}"
+            )
+        return self

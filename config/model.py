@@ -1,0 +1,135 @@
+"""The whole of what one stack wants, and the rules that tie its parts together."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from .database import DatabaseConfig
+from .edge import (
+    ApiConfig,
+    DnsConfig,
+    DomainsConfig,
+    FirewallConfig,
+    FlagValue,
+    FrontendConfig,
+    GithubConfig,
+    LogStoreConfig,
+    TlsConfig,
+    VercelConfig,
+    validate_flags,
+)
+from .errors import ConfigIssue
+from .gateways import GatewaysConfig
+from .jobs import JobsConfig
+from .types import Model, is_under_zone
+
+PROJECT = "lightspeedpay"
+"""The Pulumi project name, and so the namespace of every project config key."""
+
+Environment = Literal["production", "staging"]
+
+
+class StackConfig(Model):
+    """Every non-secret setting of one stack. Each field is one `lightspeedpay:<key>` in the stack file."""
+
+    environment: Environment = Field(description="Which environment this stack is.")
+    dns: DnsConfig
+    domains: DomainsConfig
+    tls: TlsConfig
+    vercel: VercelConfig
+    frontend: FrontendConfig
+    api: ApiConfig
+    firewall: FirewallConfig
+    log_store: LogStoreConfig
+    feature_flags: dict[str, FlagValue] = Field(default_factory=dict)
+    github: GithubConfig | None = Field(
+        default=None, description="Repository protection; owned by the production stack only.")
+    jobs: JobsConfig
+    database: DatabaseConfig
+    gateways: GatewaysConfig
+
+    @field_validator("feature_flags")
+    @classmethod
+    def _flags(cls, value: dict[str, FlagValue]) -> dict[str, FlagValue]:
+        return validate_flags(value)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of every vendor-side name, so stacks never collide in a shared account."""
+        return PROJECT if self.is_production else f"{PROJECT}-{self.environment}"
+
+
+def top_level_keys() -> dict[str, str]:
+    """Config key (camelCase, as in the stack file) → field name, for every StackConfig field."""
+    return {(f.alias or name): name for name, f in StackConfig.model_fields.items()}
+
+
+def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
+    """Rules that span sections; each issue names the key that has to change."""
+    issues: list[ConfigIssue] = []
+    key = f"{PROJECT}:"
+
+    for field, host in cfg.domains.model_dump(exclude_none=True).items():
+        if not is_under_zone(host, cfg.dns.zone):
+            issues.append(ConfigIssue(
+                f"{key}domains.{field}", f"must be inside the DNS zone '{cfg.dns.zone}'", host))
+
+    if cfg.frontend.next_public_env != cfg.environment:
+        issues.append(ConfigIssue(
+            f"{key}frontend.nextPublicEnv", f"must equal the stack environment '{cfg.environment}'",
+            cfg.frontend.next_public_env))
+
+    expected_origins = {f"https://{cfg.domains.site}", f"https://{cfg.domains.checkout}"}
+    if set(cfg.api.cors_allowed_origins) != expected_origins:
+        issues.append(ConfigIssue(
+            f"{key}api.corsAllowedOrigins",
+            f"must be exactly the site and checkout origins {sorted(expected_origins)}",
+            cfg.api.cors_allowed_origins))
+
+    expected_mode = "live" if cfg.is_production else "test"
+    if cfg.gateways.mode != expected_mode:
+        issues.append(ConfigIssue(
+            f"{key}gateways.mode",
+            f"the {cfg.environment} stack must use '{expected_mode}' gateway keys", cfg.gateways.mode))
+
+    missing = [p for p in cfg.gateways.webhook_paths() if p not in cfg.firewall.webhook_paths]
+    if missing:
+        issues.append(ConfigIssue(
+            f"{key}firewall.webhookPaths",
+            f"must list every gateway webhook path so rate limits never throttle them; missing {missing}",
+            cfg.firewall.webhook_paths))
+
+    previews = cfg.vercel.previews
+    if cfg.vercel.preview_deployments and previews is None:
+        issues.append(ConfigIssue(f"{key}vercel.previews",
+                                  "is required when previewDeployments is on", has_value=False))
+    if previews is not None:
+        own = {f"https://{host}" for host in cfg.domains.all()}
+        for field, url in (("apiUrl", previews.api_url), ("checkoutUrl", previews.checkout_url)):
+            if url.rstrip("/") in own or any(url.startswith(o + "/") for o in own):
+                issues.append(ConfigIssue(f"{key}vercel.previews.{field}",
+                                          "previews must not point at this stack's own public endpoints", url))
+        if previews.next_public_env == cfg.environment:
+            issues.append(ConfigIssue(f"{key}vercel.previews.nextPublicEnv",
+                                      f"must differ from '{cfg.environment}' so previews never pass for it",
+                                      previews.next_public_env))
+
+    if cfg.is_production and cfg.github is None:
+        issues.append(ConfigIssue(f"{key}github", "production must declare the repository protection",
+                                  has_value=False))
+    if not cfg.is_production and cfg.github is not None:
+        issues.append(ConfigIssue(
+            f"{key}github", "only the production stack manages the repository (stacks share no resource)",
+            cfg.github.repository))
+
+    if cfg.is_production:
+        for section, value in (("api.nodeEnv", cfg.api.node_env), ("jobs.nodeEnv", cfg.jobs.node_env)):
+            if value != "production":
+                issues.append(ConfigIssue(f"{key}{section}", "must be 'production' in production", value))
+    return issues

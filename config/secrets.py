@@ -1,0 +1,83 @@
+"""Every secret the program reads: what it is for, where it comes from, who needs it.
+
+Secrets never sit in stack files in plain text. They arrive either from
+`pulumi config set --secret lightspeedpay:<key>` (stored encrypted in the stack file) or from the
+Pulumi ESC environment the stack file names. Offline (``python -m ops.plan``) each one is replaced
+by an obviously fake placeholder that is still marked secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import PROJECT
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    key: str
+    """Config key without the namespace, e.g. ``razorpayKeySecret``."""
+    purpose: str
+    source: str
+    """Where an operator gets the value."""
+    production_only: bool = False
+    """Only the production stack reads it (values for PR previews of the production projects)."""
+
+    @property
+    def full_key(self) -> str:
+        return f"{PROJECT}:{self.key}"
+
+    @property
+    def offline_placeholder(self) -> str:
+        return f"offline-placeholder-{self.key}"
+
+
+SECRETS: tuple[SecretSpec, ...] = (
+    # Provider credentials: every provider is explicit, so nothing is read from the environment.
+    SecretSpec("vercelApiToken", "Vercel provider token (team scope).",
+               "Vercel → Account Settings → Tokens, scoped to the team"),
+    SecretSpec("cloudflareApiToken", "Cloudflare provider token for the zone.",
+               "Cloudflare → My Profile → API Tokens: Zone Read, Zone Settings Edit, DNS Edit, on this zone only"),
+    SecretSpec("githubToken", "GitHub provider token for branch protection and environments.",
+               "GitHub fine-grained token on the repository: Administration and Environments read/write"),
+    SecretSpec("railwayApiToken", "Railway API token for the Railway dynamic provider.",
+               "Railway → Workspace Settings → Tokens (workspace token)"),
+    SecretSpec("supabaseAccessToken", "Supabase Management API token for the Supabase dynamic provider.",
+               "Supabase → Account → Access Tokens (an org member with Owner/Admin role)"),
+    # Payment gateways: live keys in production, test keys in every other stack.
+    SecretSpec("razorpayKeyId", "Razorpay key id (rzp_live_… in production, rzp_test_… elsewhere).",
+               "Razorpay Dashboard → Account & Settings → API Keys"),
+    SecretSpec("razorpayKeySecret", "Razorpay key secret.", "Razorpay Dashboard → API Keys (shown once)"),
+    SecretSpec("razorpayWebhookSecret", "Secret Razorpay signs webhooks with (X-Razorpay-Signature).",
+               "Chosen when the webhook is added in Razorpay Dashboard → Webhooks"),
+    SecretSpec("phonepeClientId", "PhonePe PG client id.", "PhonePe Business Dashboard → Developer Settings"),
+    SecretSpec("phonepeClientSecret", "PhonePe PG client secret.", "PhonePe Business Dashboard → Developer Settings"),
+    SecretSpec("phonepeWebhookUsername", "Username PhonePe sends in the callback Authorization hash.",
+               "Chosen when the webhook is configured in the PhonePe dashboard"),
+    SecretSpec("phonepeWebhookPassword", "Password PhonePe hashes into the callback Authorization header.",
+               "Chosen when the webhook is configured in the PhonePe dashboard"),
+    # Observability.
+    SecretSpec("logStoreToken", "Ingest token of the log store (Vercel log drains, worker OTLP export).",
+               "The log store's ingest-token page"),
+    # Pull-request previews of the production projects get test-mode values only.
+    SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
+               production_only=True),
+    SecretSpec("previewRazorpayKeySecret", "Razorpay test key secret for PR previews.",
+               "Razorpay test-mode API Keys", production_only=True),
+    SecretSpec("previewPhonepeClientId", "PhonePe sandbox client id for PR previews.",
+               "PhonePe sandbox credentials", production_only=True),
+    SecretSpec("previewPhonepeClientSecret", "PhonePe sandbox client secret for PR previews.",
+               "PhonePe sandbox credentials", production_only=True),
+    SecretSpec("previewDatabaseUrl", "Pooled URL of the database PR previews use (never production's).",
+               "A non-production Supabase project or branch: Project Settings → Database", production_only=True),
+    SecretSpec("previewSupabaseUrl", "Supabase URL for PR previews.", "The same non-production project",
+               production_only=True),
+    SecretSpec("previewSupabaseAnonKey", "Supabase anon key for PR previews.", "The same non-production project",
+               production_only=True),
+    SecretSpec("previewSupabaseServiceRoleKey", "Supabase service-role key for PR previews.",
+               "The same non-production project", production_only=True),
+)
+
+
+def secrets_for(environment: str) -> tuple[SecretSpec, ...]:
+    return tuple(s for s in SECRETS if environment == "production" or not s.production_only)

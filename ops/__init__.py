@@ -1,0 +1,1 @@
+"""Ops layer: the offline plan, the compliance check of exports, benchmarks."""

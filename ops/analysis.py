@@ -1,0 +1,146 @@
+"""Evaluate the policy pack through `pulumi_policy`'s own analyzer servicer, as the engine does.
+
+The servicer is the object `PolicyPack(...)` serves over gRPC; here it is called in-process with
+the same requests the engine sends: ConfigureStack, GetAnalyzerInfo, Configure (after the CLI's
+config reconciliation), Analyze for each resource, AnalyzeStack once with every resource.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import proto
+
+from config.stackfile import REPO_ROOT
+
+from .policy_config import PolicyConfig, configure_request, load_policy_config, reconcile
+from .resources import PlannedResource
+
+POLICY_DIR = REPO_ROOT / "policies"
+_LEVEL_NAMES = {proto.ADVISORY: "advisory", proto.MANDATORY: "mandatory",
+                proto.REMEDIATE: "remediate", proto.DISABLED: "disabled"}
+_SEVERITY_NAMES = {proto.POLICY_SEVERITY_UNSPECIFIED: "", proto.POLICY_SEVERITY_LOW: "low",
+                   proto.POLICY_SEVERITY_MEDIUM: "medium", proto.POLICY_SEVERITY_HIGH: "high",
+                   proto.POLICY_SEVERITY_CRITICAL: "critical"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    enforcement: str
+    urn: str
+    message: str
+    severity: str = ""
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement == "mandatory"
+
+
+def policy_config_path(stack: str) -> Path:
+    return POLICY_DIR / "config" / f"{stack}.json"
+
+
+def pack_version() -> str:
+    """Python packs take their version from PulumiPolicy.yaml, as the CLI does."""
+    document = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}
+    return str(document.get("version") or "0.0.1")
+
+
+def _import_pack() -> Any:
+    # The CLI runs `python policies/`, which puts policies/ first on sys.path; do the same.
+    if str(POLICY_DIR) not in sys.path:
+        sys.path.insert(0, str(POLICY_DIR))
+    import lightspeedpay_policies
+
+    return lightspeedpay_policies
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(value, struct)
+    return struct
+
+
+class PolicyRun:
+    """One configured analyzer for one stack."""
+
+    def __init__(self, stack: str, project: str, policy_config: Path | None,
+                 tags: dict[str, str] | None = None) -> None:
+        from pulumi_policy import EnforcementLevel
+        from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+        pack = _import_pack()
+        kwargs = dict(pack.PACK_KWARGS)
+        self.pack_name: str = kwargs["name"]
+        self.servicer = _PolicyAnalyzerServicer(
+            kwargs["name"], pack_version(), kwargs["policies"],
+            kwargs.get("enforcement_level") or EnforcementLevel.ADVISORY,
+            kwargs.get("initial_config"), kwargs.get("description"), kwargs.get("display_name"),
+            kwargs.get("readme"), kwargs.get("provider"), kwargs.get("tags"), kwargs.get("repository"))
+        self.servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(
+            stack=stack, project=project, organization="organization", dry_run=True, tags=tags or {}), None)
+        self.info = self.servicer.GetAnalyzerInfo(None, None)
+        file_config: dict[str, PolicyConfig] = load_policy_config(policy_config) if policy_config else {}
+        self.config = reconcile(self.info, file_config)
+        self.servicer.Configure(configure_request(self.config), None)
+
+    def policy_names(self) -> list[str]:
+        return [p.name for p in self.info.policies]
+
+    def analyze(self, resources: Iterable[PlannedResource]) -> list[Violation]:
+        resources = list(resources)
+        by_urn = {r.urn: r for r in resources}
+        violations: list[Violation] = []
+        for resource in resources:
+            if resource.type == "pulumi:pulumi:Stack":
+                continue
+            request = proto.AnalyzeRequest(
+                type=resource.type, name=resource.name, urn=resource.urn,
+                properties=_struct(resource.inputs), options=self._options(resource))
+            provider = by_urn.get(resource.provider_urn)
+            if provider is not None:
+                request.provider.CopyFrom(self._provider(provider))
+            response = self.servicer.Analyze(request, None)
+            violations += self._violations(response, resource.urn)
+
+        stack_request = proto.AnalyzeStackRequest()
+        for resource in resources:
+            # AnalyzeStack sees final outputs, not inputs (engine step_generator.go).
+            entry = stack_request.resources.add(
+                type=resource.type, name=resource.name, urn=resource.urn,
+                properties=_struct(resource.outputs or resource.inputs), options=self._options(resource),
+                parent=resource.parent, dependencies=resource.dependencies)
+            for key, urns in resource.property_dependencies.items():
+                entry.propertyDependencies[key].urns.extend(urns)
+            provider = by_urn.get(resource.provider_urn)
+            if provider is not None:
+                entry.provider.CopyFrom(self._provider(provider))
+        violations += self._violations(self.servicer.AnalyzeStack(stack_request, None), "")
+        return violations
+
+    @staticmethod
+    def _options(resource: PlannedResource) -> Any:
+        return proto.AnalyzerResourceOptions(
+            protect=resource.protect, ignoreChanges=resource.ignore_changes,
+            deleteBeforeReplace=bool(resource.delete_before_replace),
+            deleteBeforeReplaceDefined=resource.delete_before_replace is not None,
+            additionalSecretOutputs=resource.additional_secret_outputs, parent=resource.parent)
+
+    @staticmethod
+    def _provider(provider: PlannedResource) -> Any:
+        return proto.AnalyzerProviderResource(
+            type=provider.type, name=provider.name, urn=provider.urn, properties=_struct(provider.inputs))
+
+    @staticmethod
+    def _violations(response: Any, default_urn: str) -> list[Violation]:
+        return [Violation(policy=d.policyName, enforcement=_LEVEL_NAMES[d.enforcementLevel],
+                          urn=d.urn or default_urn, message=d.message,
+                          severity=_SEVERITY_NAMES.get(d.severity, ""))
+                for d in response.diagnostics]

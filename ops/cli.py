@@ -1,0 +1,45 @@
+"""What the ops commands share: progress on stderr, clean errors, exit codes."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+
+
+class Progress:
+    """Step lines on stderr while a command works (only on a terminal, so logs and pipes stay clean)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.started = time.perf_counter()
+
+    @contextmanager
+    def step(self, text: str) -> Iterator[None]:
+        if self.enabled:
+            print(f"… {text}", file=sys.stderr, flush=True)
+        yield
+
+    def done(self) -> None:
+        if self.enabled:
+            print(f"… done in {time.perf_counter() - self.started:.1f}s", file=sys.stderr, flush=True)
+
+
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def default_policy_config(stack: str, explicit: Path | None) -> Path | None:
+    from .analysis import policy_config_path
+
+    if explicit is not None:
+        return explicit
+    path = policy_config_path(stack)
+    return path if path.exists() else None

@@ -1,0 +1,181 @@
+"""Run the real program in-process under Pulumi's own mocks, recording every registration.
+
+The program (`__main__.py`) runs unmodified: config arrives the way the CLI hands it over, secrets
+the stack file cannot give offline become obviously fake placeholders that stay secret, and each
+`RegisterResource` request is kept exactly as the engine would have received it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import runpy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+
+from config import PROJECT, SECRETS
+from config.stackfile import REPO_ROOT, as_engine_config, normalise_key, read_stack_file, stack_file_path
+
+from .resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource
+
+Fabricator = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def _secret(value: Any) -> dict[str, Any]:
+    return {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def fake_hex_id(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+OUTPUTS: dict[str, Fabricator] = {
+    # Outputs a provider would compute; everything else echoes the inputs.
+    "random:index/randomPassword:RandomPassword": lambda name, _: {
+        "result": _secret(f"offline-random-{name}"), "bcryptHash": _secret("offline-bcrypt")},
+    "vercel:index/projectDomain:ProjectDomain": lambda _n, _i: {"verified": True, "misconfigured": False},
+}
+"""Per resource type: outputs to fabricate on top of the echoed inputs."""
+
+INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "cloudflare:index/getZone:getZone": lambda args: {
+        "id": fake_hex_id((args.get("filter") or {}).get("name", "")),
+        "name": (args.get("filter") or {}).get("name", ""), "status": "active"},
+}
+"""Invokes the program makes, answered offline. An unlisted invoke fails loudly."""
+
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return None, {}
+        state = dict(args.inputs)
+        fabricate = OUTPUTS.get(args.typ)
+        if fabricate:
+            state.update(fabricate(args.name, args.inputs))
+        resource_id = (f"offline-{fake_hex_id(args.name)[:8]}" if args.typ.startswith("pulumi:providers:")
+                       else f"offline-{args.name}")
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
+        answer = INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"the offline plan has no answer for invoke {args.token}; add it to "
+                                      f"ops/offline.py INVOKES")
+        return answer(args.args), []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, keeping each registration in the engine's own encoding."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.planned: list[PlannedResource] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack's type out of its children's URNs; the mock does not.
+        if parent and parent.split("::")[2].split("$")[-1] == STACK_TYPE:
+            parent = ""
+        return str(super().make_urn(parent, type_, name))
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        is_stack = request.type == STACK_TYPE
+        self.planned.append(PlannedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            id=response.id,
+            parent="" if is_stack else request.parent,
+            provider=request.provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            inputs=json_format.MessageToDict(request.object),
+            outputs=json_format.MessageToDict(response.object) if response.HasField("object") else {},
+            protect=bool(request.protect),
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=(request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            source_file=request.sourcePosition.uri if request.HasField("sourcePosition") else "",
+            source_line=request.sourcePosition.line if request.HasField("sourcePosition") else 0,
+        ))
+        return response
+
+
+@dataclass
+class ProgramRun:
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """Stack outputs; secret ones are already wrapped as secrets."""
+    placeholders: list[str] = field(default_factory=list)
+    """Secret keys given an offline placeholder."""
+
+
+def project_config(root: Path = REPO_ROOT) -> dict[str, Any]:
+    """Project-wide values from Pulumi.yaml (`config: {key: {value: ...}}`), as the CLI merges them."""
+    document = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    values: dict[str, Any] = {}
+    for key, spec in (document.get("config") or {}).items():
+        if isinstance(spec, dict) and "value" in spec:
+            values[normalise_key(str(key))] = spec["value"]
+    return values
+
+
+def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT
+                  ) -> tuple[dict[str, str], list[str], list[str]]:
+    """(config as the CLI passes it, secret keys, keys that got an offline placeholder)."""
+    stack_file = read_stack_file(config_file or stack_file_path(stack, root), stack)
+    values = {**project_config(root), **stack_file.values}
+    placeholders = sorted(set(stack_file.secure_keys) | {
+        spec.full_key for spec in SECRETS if spec.full_key not in values})
+    for key in placeholders:
+        values[key] = f"offline-placeholder-{key.split(':', 1)[1]}"
+    return as_engine_config(values), placeholders, placeholders
+
+
+def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT) -> ProgramRun:
+    """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises."""
+    config, secret_keys, placeholders = engine_config(stack, config_file, root)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi_settings.reset_options()
+        pulumi.runtime.set_all_config(config, secret_keys)
+        monitor = RecordingMonitor(OfflineMocks())
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False,
+                                 monitor=monitor, organization="organization")
+        outputs: dict[str, Any] = {}
+
+        async def collect(values: dict[str, Any]) -> int:
+            for key, value in values.items():
+                output = pulumi.Output.from_input(value)
+                resolved = await output.future()
+                outputs[key] = _secret(resolved) if await output.is_secret() else resolved
+            return len(outputs)
+
+        @pulumi.runtime.test
+        def program() -> pulumi.Output[None]:
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+            root_stack = pulumi.runtime.get_root_resource()
+            exported = dict(getattr(root_stack, "outputs", {}) or {})
+            # from_input accepts any awaitable; its annotation is narrower than its behaviour.
+            pending = asyncio.ensure_future(collect(exported))
+            return pulumi.Output.from_input(pending).apply(lambda _: None)  # type: ignore[arg-type]
+
+        program()
+        return ProgramRun(stack, monitor.planned, outputs, placeholders)
+    finally:
+        pulumi_settings.reset_options()
+        pulumi.runtime.set_all_config({}, [])
+        loop.close()
+        asyncio.set_event_loop(None)

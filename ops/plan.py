@@ -1,0 +1,60 @@
+"""`python -m ops.plan --stack NAME`: the credential-free preview and compliance report.
+
+Runs the real program under Pulumi's mocks with the stack's config, evaluates the policy pack
+through pulumi_policy's analyzer with that stack's policy config, and prints the plan.
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ops.plan", description=__doc__.splitlines()[0])
+    p.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
+    p.add_argument("--config-file", type=Path, help="use this stack file instead, as `pulumi preview --config-file`")
+    p.add_argument("--policy-config", type=Path,
+                   help="policy pack config (default: policies/config/<stack>.json)")
+    p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
+    p.add_argument("--export", type=Path, metavar="FILE", help="write the plan as a `pulumi stack export` document")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    progress = Progress()
+    with progress.step("loading Pulumi and the provider SDKs"):
+        from config import PROJECT, ConfigError
+
+        from .analysis import PolicyRun
+        from .export import write_export
+        from .offline import run_program
+        from .policy_config import PolicyConfigError
+        from .report import render_json, render_text
+    try:
+        with progress.step(f"running the program for stack '{args.stack}' under mocks"):
+            run = run_program(args.stack, args.config_file)
+        with progress.step("evaluating the policy pack"):
+            pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
+            violations = pack.analyze(run.resources)
+    except (ConfigError, PolicyConfigError) as exc:
+        return fail(str(exc))
+    if args.export:
+        write_export(args.export, run.resources, run.outputs)
+    progress.done()
+    if args.json:
+        print(render_json(args.stack, run.resources, violations))
+    else:
+        print(render_text(args.stack, run.resources, violations))
+        if run.placeholders:
+            print(f"({len(run.placeholders)} secret(s) replaced by offline placeholders.)")
+    return EXIT_VIOLATIONS if any(v.mandatory for v in violations) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Render a plan or a check: readable text for people, a stable JSON document for machines."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from .analysis import Violation
+from .resources import STACK_TYPE, PlannedResource, redact, tidy_numbers
+
+_MAX_SETTING = 70
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(tidy_numbers(value), separators=(",", ":"), sort_keys=True) \
+        if not isinstance(value, str) else value
+    return text if len(text) <= _MAX_SETTING else text[: _MAX_SETTING - 1] + "…"
+
+
+def _settings(resource: PlannedResource) -> str:
+    shown = []
+    for key, value in redact(resource.inputs).items():
+        if key.startswith("__"):
+            continue
+        if isinstance(value, dict) and value.get("value") == "[secret]" and len(value) == 2:
+            shown.append(f"{key}=[secret]")
+        else:
+            shown.append(f"{key}={_short(value)}")
+    return "  ".join(shown)
+
+
+def _provider_label(resource: PlannedResource) -> str:
+    if resource.provider:
+        return resource.provider_urn.rsplit("::", 1)[-1]
+    return resource.type.split(":", 1)[0]
+
+
+def render_text(stack: str, resources: Sequence[PlannedResource], violations: Sequence[Violation],
+                title: str = "Offline plan") -> str:
+    by_urn = {r.urn: r for r in resources}
+    children: dict[str, list[PlannedResource]] = defaultdict(list)
+    for resource in resources:
+        if resource.type != STACK_TYPE:
+            parent = resource.parent if resource.parent in by_urn else ""
+            if by_urn.get(parent) is not None and by_urn[parent].type == STACK_TYPE:
+                parent = ""
+            children[parent].append(resource)
+
+    custom = [r for r in resources if r.custom and not r.is_provider]
+    lines = [f"{title} of stack '{stack}': {len(custom)} resources, "
+             f"{sum(1 for r in resources if not r.custom and r.type != STACK_TYPE)} components, "
+             f"{sum(1 for r in resources if r.is_provider)} providers", ""]
+
+    def walk(parent: str, depth: int) -> None:
+        ordered = sorted(children.get(parent, []), key=lambda r: (not r.is_provider, not r.custom, r.type, r.name))
+        for resource in ordered:
+            indent = "  " * depth
+            if resource.custom:
+                label = "" if resource.is_provider else f"  [{_provider_label(resource)}]"
+                lines.append(f"{indent}+ {resource.type}  {resource.name}{label}")
+                settings = _settings(resource)
+                if settings:
+                    lines.append(f"{indent}    {settings}")
+            else:
+                lines.append(f"{indent}{resource.type}  {resource.name}")
+            walk(resource.urn, depth + 1)
+
+    walk("", 0)
+    lines.append("")
+    mandatory = [v for v in violations if v.mandatory]
+    if violations:
+        lines.append(f"Policy violations ({len(violations)}):")
+        for violation in sorted(violations, key=lambda v: (not v.mandatory, v.policy, v.urn)):
+            target = violation.urn.rsplit("::", 1)[-1] if violation.urn else "(stack)"
+            severity = f" [{violation.severity}]" if violation.severity else ""
+            lines.append(f"  {violation.enforcement.upper():<9} {violation.policy}{severity}  {target}")
+            for text in violation.message.splitlines():
+                lines.append(f"      {text}")
+        lines.append("")
+    verdict = "FAILED" if mandatory else "OK"
+    lines.append(f"{verdict}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} other "
+                 f"policy finding(s).")
+    return "\n".join(lines)
+
+
+def render_json(stack: str, resources: Sequence[PlannedResource], violations: Sequence[Violation]) -> str:
+    document = {
+        "stack": stack,
+        "resources": [
+            {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom,
+             "parent": r.parent or None, "inputs": tidy_numbers(redact(r.inputs))}
+            for r in resources
+        ],
+        "violations": [
+            {"policy": v.policy, "enforcement": v.enforcement, "urn": v.urn or None, "message": v.message}
+            for v in violations
+        ],
+    }
+    return json.dumps(document, indent=2)

@@ -1,0 +1,44 @@
+"""Small helpers to read engine properties (camelCase names, numbers as floats).
+
+The analyzer hands policies read-only proxies (`Mapping`/`Sequence`, not dict/list) that raise
+`UnknownValueError` when a value is not known yet during a preview; these helpers accept both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+REDACTED = "[secret]"
+"""What a secret looks like in state the analyzer cannot decrypt (ops.check, policy analyze)."""
+
+
+def dig(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
+    """``dig(props, "resourceConfig.functionDefaultRegions")``; missing → default."""
+    value: Any = props
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return default
+        value = value[part]
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    return [value]
+
+
+def plain(value: Any) -> Any:
+    """A proxy (or anything) as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [plain(v) for v in value]
+    return value
+
+
+def is_redacted(value: Any) -> bool:
+    return value == REDACTED

@@ -1,0 +1,1 @@
+"""Pulumi dynamic providers for APIs that have no Pulumi provider on PyPI (Railway, Supabase)."""

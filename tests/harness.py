@@ -1,0 +1,79 @@
+"""Shared test helpers: the offline plan of each stack (once per session) and the real analyzer.
+
+Everything goes through the same code as `python -m ops.plan`: the program under Pulumi's mocks
+and the pack through pulumi_policy's analyzer servicer with the stack's policy config.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from config import PROJECT
+from ops.analysis import PolicyRun, Violation, policy_config_path
+from ops.offline import ProgramRun, run_program
+from ops.resources import SECRET_SIG, SIG_KEY, PlannedResource
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def plan(stack: str) -> ProgramRun:
+    """The planned resources of a stack file in the repository (cached: treat as read-only)."""
+    return run_program(stack)
+
+
+@functools.cache
+def pack(stack: str) -> PolicyRun:
+    return PolicyRun(stack, PROJECT, policy_config_path(stack))
+
+
+def analyze(stack: str, resources: Iterable[PlannedResource]) -> list[Violation]:
+    return pack(stack).analyze(resources)
+
+
+def resources(stack: str) -> list[PlannedResource]:
+    """A private deep copy of a stack's plan, safe to mutate."""
+    return copy.deepcopy(plan(stack).resources)
+
+
+def find(items: Iterable[PlannedResource], type_: str, name_part: str = "") -> PlannedResource:
+    matches = [r for r in items if r.type == type_ and name_part in r.name]
+    assert matches, f"no {type_} with {name_part!r} in its name"
+    return matches[0]
+
+
+def mutate(stack: str, type_: str, name_part: str, change: Callable[[dict[str, Any]], None],
+           outputs_too: bool = True) -> list[PlannedResource]:
+    """The stack's plan with one resource's properties edited the way a careless change would."""
+    items = resources(stack)
+    target = find(items, type_, name_part)
+    change(target.inputs)
+    if outputs_too:
+        change(target.outputs)
+    return items
+
+
+def of_policy(violations: Iterable[Violation], policy: str) -> list[Violation]:
+    return [v for v in violations if v.policy == policy]
+
+
+def single(type_: str, props: dict[str, Any], name: str = "subject", stack: str = "production",
+           provider: PlannedResource | None = None) -> list[PlannedResource]:
+    """One hand-built resource (and optionally its provider), encoded as the engine would."""
+    items = []
+    urn = f"urn:pulumi:{stack}::{PROJECT}::{type_}::{name}"
+    reference = ""
+    if provider is not None:
+        items.append(provider)
+        reference = f"{provider.urn}::{provider.id}"
+    items.append(PlannedResource(urn=urn, type=type_, name=name, custom=True, id=f"{name}-id",
+                                 provider=reference, inputs=props, outputs=props))
+    return items
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return {SIG_KEY: SECRET_SIG, "value": value}
