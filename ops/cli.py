@@ -11,6 +11,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
+EXIT_PROGRAM_ERROR = 3
 
 
 class Progress:

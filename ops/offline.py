@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ from config.stackfile import REPO_ROOT, as_engine_config, normalise_key, read_st
 from .resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource
 
 Fabricator = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+# When the program fails, the SDK leaves pending registration tasks behind; asyncio would print
+# one "Task was destroyed" line per resource on top of the one error that matters.
+logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
 def _secret(value: Any) -> dict[str, Any]:
@@ -131,27 +136,27 @@ def project_config(root: Path = REPO_ROOT) -> dict[str, Any]:
     return values
 
 
-def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT
-                  ) -> tuple[dict[str, str], list[str], list[str]]:
-    """(config as the CLI passes it, secret keys, keys that got an offline placeholder)."""
+def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT) -> tuple[dict[str, str], list[str]]:
+    """(config as the CLI passes it, the secret keys — each given an offline placeholder)."""
     stack_file = read_stack_file(config_file or stack_file_path(stack, root), stack)
     values = {**project_config(root), **stack_file.values}
     placeholders = sorted(set(stack_file.secure_keys) | {
         spec.full_key for spec in SECRETS if spec.full_key not in values})
     for key in placeholders:
         values[key] = f"offline-placeholder-{key.split(':', 1)[1]}"
-    return as_engine_config(values), placeholders, placeholders
+    return as_engine_config(values), placeholders
 
 
-def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT) -> ProgramRun:
+def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT,
+                monitor: RecordingMonitor | None = None) -> ProgramRun:
     """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises."""
-    config, secret_keys, placeholders = engine_config(stack, config_file, root)
+    config, placeholders = engine_config(stack, config_file, root)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         pulumi_settings.reset_options()
-        pulumi.runtime.set_all_config(config, secret_keys)
-        monitor = RecordingMonitor(OfflineMocks())
+        pulumi.runtime.set_all_config(config, placeholders)
+        monitor = monitor or RecordingMonitor(OfflineMocks())
         pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False,
                                  monitor=monitor, organization="organization")
         outputs: dict[str, Any] = {}

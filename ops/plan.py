@@ -2,16 +2,18 @@
 
 Runs the real program under Pulumi's mocks with the stack's config, evaluates the policy pack
 through pulumi_policy's analyzer with that stack's policy config, and prints the plan.
-Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage.
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage,
+3 the program itself crashed (a bug, not bad input).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
+from .cli import EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_VIOLATIONS, Progress, default_policy_config, fail
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
             violations = pack.analyze(run.resources)
     except (ConfigError, PolicyConfigError) as exc:
         return fail(str(exc))
+    except Exception as exc:  # a bug in the program or a component, not bad input
+        if os.environ.get("LSP_DEBUG"):
+            raise
+        print(f"error: the program failed under mocks: {type(exc).__name__}: {exc}\n"
+              f"(set LSP_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_PROGRAM_ERROR
     if args.export:
         write_export(args.export, run.resources, run.outputs)
     progress.done()

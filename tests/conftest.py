@@ -1,5 +1,22 @@
 """Session-wide set-up: the heavy SDKs are imported once per session, not once per test."""
 
+import asyncio
+from collections.abc import Iterator
+
 import pulumi_cloudflare  # noqa: F401  (~4 s to import; every test shares this one import)
 import pulumi_github  # noqa: F401
 import pulumiverse_vercel  # noqa: F401
+import pytest
+from pulumi.runtime import settings
+
+
+@pytest.fixture(autouse=True)
+def fresh_pulumi_runtime() -> Iterator[None]:
+    """Each test owns an event loop and a clean Pulumi runtime (no root stack or mocks leak)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.reset_options()
+    yield
+    settings.reset_options()
+    loop.close()
+    asyncio.set_event_loop(None)

@@ -46,8 +46,9 @@ def find(items: Iterable[PlannedResource], type_: str, name_part: str = "") -> P
     return matches[0]
 
 
-def mutate(stack: str, type_: str, name_part: str, change: Callable[[dict[str, Any]], None],
-           outputs_too: bool = True) -> list[PlannedResource]:
+def mutate(
+    stack: str, type_: str, name_part: str, change: Callable[[dict[str, Any]], None], outputs_too: bool = True
+) -> list[PlannedResource]:
     """The stack's plan with one resource's properties edited the way a careless change would."""
     items = resources(stack)
     target = find(items, type_, name_part)
@@ -61,8 +62,13 @@ def of_policy(violations: Iterable[Violation], policy: str) -> list[Violation]:
     return [v for v in violations if v.policy == policy]
 
 
-def single(type_: str, props: dict[str, Any], name: str = "subject", stack: str = "production",
-           provider: PlannedResource | None = None) -> list[PlannedResource]:
+def single(
+    type_: str,
+    props: dict[str, Any],
+    name: str = "subject",
+    stack: str = "production",
+    provider: PlannedResource | None = None,
+) -> list[PlannedResource]:
     """One hand-built resource (and optionally its provider), encoded as the engine would."""
     items = []
     urn = f"urn:pulumi:{stack}::{PROJECT}::{type_}::{name}"
@@ -70,10 +76,41 @@ def single(type_: str, props: dict[str, Any], name: str = "subject", stack: str 
     if provider is not None:
         items.append(provider)
         reference = f"{provider.urn}::{provider.id}"
-    items.append(PlannedResource(urn=urn, type=type_, name=name, custom=True, id=f"{name}-id",
-                                 provider=reference, inputs=props, outputs=props))
+    items.append(
+        PlannedResource(
+            urn=urn,
+            type=type_,
+            name=name,
+            custom=True,
+            id=f"{name}-id",
+            provider=reference,
+            inputs=props,
+            outputs=props,
+        )
+    )
     return items
 
 
 def secret(value: Any) -> dict[str, Any]:
     return {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def explicit_provider(type_: str, stack: str = "production") -> PlannedResource:
+    package = type_.split(":", 1)[0]
+    name = f"{package}-explicit"
+    return PlannedResource(
+        urn=f"urn:pulumi:{stack}::{PROJECT}::pulumi:providers:{package}::{name}",
+        type=f"pulumi:providers:{package}",
+        name=name,
+        custom=True,
+        id="provider-id",
+    )
+
+
+def check(type_: str, props: dict[str, Any], stack: str = "production", name: str = "subject") -> list[Violation]:
+    """Violations for one resource (with an explicit provider) through the stack's configured pack."""
+    return analyze(stack, single(type_, props, name=name, stack=stack, provider=explicit_provider(type_, stack)))
+
+
+def policies_hit(violations: Iterable[Violation]) -> set[str]:
+    return {v.policy for v in violations}

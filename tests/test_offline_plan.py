@@ -25,6 +25,7 @@ def test_stack_plans_with_no_mandatory_violation(stack: str) -> None:
 def test_stacks_share_no_vendor_name() -> None:
     def names(stack: str) -> set[str]:
         return {str(r.inputs.get("name")) for r in plan(stack).resources if r.custom and r.inputs.get("name")}
+
     assert names("production").isdisjoint(names("staging"))
 
 
@@ -93,8 +94,23 @@ def test_mutated_plan_is_refused_through_the_analyzer() -> None:
 
 
 def test_repository_layout_is_the_designed_one() -> None:
-    for path in ("Pulumi.yaml", "Pulumi.production.yaml", "Pulumi.staging.yaml", "__main__.py",
-                 "components", "policies", "tests", "requirements.txt", "config", "providers", "ops",
-                 "policies/PulumiPolicy.yaml", "policies/__main__.py", "policies/requirements.txt",
-                 "policies/config/production.json", "policies/config/staging.json", ".ci/run"):
+    for path in (
+        "Pulumi.yaml",
+        "Pulumi.production.yaml",
+        "Pulumi.staging.yaml",
+        "__main__.py",
+        "components",
+        "policies",
+        "tests",
+        "requirements.txt",
+        "config",
+        "providers",
+        "ops",
+        "policies/PulumiPolicy.yaml",
+        "policies/__main__.py",
+        "policies/requirements.txt",
+        "policies/config/production.json",
+        "policies/config/staging.json",
+        ".ci/run",
+    ):
         assert (REPO / path).exists(), path

@@ -60,8 +60,11 @@ class FakeServer:
                     reply = fake.handler(recorded)
                 if reply.delay:
                     threading.Event().wait(reply.delay)
-                payload = reply.raw if reply.raw is not None else (
-                    b"" if reply.body is None else json.dumps(reply.body).encode())
+                payload = (
+                    reply.raw
+                    if reply.raw is not None
+                    else (b"" if reply.body is None else json.dumps(reply.body).encode())
+                )
                 self.send_response(reply.status)
                 content_type = "text/html" if reply.raw is not None else "application/json"
                 self.send_header("Content-Type", reply.headers.pop("content-type", content_type))

@@ -1,0 +1,151 @@
+"""The real program under Pulumi's mocks: what each stack declares, with the inputs that matter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ops.resources import is_secret
+from tests.harness import plan
+
+PROJECT = "vercel:index/project:Project"
+DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+
+
+def _of(stack: str, type_: str) -> list[Any]:
+    return [r for r in plan(stack).resources if r.type == type_]
+
+
+def _env(stack: str, project_part: str) -> dict[tuple[str, tuple[str, ...]], Any]:
+    return {(r.inputs["key"], tuple(r.inputs["targets"])): r for r in _of(stack, ENV) if project_part in r.name}
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_vercel_projects_run_functions_in_mumbai_with_previews_protected(stack: str) -> None:
+    projects = {r.inputs["name"]: r.inputs for r in _of(stack, PROJECT)}
+    prefix = "lightspeedpay" if stack == "production" else "lightspeedpay-staging"
+    assert set(projects) == {f"{prefix}-web", f"{prefix}-api"}
+    for inputs in projects.values():
+        assert inputs["resourceConfig"]["functionDefaultRegions"] == ["bom1"]
+        assert inputs["functionFailover"] is False
+        assert inputs["vercelAuthentication"]["deploymentType"] != "none"
+        assert inputs["gitRepository"]["repo"] == "lightspeedpay/platform"
+        assert inputs["gitForkProtection"] is True
+    assert projects[f"{prefix}-web"]["framework"] == "nextjs"
+
+
+def test_production_domains_and_www_redirect() -> None:
+    domains = {r.inputs["domain"]: r.inputs for r in _of("production", DOMAIN)}
+    assert set(domains) == {
+        "lightspeedpay.com",
+        "www.lightspeedpay.com",
+        "checkout.lightspeedpay.com",
+        "api.lightspeedpay.com",
+    }
+    assert domains["www.lightspeedpay.com"]["redirect"] == "lightspeedpay.com"
+    assert domains["www.lightspeedpay.com"]["redirectStatusCode"] == 308
+    assert "redirect" not in domains["lightspeedpay.com"]
+
+
+def test_staging_has_its_own_domains() -> None:
+    domains = {r.inputs["domain"] for r in _of("staging", DOMAIN)}
+    assert domains and all(d.endswith("lightspeedpay-staging.com") for d in domains)
+
+
+def test_frontend_env_is_exactly_the_guides_list() -> None:
+    env = _env("production", "-web-")
+    live = {k: v for (k, targets), v in env.items() if "production" in targets}
+    assert set(live) == {"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_CHECKOUT_URL", "NEXT_PUBLIC_ENV"}
+    values = {k: v.inputs["value"]["value"] for k, v in live.items()}
+    assert values == {
+        "NEXT_PUBLIC_API_URL": "https://api.lightspeedpay.com",
+        "NEXT_PUBLIC_CHECKOUT_URL": "https://checkout.lightspeedpay.com",
+        "NEXT_PUBLIC_ENV": "production",
+    }
+    preview = {k: v.inputs["value"]["value"] for (k, targets), v in env.items() if targets == ("preview",)}
+    assert preview["NEXT_PUBLIC_API_URL"] == "https://api.lightspeedpay-staging.com"
+    assert preview["NEXT_PUBLIC_ENV"] == "preview"
+
+
+def test_api_secrets_are_sensitive_secret_and_never_in_development() -> None:
+    env = _env("production", "-api-")
+    secrets = {"JWT_SECRET", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET", "PHONEPE_CLIENT_SECRET"}
+    for (key, targets), resource in env.items():
+        if key in secrets:
+            assert resource.inputs["sensitive"] is True, key
+            assert is_secret(resource.inputs["value"]), key
+            assert "development" not in targets, key
+    assert ("NODE_ENV", ("production", "preview")) in env
+    cors = env[("CORS_ALLOWED_ORIGINS", ("production",))].inputs["value"]["value"]
+    assert cors == "https://lightspeedpay.com,https://checkout.lightspeedpay.com"
+
+
+def test_jwt_secret_is_generated_long_and_separate_for_previews() -> None:
+    passwords = {
+        r.name: r.inputs for r in plan("production").resources if r.type == "random:index/randomPassword:RandomPassword"
+    }
+    assert {n for n in passwords if "jwt" in n} == {
+        "lightspeedpay-api-jwt-secret",
+        "lightspeedpay-api-preview-jwt-secret",
+    }
+    assert all(p["length"] >= 64 for p in passwords.values())
+    env = _env("production", "-api-")
+    assert (
+        env[("JWT_SECRET", ("production",))].property_dependencies["value"]
+        != env[("JWT_SECRET", ("preview",))].property_dependencies["value"]
+    )
+
+
+def test_previews_get_test_mode_values_only() -> None:
+    env = _env("production", "-api-")
+    live = env[("RAZORPAY_KEY_SECRET", ("production",))].inputs["value"]["value"]
+    test = env[("RAZORPAY_KEY_SECRET", ("preview",))].inputs["value"]["value"]
+    assert live == "offline-placeholder-razorpayKeySecret"
+    assert test == "offline-placeholder-previewRazorpayKeySecret"
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_cloudflare_zone_settings(stack: str) -> None:
+    settings = {r.inputs["settingId"]: r.inputs["value"] for r in _of(stack, ZONE_SETTING)}
+    assert settings["ssl"] == "strict"
+    assert settings["min_tls_version"] == "1.2"
+    assert settings["tls_1_3"] == "on"
+    assert settings["always_use_https"] == "on"
+    assert settings["automatic_https_rewrites"] == "on"
+    hsts = settings["security_header"]["strict_transport_security"]
+    assert hsts == {
+        "enabled": True,
+        "max_age": 31536000.0,
+        "include_subdomains": True,
+        "preload": False,
+        "nosniff": True,
+    }
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_every_vendor_resource_uses_an_explicit_provider(stack: str) -> None:
+    resources = plan(stack).resources
+    providers = {r.urn for r in resources if r.is_provider}
+    for resource in resources:
+        if resource.custom and not resource.is_provider:
+            assert resource.provider_urn in providers, resource.urn
+    tokens = {r.type: r.inputs for r in resources if r.is_provider}
+    assert is_secret(tokens["pulumi:providers:vercel"]["apiToken"])
+    assert is_secret(tokens["pulumi:providers:cloudflare"]["apiToken"])
+
+
+def test_only_production_manages_the_repository() -> None:
+    assert any(r.type == "pulumi:providers:github" for r in plan("production").resources)
+    assert not any(
+        r.type.startswith("github:") or r.type == "pulumi:providers:github" for r in plan("staging").resources
+    )
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_stack_outputs_hold_no_secret(stack: str) -> None:
+    outputs = plan(stack).outputs
+    assert outputs["apiUrl"].startswith("https://api.")
+    assert not any(is_secret(v) for v in outputs.values())
