@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_random as random
+from pulumiverse_vercel._inputs import FirewallConfigManagedRulesetsArgs, FirewallConfigRulesRuleArgs
 
-from config.edge import VercelConfig
+from config.edge import FirewallConfig, VercelConfig
 
 from .app_env import EnvVar
 from .web_app import VercelWebApp, VercelWebAppArgs
@@ -28,6 +29,12 @@ class PaymentsApiArgs:
     """The API's public hostname."""
     env: EnvBuilder
     """Builds the API's variables from (JWT secret, preview JWT secret or None)."""
+    firewall: FirewallConfig
+    """The stack's firewall settings."""
+    firewall_rules: Sequence[FirewallConfigRulesRuleArgs]
+    """Allowlists and the rate limit, in evaluation order."""
+    managed_rulesets: FirewallConfigManagedRulesetsArgs
+    """OWASP and bot-protection managed rules (bots logged, not challenged: machine clients)."""
 
 
 def _signing_secret(name: str, parent: pulumi.Resource) -> pulumi.Output[str]:
@@ -53,7 +60,9 @@ class PaymentsApi(pulumi.ComponentResource):
         self.app = VercelWebApp(
             name,
             VercelWebAppArgs(project_name=args.project_name, root_directory=args.root_directory,
-                             vercel=args.vercel, domains=[args.domain], env=list(args.env(jwt_secret, preview_jwt))),
+                             vercel=args.vercel, domains=[args.domain], env=list(args.env(jwt_secret, preview_jwt)),
+                             firewall=args.firewall, firewall_rules=args.firewall_rules,
+                             managed_rulesets=args.managed_rulesets),
             opts=pulumi.ResourceOptions(parent=self))
         self.project_id = self.app.project_id
         self.register_outputs({"projectId": self.project_id})

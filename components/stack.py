@@ -6,22 +6,40 @@ import pulumi
 
 from config import StackConfig, StackSecrets
 
-from .app_env import api_env, frontend_env
+from . import firewall
+from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
+from .dns import VercelDnsRecords, VercelDnsRecordsArgs
+from .feature_flags import FeatureFlags, FeatureFlagsArgs
+from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
+from .repository import RepositoryProtection
 from .web_app import VercelWebApp, VercelWebAppArgs
 from .zone import CloudflareZone, CloudflareZoneArgs
+
+
+def _flag_env(flags: FeatureFlags) -> list[EnvVar]:
+    env = [EnvVar("EDGE_CONFIG", flags.connection_string, PRODUCTION, True, "Feature flags (Edge Config)")]
+    if flags.preview_connection_string is not None:
+        env.append(EnvVar("EDGE_CONFIG", flags.preview_connection_string, PREVIEW, True,
+                          "Feature flags, previews' own read token"))
+    return env
 
 
 def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Input[object]]:
     """Declare every resource of the stack; return the stack outputs (no secrets among them)."""
     providers = make_providers(cfg, secrets)
     prefix = cfg.name_prefix
-    vercel_opts = pulumi.ResourceOptions(providers=[providers.vercel])
+    on_vercel = pulumi.ResourceOptions(providers=[providers.vercel, providers.random])
+    on_cloudflare = pulumi.ResourceOptions(providers=[providers.cloudflare])
 
-    zone = CloudflareZone(
-        f"{prefix}-zone", CloudflareZoneArgs(zone=cfg.dns.zone, tls=cfg.tls),
-        opts=pulumi.ResourceOptions(providers=[providers.cloudflare]))
+    zone = CloudflareZone(f"{prefix}-zone", CloudflareZoneArgs(zone=cfg.dns.zone, tls=cfg.tls), opts=on_cloudflare)
+    VercelDnsRecords(f"{prefix}-dns", VercelDnsRecordsArgs(zone=cfg.dns.zone, zone_id=zone.zone_id,
+                                                           hostnames=cfg.domains.all()), opts=on_cloudflare)
+
+    flags = FeatureFlags(f"{prefix}-flags", FeatureFlagsArgs(
+        store_name=f"{prefix}-flags", flags=cfg.feature_flags, preview_token=cfg.vercel.previews is not None),
+        opts=on_vercel)
 
     site_domains = [cfg.domains.site, cfg.domains.checkout] + ([cfg.domains.www] if cfg.domains.www else [])
     web = VercelWebApp(
@@ -30,17 +48,30 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
             project_name=f"{prefix}-web", root_directory=cfg.frontend.root_directory, framework="nextjs",
             vercel=cfg.vercel, domains=site_domains,
             redirects={cfg.domains.www: cfg.domains.site} if cfg.domains.www else {},
-            env=frontend_env(cfg)),
-        opts=vercel_opts)
+            env=[*frontend_env(cfg), *_flag_env(flags)],
+            firewall=cfg.firewall, firewall_rules=firewall.site_rules(cfg.firewall),
+            managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=False)),
+        opts=on_vercel)
 
     api = PaymentsApi(
         f"{prefix}-api",
         PaymentsApiArgs(
             project_name=f"{prefix}-api", root_directory=cfg.api.root_directory, vercel=cfg.vercel,
             domain=cfg.domains.api,
-            env=lambda jwt, preview_jwt: api_env(cfg, secrets, jwt, preview_jwt, database=None)),
-        opts=pulumi.ResourceOptions(providers=[providers.vercel, providers.random]))
+            env=lambda jwt, preview_jwt: [*api_env(cfg, secrets, jwt, preview_jwt, database=None), *_flag_env(flags)],
+            firewall=cfg.firewall, firewall_rules=firewall.api_rules(cfg.firewall, cfg.gateways),
+            managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=True)),
+        opts=on_vercel)
 
+    VercelLogDrain(f"{prefix}-logs", VercelLogDrainArgs(
+        drain_name=f"{prefix}-{cfg.log_store.name}", endpoint=cfg.log_store.endpoint,
+        ingest_token=secrets["logStoreToken"], project_ids=[web.project_id, api.project_id]), opts=on_vercel)
+
+    if cfg.github is not None and providers.github is not None:
+        RepositoryProtection(f"{prefix}-repository", cfg.github,
+                             opts=pulumi.ResourceOptions(providers=[providers.github]))
+
+    api_origin = f"https://{cfg.domains.api}"
     return {
         "environment": cfg.environment,
         "zoneId": zone.zone_id,
@@ -48,5 +79,9 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         "apiProjectId": api.project_id,
         "siteUrl": f"https://{cfg.domains.site}",
         "checkoutUrl": f"https://{cfg.domains.checkout}",
-        "apiUrl": f"https://{cfg.domains.api}",
+        "apiUrl": api_origin,
+        # Declared for people and for the pack's stack policies (they read the Stack's outputs).
+        "webhookUrls": [api_origin + path for path in cfg.gateways.webhook_paths()],
+        "logStore": {"name": cfg.log_store.name, "region": cfg.log_store.region,
+                     "retentionDays": cfg.log_store.retention_days},
     }

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumiverse_vercel as vercel
+from pulumiverse_vercel._inputs import FirewallConfigManagedRulesetsArgs, FirewallConfigRulesRuleArgs
 
-from config.edge import VercelConfig
+from config.edge import FirewallConfig, VercelConfig
 
 from .app_env import EnvVar
 
@@ -30,6 +31,12 @@ class VercelWebAppArgs:
     """Domain → domain it permanently redirects to (e.g. www → apex)."""
     framework: str | None = None
     """Vercel framework preset (``nextjs``), or None for a plain functions project."""
+    firewall_rules: Sequence[FirewallConfigRulesRuleArgs] = ()
+    """Custom firewall rules, in evaluation order (see components/firewall.py)."""
+    managed_rulesets: FirewallConfigManagedRulesetsArgs | None = None
+    """OWASP and bot-protection managed rules."""
+    firewall: FirewallConfig | None = None
+    """The stack's firewall settings (attack challenge mode lives here)."""
 
 
 def _slug(text: str) -> str:
@@ -40,13 +47,16 @@ class VercelWebApp(pulumi.ComponentResource):
     """A Vercel project wired to the repository, with domains and per-target environment.
 
     Children: the project, one `ProjectDomain` per domain (redirect domains after their targets),
-    one `ProjectEnvironmentVariable` per key and target set.
+    one `ProjectEnvironmentVariable` per key and target set, the project's `FirewallConfig` (it
+    owns the whole firewall) and its `AttackChallengeMode` switch.
     """
 
     project: vercel.Project
     project_id: pulumi.Output[str]
     domains: dict[str, vercel.ProjectDomain]
     env_vars: list[vercel.ProjectEnvironmentVariable]
+    firewall: vercel.FirewallConfig
+    attack_challenge: vercel.AttackChallengeMode | None
 
     def __init__(self, name: str, args: VercelWebAppArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -112,5 +122,30 @@ class VercelWebApp(pulumi.ComponentResource):
             )
             for var in args.env
         ]
+
+        self.firewall = vercel.FirewallConfig(
+            f"{name}-firewall",
+            vercel.FirewallConfigArgs(
+                project_id=self.project.id,
+                enabled=True,
+                rules=vercel.FirewallConfigRulesArgs(rules=list(args.firewall_rules)) if args.firewall_rules else None,
+                managed_rulesets=args.managed_rulesets,
+            ),
+            opts=child,
+        )
+
+        self.attack_challenge = None
+        if args.firewall is not None:
+            # Declared even when off, so an incident is a one-line config change, not new code.
+            # The end time is a fixed config value: computing it at run time would diff every `up`.
+            self.attack_challenge = vercel.AttackChallengeMode(
+                f"{name}-attack-challenge",
+                vercel.AttackChallengeModeArgs(
+                    project_id=self.project.id,
+                    enabled=args.firewall.attack_challenge_mode,
+                    attack_mode_active_until=args.firewall.attack_challenge_until_ms,
+                ),
+                opts=child,
+            )
 
         self.register_outputs({"projectId": self.project_id, "domains": list(self.domains)})

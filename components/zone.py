@@ -44,14 +44,26 @@ def zone_settings(tls: TlsConfig) -> dict[str, object]:
     }
 
 
+def caa_records(tls: TlsConfig) -> list[tuple[str, str]]:
+    """(tag, value) of every CAA record: only the configured CAs issue, nobody issues wildcards."""
+    records = [("issue", issuer) for issuer in tls.caa_issuers]
+    records.append(("issuewild", ";"))
+    if tls.caa_iodef:
+        records.append(("iodef", tls.caa_iodef))
+    return records
+
+
 class CloudflareZone(pulumi.ComponentResource):
-    """Zone-wide TLS posture: SSL mode, minimum TLS, TLS 1.3, HTTPS redirects and rewrites, HSTS.
+    """Zone-wide posture: SSL mode, minimum TLS, TLS 1.3, HTTPS redirects and rewrites, HSTS,
+    DNSSEC and CAA.
 
     One `ZoneSetting` per setting (Cloudflare v6 has no settings-override resource).
     """
 
     zone_id: pulumi.Output[str]
     settings: dict[str, cloudflare.ZoneSetting]
+    dnssec: cloudflare.ZoneDnssec | None
+    caa: list[cloudflare.DnsRecord]
 
     def __init__(self, name: str, args: CloudflareZoneArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -72,5 +84,20 @@ class CloudflareZone(pulumi.ComponentResource):
             )
             for setting_id, value in zone_settings(args.tls).items()
         }
+
+        # DNSSEC stays "pending" until the DS record (an output) is added at the registrar.
+        self.dnssec = (cloudflare.ZoneDnssec(f"{name}-dnssec", cloudflare.ZoneDnssecArgs(
+            zone_id=self.zone_id, status="active"), opts=child) if args.tls.dnssec else None)
+
+        self.caa = [
+            cloudflare.DnsRecord(
+                f"{name}-caa-{tag}-{index}",
+                cloudflare.DnsRecordArgs(
+                    zone_id=self.zone_id, name=args.zone, type="CAA", ttl=3600,
+                    data=cloudflare.DnsRecordDataArgs(flags=0, tag=tag, value=value),
+                    comment="Which CAs may issue for the zone; managed by Pulumi"),
+                opts=child)
+            for index, (tag, value) in enumerate(caa_records(args.tls))
+        ]
 
         self.register_outputs({"zoneId": self.zone_id})

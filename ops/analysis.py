@@ -94,7 +94,8 @@ class PolicyRun:
     def policy_names(self) -> list[str]:
         return [p.name for p in self.info.policies]
 
-    def analyze(self, resources: Iterable[PlannedResource]) -> list[Violation]:
+    def analyze(self, resources: Iterable[PlannedResource], stack: bool = True) -> list[Violation]:
+        """Analyze each resource, then (unless ``stack`` is False) the whole stack."""
         resources = list(resources)
         by_urn = {r.urn: r for r in resources}
         violations: list[Violation] = []
@@ -109,6 +110,8 @@ class PolicyRun:
                 request.provider.CopyFrom(self._provider(provider))
             response = self.servicer.Analyze(request, None)
             violations += self._violations(response, resource.urn)
+        if not stack:
+            return violations
 
         stack_request = proto.AnalyzeStackRequest()
         for resource in resources:

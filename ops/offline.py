@@ -47,6 +47,10 @@ OUTPUTS: dict[str, Fabricator] = {
     "random:index/randomPassword:RandomPassword": lambda name, _: {
         "result": _secret(f"offline-random-{name}"), "bcryptHash": _secret("offline-bcrypt")},
     "vercel:index/projectDomain:ProjectDomain": lambda _n, _i: {"verified": True, "misconfigured": False},
+    "vercel:index/edgeConfigToken:EdgeConfigToken": lambda name, _: {
+        "token": _secret(f"offline-{name}"),
+        "connectionString": _secret(f"https://edge-config.vercel.com/offline?token=offline-{name}")},
+    "cloudflare:index/zoneDnssec:ZoneDnssec": lambda _n, _i: {"ds": "offline-ds-record", "status": "pending"},
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""
 
@@ -54,6 +58,8 @@ INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "cloudflare:index/getZone:getZone": lambda args: {
         "id": fake_hex_id((args.get("filter") or {}).get("name", "")),
         "name": (args.get("filter") or {}).get("name", ""), "status": "active"},
+    "github:index/getTeam:getTeam": lambda args: {
+        "id": str(int(fake_hex_id(args.get("slug", ""))[:6], 16)), "slug": args.get("slug", "")},
 }
 """Invokes the program makes, answered offline. An unlisted invoke fails loudly."""
 
@@ -178,6 +184,10 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
             return pulumi.Output.from_input(pending).apply(lambda _: None)  # type: ignore[arg-type]
 
         program()
+        # The engine records `pulumi.export`s as the root stack's outputs, and AnalyzeStack sees them.
+        for resource in monitor.planned:
+            if resource.type == STACK_TYPE:
+                resource.outputs = dict(outputs)
         return ProgramRun(stack, monitor.planned, outputs, placeholders)
     finally:
         pulumi_settings.reset_options()

@@ -108,8 +108,9 @@ def explicit_provider(type_: str, stack: str = "production") -> PlannedResource:
 
 
 def check(type_: str, props: dict[str, Any], stack: str = "production", name: str = "subject") -> list[Violation]:
-    """Violations for one resource (with an explicit provider) through the stack's configured pack."""
-    return analyze(stack, single(type_, props, name=name, stack=stack, provider=explicit_provider(type_, stack)))
+    """Resource-policy violations for one resource, through the stack's configured pack (Analyze only)."""
+    items = single(type_, props, name=name, stack=stack, provider=explicit_provider(type_, stack))
+    return pack(stack).analyze(items, stack=False)
 
 
 def policies_hit(violations: Iterable[Violation]) -> set[str]:

@@ -72,8 +72,13 @@ def test_camel_case_hsts_message_names_the_perpetual_diff() -> None:
 def _project(**overrides: Any) -> dict[str, Any]:
     props: dict[str, Any] = {
         "name": "web",
-        "resourceConfig": {"functionDefaultRegions": ["bom1"]},
+        "resourceConfig": {
+            "functionDefaultRegions": ["bom1"],
+            "functionDefaultTimeout": 30,
+            "functionDefaultCpuType": "standard",
+        },
         "functionFailover": False,
+        "skewProtection": "12 hours",
         "vercelAuthentication": {"deploymentType": "standard_protection_new"},
         "gitForkProtection": True,
     }
@@ -84,7 +89,7 @@ def _project(**overrides: Any) -> dict[str, Any]:
 PROJECT_CASES: list[tuple[str, dict[str, Any]]] = [
     ("vercel-functions-in-india", {"resourceConfig": {"functionDefaultRegions": ["iad1"]}}),
     ("vercel-functions-in-india", {"resourceConfig": {"functionDefaultRegions": ["bom1", "sin1"]}}),
-    ("vercel-functions-in-india", {"resourceConfig": {}}),
+    ("vercel-functions-in-india", {"resourceConfig": {"functionDefaultTimeout": 30}}),
     ("vercel-functions-in-india", {"serverlessFunctionRegion": "iad1"}),
     ("vercel-no-function-failover", {"functionFailover": True}),
     ("vercel-no-function-failover", {"functionFailover": None}),

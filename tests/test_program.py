@@ -58,8 +58,10 @@ def test_staging_has_its_own_domains() -> None:
 def test_frontend_env_is_exactly_the_guides_list() -> None:
     env = _env("production", "-web-")
     live = {k: v for (k, targets), v in env.items() if "production" in targets}
-    assert set(live) == {"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_CHECKOUT_URL", "NEXT_PUBLIC_ENV"}
-    values = {k: v.inputs["value"]["value"] for k, v in live.items()}
+    # The guide's three, plus the Edge Config connection (server-side, sensitive) for feature flags.
+    assert set(live) == {"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_CHECKOUT_URL", "NEXT_PUBLIC_ENV", "EDGE_CONFIG"}
+    assert live["EDGE_CONFIG"].inputs["sensitive"] is True
+    values = {k: v.inputs["value"]["value"] for k, v in live.items() if k.startswith("NEXT_PUBLIC_")}
     assert values == {
         "NEXT_PUBLIC_API_URL": "https://api.lightspeedpay.com",
         "NEXT_PUBLIC_CHECKOUT_URL": "https://checkout.lightspeedpay.com",
@@ -91,7 +93,7 @@ def test_jwt_secret_is_generated_long_and_separate_for_previews() -> None:
         "lightspeedpay-api-jwt-secret",
         "lightspeedpay-api-preview-jwt-secret",
     }
-    assert all(p["length"] >= 64 for p in passwords.values())
+    assert all(p["length"] >= 64 for n, p in passwords.items() if "jwt" in n)
     env = _env("production", "-api-")
     assert (
         env[("JWT_SECRET", ("production",))].property_dependencies["value"]
@@ -149,3 +151,85 @@ def test_stack_outputs_hold_no_secret(stack: str) -> None:
     outputs = plan(stack).outputs
     assert outputs["apiUrl"].startswith("https://api.")
     assert not any(is_secret(v) for v in outputs.values())
+
+
+DNS = "cloudflare:index/dnsRecord:DnsRecord"
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_every_domain_points_at_vercel_dns_only(stack: str) -> None:
+    records = {r.inputs["name"]: r.inputs for r in _of(stack, DNS) if r.inputs["type"] != "CAA"}
+    zone = "lightspeedpay.com" if stack == "production" else "lightspeedpay-staging.com"
+    assert records[zone]["type"] == "A" and records[zone]["content"] == "76.76.21.21"
+    for name, record in records.items():
+        assert record["proxied"] is False and record["ttl"] == 1
+        if name != zone:
+            assert (record["type"], record["content"]) == ("CNAME", "cname.vercel-dns.com")
+    assert set(records) == {zone, f"www.{zone}", f"checkout.{zone}", f"api.{zone}"}
+
+
+def test_caa_allows_only_lets_encrypt_and_no_wildcards() -> None:
+    caa = sorted(
+        (r.inputs["data"]["tag"], r.inputs["data"]["value"])
+        for r in _of("production", DNS)
+        if r.inputs["type"] == "CAA"
+    )
+    assert caa == [("iodef", "mailto:security@lightspeedpay.com"), ("issue", "letsencrypt.org"), ("issuewild", ";")]
+    [dnssec] = _of("production", "cloudflare:index/zoneDnssec:ZoneDnssec")
+    assert dnssec.inputs["status"] == "active"
+
+
+def test_api_firewall_rules_in_order() -> None:
+    firewalls = {r.name: r.inputs for r in _of("production", "vercel:index/firewallConfig:FirewallConfig")}
+    api = firewalls["lightspeedpay-api-firewall"]
+    assert [r["name"] for r in api["rules"]["rules"]] == [
+        "admin-ip-allowlist",
+        "phonepe-callback-ip-allowlist",
+        "api-rate-limit",
+    ]
+    rate = api["rules"]["rules"][2]
+    assert rate["action"]["rateLimit"] == {
+        "algo": "fixed_window",
+        "window": 60,
+        "limit": 600,
+        "keys": ["ip"],
+        "action": "rate_limit",
+    }
+    spared = {c["value"] for c in rate["conditionGroups"][0]["conditions"] if c["neg"]}
+    assert spared == {"/webhooks/razorpay", "/webhooks/phonepe"}
+    phonepe = api["rules"]["rules"][1]["conditionGroups"][0]["conditions"][1]
+    assert "103.116.33.8/30" in phonepe["values"] and phonepe["neg"] is True
+    assert api["managedRulesets"]["botProtection"] == {"action": "log", "active": True}
+    assert firewalls["lightspeedpay-web-firewall"]["managedRulesets"]["botProtection"]["action"] == "challenge"
+    modes = _of("production", "vercel:index/attackChallengeMode:AttackChallengeMode")
+    assert len(modes) == 2 and all(m.inputs["enabled"] is False for m in modes)
+
+
+def test_log_drain_covers_both_projects_with_a_secret_token() -> None:
+    [drain] = _of("production", "vercel:index/logDrain:LogDrain")
+    assert drain.inputs["endpoint"] == "https://logs.lightspeedpay.com/ingest/vercel"
+    assert len(drain.property_dependencies["projectIds"]) == 2
+    assert is_secret(drain.inputs["headers"]) or is_secret(drain.inputs["headers"]["Authorization"])
+    assert is_secret(drain.inputs["secret"])
+
+
+def test_feature_flags_live_in_edge_config() -> None:
+    items = {
+        r.inputs["key"]: r.inputs["valueJson"] for r in _of("production", "vercel:index/edgeConfigItem:EdgeConfigItem")
+    }
+    assert items == {"upi_intent_checkout": True, "phonepe_enabled": True, "new_dashboard": False}
+    tokens = _of("production", "vercel:index/edgeConfigToken:EdgeConfigToken")
+    assert sorted(t.inputs["label"] for t in tokens) == ["previews", "production"]
+
+
+def test_repository_protection() -> None:
+    [branch] = _of("production", "github:index/branchProtection:BranchProtection")
+    assert branch.inputs["pattern"] == "main" and branch.inputs["allowsForcePushes"] is False
+    assert branch.inputs["requiredPullRequestReviews"][0]["requiredApprovingReviewCount"] == 2
+    assert branch.inputs["requiredStatusChecks"][0]["contexts"] == [
+        "ci",
+        "pulumi-preview-production",
+        "pulumi-preview-staging",
+    ]
+    [environment] = _of("production", "github:index/repositoryEnvironment:RepositoryEnvironment")
+    assert environment.inputs["environment"] == "production" and environment.inputs["reviewers"][0]["teams"]

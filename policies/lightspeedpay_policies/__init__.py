@@ -10,11 +10,14 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudflare, stack, vercel
+from . import cloudflare, dns, github, platform, stack, vercel, vercel_firewall
 
 PACK_NAME = "lightspeedpay"
 
-POLICIES: list[Policy] = [*cloudflare.POLICIES, *vercel.POLICIES, *stack.POLICIES]
+POLICIES: list[Policy] = [
+    *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
+    *platform.POLICIES, *stack.POLICIES,
+]
 
 PACK_KWARGS: dict[str, Any] = {
     "name": PACK_NAME,

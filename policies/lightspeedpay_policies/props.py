@@ -42,3 +42,13 @@ def plain(value: Any) -> Any:
 
 def is_redacted(value: Any) -> bool:
     return value == REDACTED
+
+
+def known(props: Mapping[str, Any], key: str, default: Any = None) -> tuple[bool, Any]:
+    """(True, value) when the value is known; (False, default) while it is unknown in a preview."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    try:
+        return True, props.get(key, default)
+    except UnknownValueError:
+        return False, default

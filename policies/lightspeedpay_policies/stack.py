@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
-from pulumi_policy.proxy import UnknownValueError
 
 from .meta import Report, pci, rbi_cyber_resilience, stack_policy
-from .props import as_list, is_redacted
+from .props import as_list, is_redacted, known
 from .vercel import ENV_VAR
 
 _NOT_PROVIDER_MANAGED = ("pulumi", "lightspeedpay")
 """Packages with no provider of their own: the stack, component resources, provider resources."""
-
-
-def known(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
-    """(True, value) when the value is known; (False, None) while it is unknown in a preview."""
-    try:
-        return True, props.get(key)
-    except UnknownValueError:
-        return False, None
 
 
 def _package(resource: PolicyResource) -> str:

@@ -1,0 +1,84 @@
+"""Repository protection: reviewed changes only, and approved production rollouts."""
+
+from __future__ import annotations
+
+from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
+
+from .graph import of_type, prop
+from .meta import Report, pci, resource_policy, stack_policy
+from .props import as_list, plain
+
+BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
+ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+_PCI_651 = pci("6.5.1", "Changes to production are made according to established procedures: reviewed, "
+                        "approved and tested.")
+
+
+def _branch_protection(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != BRANCH_PROTECTION:
+        return
+    props = plain(args.props)
+    minimum = int(args.get_config().get("minApprovals", 1))
+    if props.get("allowsForcePushes") is not False:
+        report("Force pushes are not explicitly refused.")
+    if props.get("allowsDeletions") is not False:
+        report("Deleting the branch is not explicitly refused.")
+    if not props.get("enforceAdmins"):
+        report("Administrators can bypass the protection (enforceAdmins is off).")
+    checks = as_list(props.get("requiredStatusChecks"))
+    if not checks or not any(as_list(c.get("contexts")) for c in checks):
+        report("No status check (CI, preview with the policy pack) is required before merging.")
+    reviews = as_list(props.get("requiredPullRequestReviews"))
+    count = max((float(r.get("requiredApprovingReviewCount") or 0) for r in reviews), default=0)
+    if count < minimum:
+        report(f"{count:.0f} approving review(s) required; at least {minimum} must be.")
+    if reviews and not all(r.get("dismissStaleReviews") for r in reviews):
+        report("Approvals survive new pushes (dismissStaleReviews is off).")
+
+
+def _production_environment(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != ENVIRONMENT or args.props.get("environment") != "production":
+        return
+    props = plain(args.props)
+    reviewers = [r for r in as_list(props.get("reviewers")) if as_list(r.get("teams")) or as_list(r.get("users"))]
+    if not reviewers:
+        report("The production environment has no required reviewers: any merge deploys unapproved.")
+    if not props.get("preventSelfReview"):
+        report("The author of a rollout can approve it (preventSelfReview is off).")
+    if props.get("canAdminsBypass") is not False:
+        report("Administrators can bypass the production approval (canAdminsBypass is not false).")
+    if not (props.get("deploymentBranchPolicy") or {}).get("protectedBranches"):
+        report("Any branch can deploy to production; restrict it to protected branches.")
+
+
+def _repository_protected(args: StackValidationArgs, report: Report) -> None:
+    if not of_type(args, BRANCH_PROTECTION):
+        report("The stack declares no branch protection for the repository.")
+    if not any(prop(e, "environment") == "production" for e in of_type(args, ENVIRONMENT)):
+        report("The stack declares no 'production' deployment environment with required reviewers.")
+
+
+POLICIES = [
+    resource_policy(
+        "github-branch-protection",
+        "The default branch must require CI checks and reviews, for administrators too, with no force pushes.",
+        validate=_branch_protection, severity=Severity.HIGH, framework=_PCI_651,
+        config={"minApprovals": {"type": "integer", "minimum": 0, "default": 1}},
+        remediation="Set lightspeedpay:github.requiredChecks and requiredApprovals; components/repository.py "
+                    "declares the rest.",
+        tags=["github", "change-control"]),
+    resource_policy(
+        "github-production-environment",
+        "Production rollouts must wait for a reviewer other than their author, from protected branches only.",
+        validate=_production_environment, severity=Severity.HIGH,
+        framework=pci("6.5.4", "Roles and functions are separated between production and pre-production so "
+                               "that only reviewed and approved changes are deployed."),
+        remediation="Set lightspeedpay:github.productionReviewers; components/repository.py declares the rest.",
+        tags=["github", "change-control"]),
+    stack_policy(
+        "github-repository-protected",
+        "The stack that owns the repository must declare its branch protection and production environment.",
+        validate=_repository_protected, severity=Severity.HIGH, framework=_PCI_651,
+        remediation="Keep lightspeedpay:github in the production stack file.",
+        tags=["github", "change-control"]),
+]

@@ -1,0 +1,271 @@
+"""Edge policies (firewall, logging, CORS, DNS, repository): each refuses the unsafe case and passes the
+safe one, and the careless edits a hurried engineer could make to the planned stack are refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.harness import analyze, check, find, mutate, of_policy, resources
+
+FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
+ATTACK = "vercel:index/attackChallengeMode:AttackChallengeMode"
+DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+PROJECT = "vercel:index/project:Project"
+ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+LOG_DRAIN = "vercel:index/logDrain:LogDrain"
+DNS = "cloudflare:index/dnsRecord:DnsRecord"
+DNSSEC = "cloudflare:index/zoneDnssec:ZoneDnssec"
+BRANCH = "github:index/branchProtection:BranchProtection"
+GH_ENV = "github:index/repositoryEnvironment:RepositoryEnvironment"
+STACK = "pulumi:pulumi:Stack"
+
+
+def _refused(stack: str, type_: str, name: str, change: Callable[[dict[str, Any]], None], policy: str) -> list:
+    violations = of_policy(analyze(stack, mutate(stack, type_, name, change)), policy)
+    assert violations, f"{policy} did not refuse the change"
+    assert all(v.mandatory for v in violations)
+    return violations
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_planned_edge_passes_every_edge_policy(stack: str) -> None:
+    assert [v for v in analyze(stack, resources(stack)) if v.mandatory] == []
+
+
+# --- Vercel firewall ----------------------------------------------------------------------------
+
+
+def test_disabling_the_firewall_is_refused() -> None:
+    _refused(
+        "production", FIREWALL, "api-firewall", lambda p: p.__setitem__("enabled", False), "vercel-firewall-enabled"
+    )
+
+
+def test_allowlisting_the_internet_for_admin_is_refused() -> None:
+    def open_up(props: dict[str, Any]) -> None:
+        props["rules"]["rules"][0]["conditionGroups"][0]["conditions"][1]["values"] = ["0.0.0.0/0"]
+
+    [violation] = _refused("production", FIREWALL, "web-firewall", open_up, "vercel-allowlists-narrow")[:1]
+    assert "0.0.0.0/0" in violation.message
+
+
+def test_rate_limiting_webhooks_is_refused() -> None:
+    def throttle_webhooks(props: dict[str, Any]) -> None:
+        rule = next(r for r in props["rules"]["rules"] if r["name"] == "api-rate-limit")
+        rule["conditionGroups"] = [{"conditions": [{"type": "path", "op": "pre", "value": "/", "neg": False}]}]
+
+    message = _refused("production", FIREWALL, "api-firewall", throttle_webhooks, "vercel-rate-limit-spares-webhooks")
+    assert "/webhooks/razorpay" in message[0].message
+
+
+def test_dropping_the_rate_limit_is_refused() -> None:
+    def drop(props: dict[str, Any]) -> None:
+        props["rules"]["rules"] = [r for r in props["rules"]["rules"] if r["name"] != "api-rate-limit"]
+
+    _refused("production", FIREWALL, "api-firewall", drop, "vercel-api-rate-limited")
+
+
+def test_a_loose_rate_limit_is_refused() -> None:
+    def loosen(props: dict[str, Any]) -> None:
+        rule = next(r for r in props["rules"]["rules"] if r["name"] == "api-rate-limit")
+        rule["action"]["rateLimit"]["limit"] = 100000
+
+    _refused("production", FIREWALL, "api-firewall", loosen, "vercel-api-rate-limited")
+
+
+def test_challenging_bots_on_the_api_is_refused() -> None:
+    def challenge(props: dict[str, Any]) -> None:
+        props["managedRulesets"]["botProtection"]["action"] = "challenge"
+
+    _refused("production", FIREWALL, "api-firewall", challenge, "vercel-api-bots-logged")
+    # The site (browsers only) may challenge bots: the same setting there is fine.
+    items = mutate("production", FIREWALL, "web-firewall", challenge)
+    assert not of_policy(analyze("production", items), "vercel-api-bots-logged")
+
+
+def test_turning_off_owasp_rules_is_refused() -> None:
+    _refused("production", FIREWALL, "web-firewall", lambda p: p["managedRulesets"].pop("owasp"), "vercel-owasp-rules")
+
+
+def test_removing_the_admin_gate_is_refused() -> None:
+    def remove(props: dict[str, Any]) -> None:
+        props["rules"]["rules"] = [r for r in props["rules"]["rules"] if r["name"] != "admin-ip-allowlist"]
+
+    _refused("production", FIREWALL, "web-firewall", remove, "vercel-projects-guarded")
+
+
+def test_a_project_without_attack_switch_is_refused() -> None:
+    items = [r for r in resources("production") if not (r.type == ATTACK and "web" in r.name)]
+    assert of_policy(analyze("production", items), "vercel-projects-guarded")
+
+
+@pytest.mark.parametrize(
+    ("until_ms", "refused"),
+    [(0, True), (int(time.time() * 1000) + 3_600_000, False), (int(time.time() * 1000) + 30 * 86_400_000, True)],
+    ids=["no end", "one hour", "thirty days"],
+)
+def test_attack_mode_needs_a_near_fixed_end(until_ms: int, refused: bool) -> None:
+    props = {"projectId": "prj", "enabled": True, "attackModeActiveUntil": until_ms}
+    assert bool(of_policy(check(ATTACK, props), "vercel-attack-mode-bounded")) is refused
+    assert not check(ATTACK, {**props, "enabled": False})
+
+
+def test_temporary_redirect_is_refused() -> None:
+    _refused(
+        "production",
+        DOMAIN,
+        "www",
+        lambda p: p.__setitem__("redirectStatusCode", 302),
+        "vercel-domain-redirects-permanent",
+    )
+
+
+def test_unbounded_function_settings_are_refused() -> None:
+    def unbounded(props: dict[str, Any]) -> None:
+        props["resourceConfig"]["functionDefaultTimeout"] = 800
+        props.pop("skewProtection")
+
+    violations = _refused("production", PROJECT, "api-project", unbounded, "vercel-function-limits-explicit")
+    messages = " ".join(v.message for v in violations)
+    assert "800s" in messages and "Skew protection" in messages
+
+
+# --- logging, CORS, platform declarations ----------------------------------------------------
+
+
+def test_a_project_left_out_of_the_log_drain_is_refused() -> None:
+    items = resources("production")
+    drain = find(items, LOG_DRAIN)
+    drain.property_dependencies["projectIds"] = drain.property_dependencies["projectIds"][:1]
+    violations = of_policy(analyze("production", items), "vercel-logs-shipped")
+    assert violations and "ships its logs nowhere" in violations[0].message
+
+
+def test_unsigned_or_plain_http_log_drain_is_refused() -> None:
+    def weaken(props: dict[str, Any]) -> None:
+        props.pop("secret")
+        props["endpoint"] = "http://logs.example.com/ingest"
+
+    messages = " ".join(v.message for v in _refused("production", LOG_DRAIN, "drain", weaken, "vercel-logs-shipped"))
+    assert "not signed" in messages and "HTTPS" in messages
+
+
+def test_wildcard_or_wider_cors_is_refused() -> None:
+    for value in ("*", "https://lightspeedpay.com,https://checkout.lightspeedpay.com,https://evil.example"):
+
+        def widen(props: dict[str, Any], value: str = value) -> None:
+            props["value"]["value"] = value
+
+        _refused("production", ENV, "cors-allowed-origins", widen, "vercel-cors-exact-origins")
+
+
+def _outputs(change: Callable[[dict[str, Any]], None]) -> list:
+    items = resources("production")
+    stack = find(items, STACK)
+    change(stack.outputs)
+    return analyze("production", items)
+
+
+def test_short_or_foreign_log_retention_is_refused() -> None:
+    assert of_policy(_outputs(lambda o: o["logStore"].__setitem__("retentionDays", 30)), "log-retention")
+    assert of_policy(_outputs(lambda o: o["logStore"].__setitem__("region", "us-east-1")), "log-retention")
+    assert of_policy(_outputs(lambda o: o.pop("logStore")), "log-retention")
+
+
+def test_staging_retention_threshold_comes_from_its_policy_config() -> None:
+    items = resources("staging")
+    find(items, STACK).outputs["logStore"]["retentionDays"] = 200
+    assert not of_policy(analyze("staging", items), "log-retention")  # staging: 180 days
+    find(items, STACK).outputs["logStore"]["retentionDays"] = 90
+    assert of_policy(analyze("staging", items), "log-retention")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.lightspeedpay.com/webhooks/razorpay",
+        "https://lightspeedpay.com/webhooks/razorpay",
+        "https://api.lightspeedpay.com:8443/webhooks/razorpay",
+        "https://api.lightspeedpay.com/hooks/razorpay",
+    ],
+)
+def test_webhook_urls_must_be_https_on_the_api_on_an_exempt_path(url: str) -> None:
+    assert of_policy(_outputs(lambda o: o.__setitem__("webhookUrls", [url])), "webhook-urls-served")
+
+
+# --- DNS ---------------------------------------------------------------------------------------
+
+
+def test_proxying_a_vercel_record_is_refused() -> None:
+    _refused("production", DNS, "dns-api", lambda p: p.__setitem__("proxied", True), "dns-only-for-vercel")
+    assert of_policy(
+        check(DNS, {"name": "x", "type": "CNAME", "content": "cname.vercel-dns.com", "ttl": 1}), "dns-only-for-vercel"
+    )  # not explicit
+
+
+def test_proxied_record_needs_automatic_ttl() -> None:
+    props = {"name": "x", "type": "A", "content": "192.0.2.1", "proxied": True, "ttl": 300}
+    assert of_policy(check(DNS, props), "cloudflare-proxied-ttl-auto")
+    assert not check(DNS, {**props, "ttl": 1})
+
+
+def test_caa_for_another_ca_is_refused() -> None:
+    def other(props: dict[str, Any]) -> None:
+        props["data"]["value"] = "comodoca.com"
+
+    _refused("production", DNS, "caa-issue-0", other, "cloudflare-caa-allowlist")
+    ok = {"name": "z", "type": "CAA", "ttl": 3600, "data": {"flags": 0, "tag": "issuewild", "value": ";"}}
+    assert not check(DNS, ok)
+
+
+def test_dnssec_disabled_is_refused() -> None:
+    _refused("production", DNSSEC, "dnssec", lambda p: p.__setitem__("status", "disabled"), "cloudflare-dnssec-active")
+
+
+def test_a_domain_without_dns_record_or_zone_posture_is_refused() -> None:
+    items = [r for r in resources("production") if not (r.type == DNS and r.name.endswith("dns-checkout"))]
+    violations = of_policy(analyze("production", items), "public-domains-complete")
+    assert any("checkout.lightspeedpay.com is served by Vercel but has no DNS record" in v.message for v in violations)
+    items = [r for r in resources("production") if r.type != DNSSEC]
+    assert of_policy(analyze("production", items), "public-domains-complete")
+
+
+# --- repository --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p.__setitem__("allowsForcePushes", True),
+        lambda p: p.__setitem__("enforceAdmins", False),
+        lambda p: p.__setitem__("requiredStatusChecks", []),
+        lambda p: p["requiredPullRequestReviews"][0].__setitem__("requiredApprovingReviewCount", 1),
+    ],
+    ids=["force pushes", "admins bypass", "no checks", "one approval"],
+)
+def test_weakened_branch_protection_is_refused(change: Callable[[dict[str, Any]], None]) -> None:
+    _refused("production", BRANCH, "default-branch", change, "github-branch-protection")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p.__setitem__("reviewers", []),
+        lambda p: p.__setitem__("preventSelfReview", False),
+        lambda p: p.__setitem__("canAdminsBypass", True),
+        lambda p: p.__setitem__("deploymentBranchPolicy", {"protectedBranches": False, "customBranchPolicies": False}),
+    ],
+    ids=["no reviewers", "self review", "admin bypass", "any branch"],
+)
+def test_weakened_production_environment_is_refused(change: Callable[[dict[str, Any]], None]) -> None:
+    _refused("production", GH_ENV, "production-environment", change, "github-production-environment")
+
+
+def test_production_without_repository_protection_is_refused_staging_is_not_asked() -> None:
+    items = [r for r in resources("production") if not r.type.startswith("github:")]
+    assert len(of_policy(analyze("production", items), "github-repository-protected")) == 2
+    assert not of_policy(analyze("staging", resources("staging")), "github-repository-protected")
