@@ -84,4 +84,8 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         "webhookUrls": [api_origin + path for path in cfg.gateways.webhook_paths()],
         "logStore": {"name": cfg.log_store.name, "region": cfg.log_store.region,
                      "retentionDays": cfg.log_store.retention_days},
+        # Razorpay webhooks are configured in its dashboard (no merchant API): declared here so the
+        # pack can check the subscription list and reviewers can compare it with the dashboard.
+        "gateways": {"mode": cfg.gateways.mode, "razorpayWebhookEvents": list(cfg.gateways.razorpay.webhook_events),
+                     "phonepeCallbackSources": list(cfg.gateways.phonepe.allowed_source_cidrs)},
     }

@@ -269,3 +269,12 @@ def test_production_without_repository_protection_is_refused_staging_is_not_aske
     items = [r for r in resources("production") if not r.type.startswith("github:")]
     assert len(of_policy(analyze("production", items), "github-repository-protected")) == 2
     assert not of_policy(analyze("staging", resources("staging")), "github-repository-protected")
+
+
+def test_missing_razorpay_events_are_refused() -> None:
+    def drop(outputs: dict[str, Any]) -> None:
+        outputs["gateways"]["razorpayWebhookEvents"] = ["payment.captured"]
+
+    violations = of_policy(_outputs(drop), "razorpay-webhook-events")
+    assert violations and "refund.processed" in violations[0].message
+    assert not of_policy(_outputs(lambda o: None), "razorpay-webhook-events")

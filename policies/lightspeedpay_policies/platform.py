@@ -46,6 +46,20 @@ def _webhooks_served(args: StackValidationArgs, report: Report) -> None:
             report(f"Webhook URL {url} has a path the firewall does not exempt from rate limits ({sorted(paths)}).")
 
 
+REQUIRED_EVENTS = ["payment.captured", "payment.failed", "order.paid", "refund.processed", "refund.failed",
+                   "payment.dispute.created"]
+
+
+def _razorpay_events(args: StackValidationArgs, report: Report) -> None:
+    required = list(args.get_config().get("requiredEvents", REQUIRED_EVENTS))
+    gateways = plain(stack_outputs(args).get("gateways")) or {}
+    events = set(as_list(gateways.get("razorpayWebhookEvents")))
+    missing = [e for e in required if e not in events]
+    if missing:
+        report(f"The Razorpay webhook does not subscribe to {missing}: captures, failures, refunds or disputes "
+               f"would go unnoticed until reconciliation.")
+
+
 POLICIES = [
     stack_policy(
         "log-retention",
@@ -64,5 +78,13 @@ POLICIES = [
         config={"apiProjectPattern": {"type": "string", "default": "-api$"},
                 "webhookPaths": {"type": "array", "items": {"type": "string"}, "default": WEBHOOK_PATHS}},
         remediation="Keep lightspeedpay:gateways webhook paths, domains.api and firewall.webhookPaths consistent.",
+        tags=["gateways", "webhooks"]),
+    stack_policy(
+        "razorpay-webhook-events",
+        "The Razorpay webhook must subscribe to every payment, refund and dispute event the platform settles on.",
+        validate=_razorpay_events, severity=Severity.MEDIUM,
+        config={"requiredEvents": {"type": "array", "items": {"type": "string"}, "default": REQUIRED_EVENTS}},
+        remediation="List the events in lightspeedpay:gateways.razorpay.webhookEvents and enable the same in "
+                    "Razorpay Dashboard → Webhooks.",
         tags=["gateways", "webhooks"]),
 ]
