@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi_checkly as checkly
 import pulumi_cloudflare as cloudflare
 import pulumi_github as github
 import pulumi_random as random
@@ -21,6 +22,7 @@ class Providers:
     vercel: vercel.Provider
     cloudflare: cloudflare.Provider
     random: random.Provider
+    checkly: checkly.Provider
     github: github.Provider | None
     """Only the stack that owns the repository (production) talks to GitHub."""
 
@@ -35,5 +37,7 @@ def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
         vercel=vercel.Provider(f"{prefix}-vercel", api_token=secrets["vercelApiToken"], team=cfg.vercel.team),
         cloudflare=cloudflare.Provider(f"{prefix}-cloudflare", api_token=secrets["cloudflareApiToken"]),
         random=random.Provider(f"{prefix}-random"),
+        checkly=checkly.Provider(f"{prefix}-checkly", api_key=secrets["checklyApiKey"],
+                                 account_id=cfg.monitoring.checkly_account_id),
         github=github_provider,
     )

@@ -11,6 +11,7 @@ from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
+from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .repository import RepositoryProtection
@@ -72,6 +73,13 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
                              opts=pulumi.ResourceOptions(providers=[providers.github]))
 
     api_origin = f"https://{cfg.domains.api}"
+    UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
+        check_prefix=prefix, settings=cfg.monitoring, slack_webhook_url=secrets["slackAlertWebhookUrl"],
+        endpoints=[Endpoint("site", f"https://{cfg.domains.site}/"),
+                   Endpoint("checkout", f"https://{cfg.domains.checkout}/"),
+                   Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
+        opts=pulumi.ResourceOptions(providers=[providers.checkly]))
+
     return {
         "environment": cfg.environment,
         "zoneId": zone.zone_id,

@@ -23,6 +23,7 @@ from .edge import (
 from .errors import ConfigIssue
 from .gateways import GatewaysConfig
 from .jobs import JobsConfig
+from .monitoring import MonitoringConfig
 from .types import Model, is_under_zone
 
 PROJECT = "lightspeedpay"
@@ -49,6 +50,7 @@ class StackConfig(Model):
     jobs: JobsConfig
     database: DatabaseConfig
     gateways: GatewaysConfig
+    monitoring: MonitoringConfig
 
     @field_validator("feature_flags")
     @classmethod
@@ -127,6 +129,12 @@ def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
         issues.append(ConfigIssue(
             f"{key}github", "only the production stack manages the repository (stacks share no resource)",
             cfg.github.repository))
+
+    monitoring = cfg.monitoring
+    if monitoring.degraded_response_ms >= monitoring.max_response_ms:
+        issues.append(ConfigIssue(f"{key}monitoring.degradedResponseMs",
+                                  f"must be below maxResponseMs ({monitoring.max_response_ms})",
+                                  monitoring.degraded_response_ms))
 
     if cfg.is_production:
         for section, value in (("api.nodeEnv", cfg.api.node_env), ("jobs.nodeEnv", cfg.jobs.node_env)):

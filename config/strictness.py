@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     Rule("database.auth.passwordMinLength", "higher"),
     Rule("database.recovery.rpoMinutes", "lower"),
     Rule("database.recovery.rtoMinutes", "lower"),
+    Rule("monitoring.frequencyMinutes", "lower"),
 )
 
 

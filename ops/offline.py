@@ -54,6 +54,9 @@ OUTPUTS: dict[str, Fabricator] = {
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""
 
+NUMERIC_ID_PACKAGES = ("checkly:",)
+"""Packages whose ids are numbers (Checkly alert channels are referenced as integers)."""
+
 INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "cloudflare:index/getZone:getZone": lambda args: {
         "id": fake_hex_id((args.get("filter") or {}).get("name", "")),
@@ -72,8 +75,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
         fabricate = OUTPUTS.get(args.typ)
         if fabricate:
             state.update(fabricate(args.name, args.inputs))
-        resource_id = (f"offline-{fake_hex_id(args.name)[:8]}" if args.typ.startswith("pulumi:providers:")
-                       else f"offline-{args.name}")
+        if args.typ.startswith("pulumi:providers:"):
+            resource_id = f"offline-{fake_hex_id(args.name)[:8]}"
+        elif args.typ.startswith(NUMERIC_ID_PACKAGES):
+            resource_id = str(int(fake_hex_id(args.name)[:7], 16))
+        else:
+            resource_id = f"offline-{args.name}"
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .analysis import Violation
-from .resources import STACK_TYPE, PlannedResource, redact, tidy_numbers
+from .resources import STACK_TYPE, PlannedResource, map_secrets, redact, tidy_numbers
 
 _MAX_SETTING = 70
 
@@ -20,15 +20,9 @@ def _short(value: Any) -> str:
 
 
 def _settings(resource: PlannedResource) -> str:
-    shown = []
-    for key, value in redact(resource.inputs).items():
-        if key.startswith("__"):
-            continue
-        if isinstance(value, dict) and value.get("value") == "[secret]" and len(value) == 2:
-            shown.append(f"{key}=[secret]")
-        else:
-            shown.append(f"{key}={_short(value)}")
-    return "  ".join(shown)
+    """Top-level inputs, secrets shown as [secret] at any depth."""
+    shown = map_secrets(resource.inputs, lambda _: "[secret]")
+    return "  ".join(f"{key}={_short(value)}" for key, value in shown.items() if not key.startswith("__"))
 
 
 def _provider_label(resource: PlannedResource) -> str:

@@ -278,3 +278,44 @@ def test_missing_razorpay_events_are_refused() -> None:
     violations = of_policy(_outputs(drop), "razorpay-webhook-events")
     assert violations and "refund.processed" in violations[0].message
     assert not of_policy(_outputs(lambda o: None), "razorpay-webhook-events")
+
+
+# --- monitoring ----------------------------------------------------------------------------------
+
+CHECK = "checkly:index/check:Check"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p.__setitem__("activated", False),
+        lambda p: p.__setitem__("frequency", 60),
+        lambda p: p.__setitem__("alertChannelSubscriptions", []),
+        lambda p: p.__setitem__("muted", True),
+        lambda p: p["request"].__setitem__("assertions", []),
+    ],
+    ids=["deactivated", "hourly", "no alerts", "muted", "no assertions"],
+)
+def test_weakened_uptime_check_is_refused(change: Callable[[dict[str, Any]], None]) -> None:
+    _refused("production", CHECK, "uptime-api", change, "uptime-check-alerting")
+
+
+def test_an_unmonitored_domain_or_a_check_outside_india_is_refused() -> None:
+    items = [r for r in resources("production") if not (r.type == CHECK and r.name.endswith("uptime-checkout"))]
+    violations = of_policy(analyze("production", items), "uptime-checks-cover-endpoints")
+    assert [v.message.splitlines()[1] for v in violations] == [
+        "checkout.lightspeedpay.com is public but has no uptime check."
+    ]
+    moved = mutate("production", CHECK, "uptime-site", lambda p: p.__setitem__("locations", ["us-east-1"]))
+    assert of_policy(analyze("production", moved), "uptime-checks-cover-endpoints")
+
+
+def test_staging_may_check_less_often_than_production() -> None:
+    props = {
+        "activated": True,
+        "frequency": 10,
+        "alertChannelSubscriptions": [{"activated": True, "channelId": 1}],
+        "request": {"url": "https://x/", "assertions": [{"source": "STATUS_CODE"}]},
+    }
+    assert of_policy(check(CHECK, props, stack="production"), "uptime-check-alerting")
+    assert not check(CHECK, props, stack="staging")

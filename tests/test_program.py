@@ -233,3 +233,17 @@ def test_repository_protection() -> None:
     ]
     [environment] = _of("production", "github:index/repositoryEnvironment:RepositoryEnvironment")
     assert environment.inputs["environment"] == "production" and environment.inputs["reviewers"][0]["teams"]
+
+
+def test_every_public_endpoint_has_an_uptime_check_with_alerts() -> None:
+    checks = {r.inputs["request"]["url"]: r.inputs for r in _of("production", "checkly:index/check:Check")}
+    assert set(checks) == {
+        "https://lightspeedpay.com/",
+        "https://checkout.lightspeedpay.com/",
+        "https://api.lightspeedpay.com/health",
+    }
+    for inputs in checks.values():
+        assert inputs["frequency"] == 1 and inputs["locations"][0] == "ap-south-1"
+        assert len(inputs["alertChannelSubscriptions"]) == 2
+    [slack] = [r for r in _of("production", "checkly:index/alertChannel:AlertChannel") if "slack" in r.inputs]
+    assert is_secret(slack.inputs["slack"]["url"]) or is_secret(slack.inputs["slack"])

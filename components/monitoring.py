@@ -1,0 +1,90 @@
+"""Uptime monitoring and alerting: a Checkly check per public endpoint, alerts to email and Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_checkly as checkly
+
+from config.monitoring import MonitoringConfig
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    """Short name, e.g. ``api``."""
+    url: str
+    """Full https URL to request."""
+
+
+@dataclass(frozen=True)
+class UptimeMonitoringArgs:
+    check_prefix: str
+    """Prefix of every check's name (the stack's name prefix)."""
+    endpoints: Sequence[Endpoint]
+    """Every public endpoint of the stack."""
+    settings: MonitoringConfig
+    """Frequency, locations, thresholds and alert destinations."""
+    slack_webhook_url: pulumi.Input[str]
+    """Slack incoming-webhook URL (secret)."""
+
+
+class UptimeMonitoring(pulumi.ComponentResource):
+    """Checks each endpoint from the configured locations (Mumbai first) every few minutes, asserts
+    HTTP 200 within the response-time budget and the certificate's validity, and alerts on failure,
+    degradation, recovery and certificates close to expiry."""
+
+    checks: dict[str, checkly.Check]
+
+    def __init__(self, name: str, args: UptimeMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("lightspeedpay:monitoring:UptimeMonitoring", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
+        def channel_args(email: checkly.AlertChannelEmailArgs | None = None,
+                         slack: checkly.AlertChannelSlackArgs | None = None) -> checkly.AlertChannelArgs:
+            return checkly.AlertChannelArgs(
+                email=email, slack=slack, send_failure=True, send_degraded=True, send_recovery=True,
+                ssl_expiry=True, ssl_expiry_threshold=settings.ssl_expiry_alert_days)
+
+        email = checkly.AlertChannel(
+            f"{name}-email", channel_args(email=checkly.AlertChannelEmailArgs(address=settings.alert_email)),
+            opts=child)
+        slack = checkly.AlertChannel(
+            f"{name}-slack",
+            channel_args(slack=checkly.AlertChannelSlackArgs(
+                channel=settings.slack_channel, url=pulumi.Output.secret(args.slack_webhook_url))),
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["slack"]))
+        subscriptions = [checkly.CheckAlertChannelSubscriptionArgs(activated=True, channel_id=channel.id.apply(int))
+                         for channel in (email, slack)]
+
+        self.checks = {}
+        for endpoint in args.endpoints:
+            self.checks[endpoint.name] = checkly.Check(
+                f"{name}-{endpoint.name}",
+                checkly.CheckArgs(
+                    name=f"{args.check_prefix} {endpoint.name}",
+                    type="API",
+                    activated=True,
+                    frequency=settings.frequency_minutes,
+                    locations=list(settings.locations),
+                    double_check=True,  # a second location confirms before anyone is paged
+                    degraded_response_time=settings.degraded_response_ms,
+                    max_response_time=settings.max_response_ms,
+                    ssl_check_domain=endpoint.url.split("/")[2],
+                    request=checkly.CheckRequestArgs(
+                        url=endpoint.url, method="GET", follow_redirects=False,
+                        assertions=[checkly.CheckRequestAssertionArgs(
+                            source="STATUS_CODE", comparison="EQUALS", target="200")]),
+                    alert_channel_subscriptions=subscriptions,
+                    use_global_alert_settings=False,
+                    alert_settings=checkly.CheckAlertSettingsArgs(
+                        escalation_type="RUN_BASED",
+                        run_based_escalations=[checkly.CheckAlertSettingsRunBasedEscalationArgs(failed_run_threshold=1)],
+                    ),
+                    tags=[args.check_prefix],
+                ),
+                opts=child,
+            )
+        self.register_outputs({"checks": list(self.checks)})

@@ -1,0 +1,69 @@
+"""Uptime monitoring: every public endpoint checked from India, with someone alerted."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
+
+from .graph import of_type, prop
+from .meta import Report, resource_policy, stack_policy
+from .props import as_list, dig, plain
+from .vercel_firewall import DOMAIN
+
+CHECK = "checkly:index/check:Check"
+
+
+def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != CHECK:
+        return
+    props = plain(args.props)
+    max_frequency = float(args.get_config().get("maxFrequencyMinutes", 5))
+    if not props.get("activated"):
+        report("The check is deactivated.")
+    if float(props.get("frequency") or 0) > max_frequency:
+        report(f"The check runs every {props.get('frequency'):.0f} minutes; at most {max_frequency:.0f} are allowed.")
+    if not [s for s in as_list(props.get("alertChannelSubscriptions")) if s.get("activated")]:
+        report("Nobody is alerted when the check fails (no activated alert channel).")
+    if props.get("muted"):
+        report("The check's alerts are muted.")
+    if not as_list(dig(props, "request.assertions")):
+        report("The check asserts nothing about the response.")
+
+
+def _endpoints_covered(args: StackValidationArgs, report: Report) -> None:
+    required_location = str(args.get_config().get("requiredLocation", "ap-south-1"))
+    checked: set[str] = set()
+    for check in of_type(args, CHECK):
+        if not prop(check, "activated"):
+            continue
+        host = urlsplit(str(dig(plain(prop(check, "request", {})), "url", ""))).hostname
+        if host:
+            checked.add(host)
+        if required_location not in as_list(prop(check, "locations", [])):
+            report(f"Check '{prop(check, 'name')}' does not run from {required_location}, where customers are.",
+                   check.urn)
+    for domain in of_type(args, DOMAIN):
+        name = str(prop(domain, "domain", ""))
+        if name and not prop(domain, "redirect") and name not in checked:
+            report(f"{name} is public but has no uptime check.", domain.urn)
+
+
+POLICIES = [
+    resource_policy(
+        "uptime-check-alerting",
+        "Every uptime check must be active, frequent, assert on the response and alert someone.",
+        validate=_check_alerting, severity=Severity.MEDIUM,
+        config={"maxFrequencyMinutes": {"type": "number", "minimum": 1, "default": 5}},
+        remediation="Set lightspeedpay:monitoring.frequencyMinutes; components/monitoring.py subscribes every "
+                    "check to the email and Slack channels.",
+        tags=["monitoring"]),
+    stack_policy(
+        "uptime-checks-cover-endpoints",
+        "Every public endpoint must have an active uptime check that runs from India.",
+        validate=_endpoints_covered, severity=Severity.MEDIUM,
+        config={"requiredLocation": {"type": "string", "default": "ap-south-1"}},
+        remediation="Add the endpoint to components.monitoring.UptimeMonitoring in components/stack.py and keep "
+                    "ap-south-1 in lightspeedpay:monitoring.locations.",
+        tags=["monitoring"]),
+]
