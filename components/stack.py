@@ -7,6 +7,7 @@ import pulumi
 from config import StackConfig, StackSecrets
 
 from .app_env import api_env, frontend_env
+from .database import Database, DatabaseArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .web_app import VercelWebApp, VercelWebAppArgs
@@ -33,12 +34,17 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
             env=frontend_env(cfg)),
         opts=vercel_opts)
 
+    # The database's pooled URL (database.database_url) is also what the Railway worker receives.
+    database = Database(
+        f"{prefix}-database", DatabaseArgs(config=cfg.database, production=cfg.is_production),
+        opts=pulumi.ResourceOptions(providers=[providers.random]))
+
     api = PaymentsApi(
         f"{prefix}-api",
         PaymentsApiArgs(
             project_name=f"{prefix}-api", root_directory=cfg.api.root_directory, vercel=cfg.vercel,
             domain=cfg.domains.api,
-            env=lambda jwt, preview_jwt: api_env(cfg, secrets, jwt, preview_jwt, database=None)),
+            env=lambda jwt, preview_jwt: api_env(cfg, secrets, jwt, preview_jwt, database=database.env())),
         opts=pulumi.ResourceOptions(providers=[providers.vercel, providers.random]))
 
     return {
@@ -46,6 +52,8 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         "zoneId": zone.zone_id,
         "webProjectId": web.project_id,
         "apiProjectId": api.project_id,
+        "supabaseProjectRef": database.project_ref,
+        "supabaseUrl": database.supabase_url,
         "siteUrl": f"https://{cfg.domains.site}",
         "checkoutUrl": f"https://{cfg.domains.checkout}",
         "apiUrl": f"https://{cfg.domains.api}",
