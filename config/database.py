@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from .types import Cidr, Model
 
@@ -92,41 +92,73 @@ class DatabaseConfig(Model):
     @property
     def achievable_rpo_minutes(self) -> int | None:
         """Worst-case data loss the declared backups allow; None when nothing is backed up."""
-        if self.pitr_days:
-            return PITR_WORST_CASE_RPO_MINUTES
-        if self.daily_backups:
-            return DAILY_BACKUP_WORST_CASE_RPO_MINUTES
-        return None
+        return achievable_rpo_minutes(self.pitr_days, self.daily_backups)
 
-    @model_validator(mode="after")
-    def _values(self) -> DatabaseConfig:
-        if self.region not in SUPABASE_REGIONS:
-            raise ValueError(f"region {self.region!r} is not a Supabase region; allowed: {', '.join(SUPABASE_REGIONS)}")
-        if self.instance_size not in INSTANCE_SIZES:
-            raise ValueError(
-                f"instanceSize {self.instance_size!r} is unknown; allowed: {', '.join(INSTANCE_SIZES)}"
-            )
-        if self.pitr_days and INSTANCE_SIZES.index(self.instance_size) < INSTANCE_SIZES.index("small"):
-            raise ValueError("PITR needs at least the 'small' compute size (instanceSize)")
-        unknown = [r for r in self.read_replica_regions if r not in SUPABASE_REGIONS]
+    # Field validators (not one model validator) so each problem names its own key, e.g.
+    # `lightspeedpay:database.recovery`, with that key's value, not the whole section.
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in SUPABASE_REGIONS:
+            raise ValueError(f"is not a Supabase region; allowed: {', '.join(SUPABASE_REGIONS)}")
+        return value
+
+    @field_validator("instance_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if value not in INSTANCE_SIZES:
+            raise ValueError(f"is not a compute size; allowed: {', '.join(INSTANCE_SIZES)}")
+        return value
+
+    @field_validator("pitr_days")
+    @classmethod
+    def _pitr(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("instance_size")
+        if value and size in INSTANCE_SIZES and INSTANCE_SIZES.index(size) < INSTANCE_SIZES.index("small"):
+            raise ValueError(f"PITR needs at least the 'small' compute size (instanceSize is {size!r})")
+        return value
+
+    @field_validator("read_replica_regions")
+    @classmethod
+    def _replicas(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        unknown = [r for r in value if r not in SUPABASE_REGIONS]
         if unknown:
-            raise ValueError(f"readReplicaRegions {unknown} are not Supabase regions; allowed: "
-                             f"{', '.join(SUPABASE_REGIONS)}")
-        size = INSTANCE_SIZES.index(self.instance_size)
-        if self.read_replica_regions and size < INSTANCE_SIZES.index(READ_REPLICA_MIN_SIZE):
-            raise ValueError(f"readReplicaRegions needs at least the '{READ_REPLICA_MIN_SIZE}' compute size "
-                             f"(instanceSize is {self.instance_size!r})")
-        if len(self.read_replica_regions) > REPLICAS_BELOW_XLARGE and size < INSTANCE_SIZES.index("xlarge"):
-            raise ValueError(f"readReplicaRegions lists {len(self.read_replica_regions)} replicas; below the "
-                             f"'xlarge' compute size Supabase allows at most {REPLICAS_BELOW_XLARGE}")
-        achievable = self.achievable_rpo_minutes
+            raise ValueError(f"{unknown} are not Supabase regions; allowed: {', '.join(SUPABASE_REGIONS)}")
+        size = info.data.get("instance_size")
+        if size not in INSTANCE_SIZES or not value:
+            return value
+        if INSTANCE_SIZES.index(size) < INSTANCE_SIZES.index(READ_REPLICA_MIN_SIZE):
+            raise ValueError(f"read replicas need at least the '{READ_REPLICA_MIN_SIZE}' compute size "
+                             f"(instanceSize is {size!r})")
+        if len(value) > REPLICAS_BELOW_XLARGE and INSTANCE_SIZES.index(size) < INSTANCE_SIZES.index("xlarge"):
+            raise ValueError(f"{len(value)} replicas; below the 'xlarge' compute size Supabase allows at most "
+                             f"{REPLICAS_BELOW_XLARGE}")
+        return value
+
+    @field_validator("recovery")
+    @classmethod
+    def _recovery(cls, value: RecoveryConfig, info: ValidationInfo) -> RecoveryConfig:
+        if "pitr_days" not in info.data or "daily_backups" not in info.data:
+            return value  # reported on those keys already
+        pitr_days, daily = info.data["pitr_days"], info.data["daily_backups"]
+        achievable = achievable_rpo_minutes(pitr_days, daily)
         if achievable is None:
-            raise ValueError(f"recovery.rpoMinutes = {self.recovery.rpo_minutes} cannot be met: no backups are "
-                             f"declared (dailyBackups is false and pitrDays is 0); enable one of them")
-        if self.recovery.rpo_minutes < achievable:
-            how = (f"PITR (pitrDays {self.pitr_days}) loses at most about {achievable} minutes"
-                   if self.pitr_days else f"daily backups alone lose up to {achievable} minutes; "
-                                          f"set pitrDays to 7, 14 or 28 for about {PITR_WORST_CASE_RPO_MINUTES}")
-            raise ValueError(f"recovery.rpoMinutes = {self.recovery.rpo_minutes} cannot be met: {how}; "
+            raise ValueError(f"rpoMinutes = {value.rpo_minutes} cannot be met: no backups are declared "
+                             f"(dailyBackups is false and pitrDays is 0); enable one of them")
+        if value.rpo_minutes < achievable:
+            how = (f"PITR (pitrDays {pitr_days}) loses at most about {achievable} minutes"
+                   if pitr_days else f"daily backups alone lose up to {achievable} minutes; "
+                                     f"set pitrDays to 7, 14 or 28 for about {PITR_WORST_CASE_RPO_MINUTES}")
+            raise ValueError(f"rpoMinutes = {value.rpo_minutes} cannot be met: {how}; "
                              f"allowed: rpoMinutes >= {achievable}")
-        return self
+        return value
+
+
+def achievable_rpo_minutes(pitr_days: int, daily_backups: bool) -> int | None:
+    """Worst-case data loss the declared backups allow; None when nothing is backed up."""
+    if pitr_days:
+        return PITR_WORST_CASE_RPO_MINUTES
+    if daily_backups:
+        return DAILY_BACKUP_WORST_CASE_RPO_MINUTES
+    return None

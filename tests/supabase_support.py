@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic import Config, ConfigureRequest, CreateResult, ReadResult, UpdateResult
 
 from providers.supabase.base import SupabaseProvider
 from providers.supabase.client import Runtime, is_mutation
@@ -55,3 +55,9 @@ def mutations(requests: list[Recorded], since: int = 0) -> list[str]:
 def project_props(**overrides: Any) -> dict[str, Any]:
     return {"organization_slug": "lightspeedpay", "project_name": "lightspeedpay-test", "region": "ap-south-1",
             "instance_size": "small", "db_pass": PASSWORD, **overrides}
+
+
+def outs(result: CreateResult | ReadResult | UpdateResult) -> dict[str, Any]:
+    """A result's outputs (typed: every call here returns some)."""
+    assert result.outs is not None
+    return result.outs
