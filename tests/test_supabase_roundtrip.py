@@ -118,7 +118,8 @@ def test_a_fresh_host_runs_the_full_lifecycle(registrations: dict[str, PlannedRe
     assert project.cidrs_v4 == ["198.51.100.16/29", "203.0.113.0/28"] and project.cidrs_v6 == []
     assert project.addons["pitr"] == "pitr_7" and len(project.replicas) == 1
     assert project.auth["jwt_exp"] == 3600 and project.auth["password_min_length"] == 12
-    assert project.role_settings["postgres"] == "ddl, role, write" and project.schedule_for == "21:30:00"
+    assert project.role_settings["postgres"] == "ddl, role, write"
+    assert project.schedule_changes == 0  # production declares no schedule (PITR takes no daily backups)
 
     for kind, (id_, inputs, outs) in created.items():  # refresh: identical, and nothing to change
         read = stub.Read(provider_pb2.ReadRequest(id=id_, urn=registrations[kind].urn, properties=_struct(outs)),

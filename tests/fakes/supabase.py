@@ -122,6 +122,8 @@ class FakeSupabase:
         """(method, path regex) → how many replies to drop (by stalling) after doing the work."""
         self.stall_seconds = 0.5
         self.rate_headers: Callable[[Recorded], dict[str, str] | None] | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        """What the fake's 120/min window counts in (a simulated clock when the client's is one)."""
         self._names = (("".join(p) * 20)[:20] for p in itertools.product(string.ascii_lowercase, repeat=3))
         self._window: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -200,7 +202,7 @@ class FakeSupabase:
 
     def _rate(self, recorded: Recorded, path: str) -> Reply:
         """120/min per path; custom headers (tests) override the computed ones."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             window = self._window.setdefault(path, deque())
             while window and window[0] <= now - 60:
