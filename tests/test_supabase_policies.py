@@ -154,6 +154,11 @@ def test_high_availability_is_reported_not_faked() -> None:
     assert no_replica and "fewer than 1 read replica" in no_replica[0].message
 
 
+def test_audit_class_all_covers_the_required_ones() -> None:
+    everything = props(lambda p: p["roles"].update(postgres=["all"]), "PgAudit")
+    assert of_policy(run("production", everything), "supabase-audit-logging") == []
+
+
 def test_rto_needs_a_drill_that_fits() -> None:
     drilled = props(lambda p: p.update(restore_drill_minutes=45), "Backups")
     assert of_policy(run("production", drilled), "supabase-rto-evidenced") == []

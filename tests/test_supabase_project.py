@@ -143,6 +143,16 @@ def test_a_create_that_failed_with_5xx_is_retried_once_nothing_was_made(supabase
     assert len(posts) == 2 and list(fake.projects) == [result.id]
 
 
+def test_a_rate_limited_create_waits_as_told_before_looking_and_retrying(supabase_api: Api) -> None:
+    fake, server = supabase_api
+    clock = FakeClock()
+    provider = configured(ProjectProvider, clock)
+    lookup = Reply(200, {"projects": [], "pagination": {"count": 0, "limit": 100, "offset": 0}})
+    server.failures.extend([lookup, Reply(429, {"message": "Rate limit exceeded"}, {"Retry-After": "7"})])
+    result = provider.create(project_props())
+    assert clock.sleeps[0] == 7.0 and list(fake.projects) == [result.id]
+
+
 def test_a_project_that_fails_to_start_is_an_error(supabase_api: Api) -> None:
     fake, _ = supabase_api
     fake.add_project("lightspeedpay-test", status="INIT_FAILED")

@@ -65,7 +65,7 @@ def host() -> Iterator[tuple[provider_pb2_grpc.ResourceProviderStub, FakeSupabas
     fake = FakeSupabase()
     with fake.serve() as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "PULUMI_"))}
-        env.update({"SUPABASE_API_URL": server.url, "PULUMI_PROJECT": "lightspeedpay"})
+        env["SUPABASE_API_URL"] = server.url  # no PULUMI_PROJECT: the host may not be given one
         process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=REPO, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 from pulumi.output import Unknown
 
-from providers.http import ApiError
+from providers.http import ApiError, RateLimitedError
 
 from .client import Runtime, SupabaseClient
 from .errors import SupabaseConfigError
@@ -61,7 +61,8 @@ def create_idempotently(client: SupabaseClient, send: Callable[[], T], find: Cal
         except ApiError as error:
             if not error.retryable or attempt == attempts:
                 raise
-            client.runtime.sleep(min(30.0, 2.0 * 2 ** (attempt - 1)))
+            wait = error.wait if isinstance(error, RateLimitedError) and error.wait is not None else None
+            client.runtime.sleep(min(60.0, wait) if wait is not None else min(30.0, 2.0 * 2 ** (attempt - 1)))
             found = find()
             if found is not None:
                 return found, True
@@ -96,8 +97,8 @@ class SupabaseProvider(ResourceProvider):
         token = self._token or os.environ.get(TOKEN_ENV)
         if not token:
             raise SupabaseConfigError(
-                f"no Supabase access token: set it with `pulumi config set --secret "
-                f"lightspeedpay:{TOKEN_CONFIG_KEY}` (or export {TOKEN_ENV} for the provider host)")
+                f"no Supabase access token: set it with `pulumi config set --secret {TOKEN_CONFIG_KEY}` "
+                f"(or export {TOKEN_ENV} for the provider host)")
         return SupabaseClient(token, runtime=self.runtime)
 
     # -- what subclasses describe ------------------------------------------------------------

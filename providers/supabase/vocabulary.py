@@ -14,8 +14,8 @@ from typing import Any
 DEFAULT_API_URL = "https://api.supabase.com"
 API_URL_ENV = "SUPABASE_API_URL"
 TOKEN_ENV = "SUPABASE_ACCESS_TOKEN"
-TOKEN_CONFIG_KEY = "supabaseAccessToken"
-"""Read as `<project>:supabaseAccessToken` (the dynamic provider's `configure` prefixes the project)."""
+TOKEN_CONFIG_KEY = "lightspeedpay:supabaseAccessToken"
+"""Asked for with its namespace: the host prefixes a bare key with PULUMI_PROJECT, which it may lack."""
 
 REF_PATTERN = re.compile(r"^[a-z]{20}$")
 SLUG_PATTERN = re.compile(r"^[\w-]+$")
