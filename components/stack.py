@@ -8,6 +8,7 @@ from config import StackConfig, StackSecrets
 
 from . import firewall
 from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
+from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
@@ -54,12 +55,18 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
             managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=False)),
         opts=on_vercel)
 
+    # The database's pooled URL (database.database_url) is also what the Railway worker receives.
+    database = Database(
+        f"{prefix}-database", DatabaseArgs(config=cfg.database, production=cfg.is_production),
+        opts=pulumi.ResourceOptions(providers=[providers.random]))
+
     api = PaymentsApi(
         f"{prefix}-api",
         PaymentsApiArgs(
             project_name=f"{prefix}-api", root_directory=cfg.api.root_directory, vercel=cfg.vercel,
             domain=cfg.domains.api,
-            env=lambda jwt, preview_jwt: [*api_env(cfg, secrets, jwt, preview_jwt, database=None), *_flag_env(flags)],
+            env=lambda jwt, preview_jwt: [*api_env(cfg, secrets, jwt, preview_jwt, database=database.env()),
+                                          *_flag_env(flags)],
             firewall=cfg.firewall, firewall_rules=firewall.api_rules(cfg.firewall, cfg.gateways),
             managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=True)),
         opts=on_vercel)
@@ -85,6 +92,8 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         "zoneId": zone.zone_id,
         "webProjectId": web.project_id,
         "apiProjectId": api.project_id,
+        "supabaseProjectRef": database.project_ref,
+        "supabaseUrl": database.supabase_url,
         "siteUrl": f"https://{cfg.domains.site}",
         "checkoutUrl": f"https://{cfg.domains.checkout}",
         "apiUrl": api_origin,

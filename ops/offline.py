@@ -42,8 +42,27 @@ def fake_hex_id(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
+def fake_supabase_ref(seed: str) -> str:
+    """A well-formed Supabase project ref (20 lower-case letters), stable per resource name."""
+    return "".join(chr(ord("a") + int(c, 16) % 26) for c in fake_hex_id(seed)[:20])
+
+
+def _supabase_project(name: str, _inputs: dict[str, Any]) -> dict[str, Any]:
+    ref = fake_supabase_ref(name)
+    return {"ref": ref, "status": "ACTIVE_HEALTHY", "db_host": f"db.{ref}.supabase.co",
+            "supabase_url": f"https://{ref}.supabase.co", "anon_key": _secret("offline-supabase-anon-key"),
+            "service_role_key": _secret("offline-supabase-service-role-key")}
+
+
+def _supabase_pooler(_name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"db_user": f"postgres.{inputs.get('project_ref')}", "db_host": "aws-0-ap-south-1.pooler.supabase.com",
+            "db_port": 6543, "db_name": "postgres"}
+
+
 OUTPUTS: dict[str, Fabricator] = {
-    # Outputs a provider would compute; everything else echoes the inputs.
+    # Outputs a provider would compute; everything else echoes the inputs. The Supabase
+    # organisation report (plan, entitlements, members' MFA) is deliberately not fabricated:
+    # offline those facts are unknown, and the policies that read them say so instead of passing.
     "random:index/randomPassword:RandomPassword": lambda name, _: {
         "result": _secret(f"offline-random-{name}"), "bcryptHash": _secret("offline-bcrypt")},
     "vercel:index/projectDomain:ProjectDomain": lambda _n, _i: {"verified": True, "misconfigured": False},
@@ -51,6 +70,8 @@ OUTPUTS: dict[str, Fabricator] = {
         "token": _secret(f"offline-{name}"),
         "connectionString": _secret(f"https://edge-config.vercel.com/offline?token=offline-{name}")},
     "cloudflare:index/zoneDnssec:ZoneDnssec": lambda _n, _i: {"ds": "offline-ds-record", "status": "pending"},
+    "pulumi-python:dynamic/supabase:Project": _supabase_project,
+    "pulumi-python:dynamic/supabase:Pooler": _supabase_pooler,
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""
 

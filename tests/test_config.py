@@ -124,7 +124,7 @@ CASES: list[tuple[str, Edit, list[str]]] = [
         _set("firewall.webhookPaths", ["/webhooks/razorpay"]),
         ["lightspeedpay:firewall.webhookPaths", "/webhooks/phonepe"],
     ),
-    ("production looser than staging", _set("database.pitrDays", 0), []),  # staging has 0: allowed
+    ("a legal change still plans", _set("jobs.jobConcurrency", 6), []),
     (
         "production looser than staging (HSTS)",
         _set("tls.hsts.maxAgeSeconds", 300),

@@ -1,0 +1,152 @@
+"""The stack's database: one Supabase project and every setting the platform relies on.
+
+Children (all `pulumi-python:dynamic/supabase:*` except the password): the organisation report
+(plan, entitlements, members without MFA), the generated database password, the project (region,
+size; protected from deletion in production), SSL enforcement, network restrictions, auth,
+Postgres parameters, the pooler, PITR, read replicas, backups with the declared RPO/RTO, and
+pgaudit. Settings that need Postgres steady (pooler, replicas, Postgres parameters, pgaudit) wait
+for SSL enforcement, whose change restarts the database.
+
+Outputs feed the other components: the pooled `database_url` (secret), `supabase_url`, and the
+`anon_key` / `service_role_key` (secret).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+
+from config.database import AuthConfig as AuthSection
+from config.database import DatabaseConfig
+from providers.supabase import (
+    AuthConfig,
+    Backups,
+    BackupsArgs,
+    NetworkRestrictions,
+    Organization,
+    PgAudit,
+    Pitr,
+    Pooler,
+    PostgresConfig,
+    Project,
+    ProjectArgs,
+    ReadReplica,
+    SslEnforcement,
+)
+from providers.supabase.vocabulary import PASSWORD_CHARACTERS
+
+from .app_env import DatabaseEnv
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    config: DatabaseConfig
+    """The stack's `lightspeedpay:database` section."""
+    production: bool
+    """Production protects the project: `pulumi destroy` or a replacing change fails instead."""
+
+
+def auth_settings(auth: AuthSection) -> dict[str, Any]:
+    """Config → the Auth (GoTrue) settings the provider manages, under the API's names."""
+    return {
+        "jwt_exp": auth.jwt_expiry_seconds,
+        "refresh_token_rotation_enabled": auth.refresh_token_rotation,
+        "security_refresh_token_reuse_interval": auth.refresh_token_reuse_interval_seconds,
+        "mfa_totp_enroll_enabled": auth.mfa_totp,
+        "mfa_totp_verify_enabled": auth.mfa_totp,
+        "mfa_max_enrolled_factors": auth.mfa_max_enrolled_factors,
+        "password_min_length": auth.password_min_length,
+        "password_required_characters": PASSWORD_CHARACTERS[auth.password_required_characters],
+    }
+
+
+def pooled_url(user: str, password: str, host: str, port: int, database: str) -> str:
+    """The Supavisor connection string, TLS required (the password is URL-encoded)."""
+    quote = urllib.parse.quote
+    return (f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{int(port)}/"
+            f"{quote(database, safe='')}?sslmode=require")
+
+
+def replica_slots(regions: list[str]) -> list[tuple[str, int]]:
+    """(region, n): the n-th replica in that region, which is how the provider adopts replicas."""
+    seen: dict[str, int] = {}
+    slots = []
+    for region in regions:
+        seen[region] = seen.get(region, 0) + 1
+        slots.append((region, seen[region]))
+    return slots
+
+
+class Database(pulumi.ComponentResource):
+    """A Supabase project with production's settings, and the connection values apps need."""
+
+    project: Project
+    project_ref: pulumi.Output[str]
+    database_url: pulumi.Output[str]
+    """Pooled (Supavisor) connection string with the generated password; secret."""
+    supabase_url: pulumi.Output[str]
+    anon_key: pulumi.Output[str]
+    service_role_key: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("lightspeedpay:database:Database", name, {}, opts)
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.organization = Organization(f"{name}-organization", cfg.organization_slug, opts=child)
+        # Generated, never typed; alphanumeric so it survives every connection-string parser.
+        password = random.RandomPassword(
+            f"{name}-db-password",
+            random.RandomPasswordArgs(length=40, special=False, min_lower=4, min_upper=4, min_numeric=4),
+            opts=child)
+        self.project = Project(
+            f"{name}-project",
+            ProjectArgs(organization_slug=cfg.organization_slug, project_name=cfg.project_name,
+                        region=cfg.region, instance_size=cfg.instance_size, db_pass=password.result),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.production))
+        ref = self.project.ref
+
+        self.ssl = SslEnforcement(f"{name}-ssl", ref, cfg.ssl_enforced, opts=child)
+        after_ssl = pulumi.ResourceOptions(parent=self, depends_on=[self.ssl])
+        self.network = NetworkRestrictions(f"{name}-network", ref, cfg.allowed_cidrs, opts=child)
+        self.auth = AuthConfig(f"{name}-auth", ref, auth_settings(cfg.auth), opts=child)
+        postgres = cfg.postgres.model_dump(exclude_none=True)
+        self.postgres = PostgresConfig(f"{name}-postgres", ref, postgres, opts=after_ssl) if postgres else None
+        pooler: dict[str, Any] = {"pool_mode": cfg.pooler_mode}
+        if cfg.pooler_default_pool_size is not None:
+            pooler["default_pool_size"] = cfg.pooler_default_pool_size
+        self.pooler = Pooler(f"{name}-pooler", ref, pooler, opts=after_ssl)
+        self.pitr = Pitr(f"{name}-pitr", ref, cfg.pitr_days, opts=child) if cfg.pitr_days else None
+        self.backups = Backups(
+            f"{name}-backups",
+            BackupsArgs(project_ref=ref, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
+                        schedule_for=cfg.backup_schedule_utc,
+                        restore_drill_minutes=cfg.recovery.restore_drill_minutes),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pitr] if self.pitr else []))
+        self.replicas = [
+            ReadReplica(f"{name}-replica-{region}-{slot}", ref, cfg.organization_slug, region, slot, opts=after_ssl)
+            for region, slot in replica_slots(cfg.read_replica_regions)]
+        self.audit = PgAudit(
+            f"{name}-pgaudit", ref, {role: list(cfg.audit.pgaudit_log_classes) for role in cfg.audit.roles},
+            opts=after_ssl) if cfg.audit.pgaudit else None
+
+        self.project_ref = ref
+        self.supabase_url = self.project.supabase_url
+        self.anon_key = pulumi.Output.secret(self.project.anon_key)
+        self.service_role_key = pulumi.Output.secret(self.project.service_role_key)
+        self.database_url = pulumi.Output.secret(pulumi.Output.all(
+            self.pooler.db_user, password.result, self.pooler.db_host, self.pooler.db_port, self.pooler.db_name,
+        ).apply(lambda parts: pooled_url(*parts)))
+        self.register_outputs({
+            "projectRef": self.project_ref, "supabaseUrl": self.supabase_url, "databaseUrl": self.database_url,
+            "anonKey": self.anon_key, "serviceRoleKey": self.service_role_key,
+        })
+
+    def env(self) -> DatabaseEnv:
+        """What the API (and the worker) receive as DATABASE_URL and SUPABASE_*."""
+        return DatabaseEnv(database_url=self.database_url, supabase_url=self.supabase_url,
+                           supabase_anon_key=self.anon_key, supabase_service_role_key=self.service_role_key)

@@ -1,0 +1,420 @@
+"""The Supabase database: data in India, TLS-only, closed network, auth bounds, audit, recovery.
+
+Resource policies check each declared setting (inputs); stack policies check what only the whole
+plan shows: that every project carries its hardening resources, that PITR exists in production,
+that the declared RPO is achievable with the backups actually declared, and what the organisation
+report (read from the Management API, never set) says about MFA and high availability. Values a
+preview does not know yet are skipped, never guessed. Thresholds are policy config properties.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
+
+from .meta import Report, cert_in, pci, rbi_cyber_resilience, rbi_localisation, resource_policy, stack_policy
+from .props import as_list, plain
+
+DYNAMIC = "pulumi-python:dynamic/supabase:"
+PROJECT = DYNAMIC + "Project"
+REPLICA = DYNAMIC + "ReadReplica"
+SSL = DYNAMIC + "SslEnforcement"
+NETWORK = DYNAMIC + "NetworkRestrictions"
+AUTH = DYNAMIC + "AuthConfig"
+PGAUDIT = DYNAMIC + "PgAudit"
+PITR = DYNAMIC + "Pitr"
+BACKUPS = DYNAMIC + "Backups"
+ORGANIZATION = DYNAMIC + "Organization"
+PROJECT_SECRETS = ("db_pass", "anon_key", "service_role_key")
+OPEN_NETWORKS = ("0.0.0.0/0", "::/0")
+HARDENING = {SSL: "SslEnforcement", NETWORK: "NetworkRestrictions", AUTH: "AuthConfig",
+             PGAUDIT: "PgAudit", BACKUPS: "Backups"}
+
+
+def _whole(value: Any) -> Any:
+    """Engine numbers are floats; whole ones read better as ints in messages and comparisons."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
+
+
+def _get(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    """(known, value): unknown during a preview → (False, None)."""
+    try:
+        return True, _whole(plain(props.get(key)))
+    except UnknownValueError:
+        return False, None
+
+
+# -- resource policies ----------------------------------------------------------------------
+
+def _region_in_india(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type not in (PROJECT, REPLICA):
+        return
+    allowed = list(args.get_config().get("allowedRegions", ["ap-south-1"]))
+    ok, region = _get(args.props, "region")
+    if ok and region not in allowed:
+        what = "project" if args.resource_type == PROJECT else "read replica"
+        report(f"The {what} is in {region!r}; payment data must stay in India ({allowed}).")
+
+
+def _ssl_enforced(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != SSL:
+        return
+    ok, enforced = _get(args.props, "enforced")
+    if ok and enforced is not True:
+        report("SSL enforcement is off: Postgres and the pooler would accept unencrypted connections.")
+
+
+def _network_restricted(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != NETWORK:
+        return
+    config = args.get_config()
+    min_v4, min_v6 = int(config.get("minIpv4Prefix", 16)), int(config.get("minIpv6Prefix", 32))
+    ok, cidrs = _get(args.props, "allowed_cidrs")
+    if not ok:
+        return
+    if not as_list(cidrs):
+        report("No allowed CIDR is declared; list the API and worker egress ranges.")
+    for cidr in as_list(cidrs):
+        try:
+            network = ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            report(f"{cidr!r} is not a CIDR network.")
+            continue
+        if str(network) in OPEN_NETWORKS:
+            report(f"{network} opens the database to the whole internet.")
+        elif network.prefixlen < (min_v4 if network.version == 4 else min_v6):
+            report(f"{network} is broader than /{min_v4 if network.version == 4 else min_v6}; "
+                   f"allow only the egress ranges that need the database.")
+
+
+def _settings(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    ok, settings = _get(args.props, "settings")
+    return dict(settings) if ok and isinstance(settings, dict) else None
+
+
+def _token_lifetimes(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+        return
+    config = args.get_config()
+    max_jwt = int(config.get("maxJwtExpirySeconds", 3600))
+    max_reuse = int(config.get("maxRefreshReuseIntervalSeconds", 10))
+    jwt_exp = settings.get("jwt_exp")
+    if not isinstance(jwt_exp, (int, float)) or jwt_exp > max_jwt:
+        report(f"jwt_exp is {jwt_exp!r}; access tokens must expire within {max_jwt} seconds.")
+    if settings.get("refresh_token_rotation_enabled") is not True:
+        report("refresh_token_rotation_enabled is not true: a stolen refresh token would stay valid.")
+    reuse = settings.get("security_refresh_token_reuse_interval")
+    if not isinstance(reuse, (int, float)) or reuse > max_reuse:
+        report(f"security_refresh_token_reuse_interval is {reuse!r}; at most {max_reuse} seconds.")
+
+
+def _mfa_available(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+        return
+    totp = settings.get("mfa_totp_enroll_enabled") is True and settings.get("mfa_totp_verify_enabled") is True
+    webauthn = (settings.get("mfa_web_authn_enroll_enabled") is True
+                and settings.get("mfa_web_authn_verify_enabled") is True)
+    if not (totp or webauthn):
+        report("No MFA factor can be both enrolled and verified (TOTP or WebAuthn); admins could not use MFA.")
+    factors = settings.get("mfa_max_enrolled_factors")
+    if not isinstance(factors, (int, float)) or factors < 1:
+        report(f"mfa_max_enrolled_factors is {factors!r}; at least one factor must be allowed.")
+
+
+def _password_policy(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+        return
+    minimum = int(args.get_config().get("minPasswordLength", 12))
+    length = settings.get("password_min_length")
+    if not isinstance(length, (int, float)) or length < minimum:
+        report(f"password_min_length is {length!r}; at least {minimum} characters.")
+    if not settings.get("password_required_characters"):
+        report("password_required_characters is empty; require letters and digits at least.")
+
+
+def _audit_logging(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != PGAUDIT:
+        return
+    config = args.get_config()
+    required = set(config.get("requiredClasses", ["ddl", "write"]))
+    ok, roles = _get(args.props, "roles")
+    if not ok:
+        return
+    roles = dict(roles or {})
+    for role in config.get("requiredRoles", ["postgres"]):
+        if role not in roles:
+            report(f"pgaudit does not log the {role!r} role (the one the API and worker connect as).")
+    for role, classes in roles.items():
+        logged = set(as_list(classes))
+        missing = [] if "all" in logged else sorted(required - logged)
+        if missing:
+            report(f"pgaudit.log of {role!r} lacks {missing}.")
+
+
+def _rto_evidenced(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != BACKUPS:
+        return
+    ok_rto, rto = _get(args.props, "rto_minutes")
+    ok_drill, drill = _get(args.props, "restore_drill_minutes")
+    if not (ok_rto and ok_drill):
+        return
+    if drill is None:
+        report(f"No restore drill is recorded, so the {rto}-minute RTO is unverified.")
+    elif isinstance(rto, (int, float)) and drill > rto:
+        report(f"The last restore drill took {drill} minutes, more than the {rto}-minute RTO.")
+
+
+def _secret_outputs(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != PROJECT:
+        return
+    missing = [k for k in PROJECT_SECRETS if k not in (args.opts.additional_secret_outputs or [])]
+    if missing:
+        report(f"{missing} are not marked secret (additional_secret_outputs); they would be stored in plain state.")
+
+
+def _project_protected(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type == PROJECT and not args.opts.protect:
+        report("The project is not protected; `pulumi destroy` or a replacing change would delete the database.")
+
+
+# -- stack policies -------------------------------------------------------------------------
+
+def _keys(resource: PolicyResource) -> set[str]:
+    """How a resource names its project: the project's URN (dependency) or its ref (value)."""
+    if resource.resource_type == PROJECT:
+        ok, ref = _get(resource.props, "ref")
+        return {resource.urn} | ({f"ref:{ref}"} if ok and ref else set())
+    keys = {dep.urn for dep in resource.property_dependencies.get("project_ref") or []}
+    ok, ref = _get(resource.props, "project_ref")
+    return keys | ({f"ref:{ref}"} if ok and ref else set())
+
+
+def _projects(resources: Iterable[PolicyResource]) -> list[tuple[PolicyResource, dict[str, list[PolicyResource]]]]:
+    """Each project with its companion resources, by type."""
+    resources = list(resources)
+    result = []
+    for project in (r for r in resources if r.resource_type == PROJECT):
+        keys = _keys(project)
+        companions: dict[str, list[PolicyResource]] = {}
+        for other in resources:
+            if other.resource_type.startswith(DYNAMIC) and other is not project and _keys(other) & keys:
+                companions.setdefault(other.resource_type, []).append(other)
+        result.append((project, companions))
+    return result
+
+
+def _hardened(args: StackValidationArgs, report: Report) -> None:
+    for project, companions in _projects(args.resources):
+        missing = [name for kind, name in HARDENING.items() if not companions.get(kind)]
+        if missing:
+            report(f"Project {project.name!r} has no {', '.join(missing)} declared; each is part of the "
+                   f"database's baseline.", project.urn)
+
+
+def _pitr_enabled(args: StackValidationArgs, report: Report) -> None:
+    minimum = int(args.get_config().get("minRetentionDays", 7))
+    for project, companions in _projects(args.resources):
+        pitr = companions.get(PITR) or []
+        if not pitr:
+            report(f"Project {project.name!r} has no point-in-time recovery (Pitr add-on).", project.urn)
+            continue
+        ok, days = _get(pitr[0].props, "retention_days")
+        if ok and (not isinstance(days, (int, float)) or days < minimum):
+            report(f"PITR keeps {days!r} days; at least {minimum}.", pitr[0].urn)
+
+
+def _rpo_met(args: StackValidationArgs, report: Report) -> None:
+    config = args.get_config()
+    pitr_rpo = int(config.get("pitrWorstCaseRpoMinutes", 2))
+    daily_rpo = int(config.get("dailyBackupWorstCaseRpoMinutes", 1440))
+    for project, companions in _projects(args.resources):
+        backups = companions.get(BACKUPS) or []
+        if not backups:
+            report(f"Project {project.name!r} declares no recovery targets (Backups resource).", project.urn)
+            continue
+        ok, rpo = _get(backups[0].props, "rpo_minutes")
+        if not ok:
+            continue
+        achievable, how = (pitr_rpo, "PITR") if companions.get(PITR) else (daily_rpo, "daily backups")
+        if not isinstance(rpo, (int, float)) or rpo < achievable:
+            report(f"The declared RPO of {rpo!r} minutes cannot be met: {how} lose up to {achievable} minutes "
+                   f"of data.", backups[0].urn)
+
+
+def _organizations(args: StackValidationArgs) -> list[tuple[PolicyResource, dict[str, Any], dict[str, Any]]]:
+    """Organisation reports whose facts are known (they are read from the API, so not offline)."""
+    found = []
+    for resource in args.resources:
+        if resource.resource_type != ORGANIZATION:
+            continue
+        ok_m, members = _get(resource.props, "members")
+        ok_e, entitlements = _get(resource.props, "entitlements")
+        if ok_m and ok_e and isinstance(members, dict) and isinstance(entitlements, dict):
+            found.append((resource, members, entitlements))
+    return found
+
+
+def _members_mfa(args: StackValidationArgs, report: Report) -> None:
+    allowed = int(args.get_config().get("allowedMembersWithoutMfa", 0))
+    for resource, members, _ in _organizations(args):
+        without = members.get("without_mfa")
+        if not isinstance(without, (int, float)) or without > allowed:
+            report(f"{without!r} organisation member(s) have no MFA (of whom {members.get('privileged_without_mfa')!r} "
+                   f"owners/administrators); every member can reach production data from the dashboard.",
+                   resource.urn)
+
+
+def _high_availability(args: StackValidationArgs, report: Report) -> None:
+    minimum = int(args.get_config().get("minReadReplicas", 1))
+    for resource, _, entitlements in _organizations(args):
+        if entitlements.get("high_availability") is not True:
+            report("The organisation's plan has no high-availability entitlement; automatic failover is a "
+                   "contract step with Supabase, not something this stack can switch on.", resource.urn)
+    for project, companions in _projects(args.resources):
+        if len(companions.get(REPLICA) or []) < minimum:
+            report(f"Project {project.name!r} has fewer than {minimum} read replica(s) for redundancy.", project.urn)
+
+
+_RBI = rbi_localisation()
+
+POLICIES = [
+    resource_policy(
+        "supabase-region-in-india",
+        "The Supabase project and its read replicas must be in an Indian region.",
+        validate=_region_in_india, severity=Severity.CRITICAL, framework=_RBI,
+        config={"allowedRegions": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                                   "default": ["ap-south-1"]}},
+        remediation="Set lightspeedpay:database.region and readReplicaRegions to ap-south-1 (Mumbai). A "
+                    "project's region cannot change: create a new project and migrate the data.",
+        tags=["supabase", "data-localisation"]),
+    resource_policy(
+        "supabase-ssl-enforced",
+        "Postgres and the connection pooler must refuse connections without TLS.",
+        validate=_ssl_enforced, severity=Severity.HIGH,
+        framework=pci("4.2.1", "Strong cryptography safeguards data during transmission over open networks."),
+        remediation="Set lightspeedpay:database.sslEnforced to true; connection strings use sslmode=require.",
+        tags=["supabase", "tls"]),
+    resource_policy(
+        "supabase-network-restricted",
+        "Database network access must be limited to declared egress ranges, never the whole internet.",
+        validate=_network_restricted, severity=Severity.CRITICAL,
+        framework=pci("1.3.1", "Inbound traffic to the CDE is restricted to only traffic that is necessary."),
+        config={"minIpv4Prefix": {"type": "integer", "minimum": 0, "maximum": 32, "default": 16},
+                "minIpv6Prefix": {"type": "integer", "minimum": 0, "maximum": 128, "default": 32}},
+        remediation="List only the API and worker egress CIDRs in lightspeedpay:database.allowedCidrs; never "
+                    "0.0.0.0/0 or ::/0.",
+        tags=["supabase", "network"]),
+    resource_policy(
+        "supabase-auth-token-lifetimes",
+        "Access tokens must be short-lived and refresh tokens rotated with a short reuse window.",
+        validate=_token_lifetimes, severity=Severity.HIGH,
+        framework=rbi_cyber_resilience(
+            "Procedures limit, lock and terminate sessions after a pre-defined period of inactivity."),
+        config={"maxJwtExpirySeconds": {"type": "integer", "minimum": 30, "default": 3600},
+                "maxRefreshReuseIntervalSeconds": {"type": "integer", "minimum": 0, "default": 10}},
+        remediation="Set lightspeedpay:database.auth.jwtExpirySeconds (≤ 3600), refreshTokenRotation: true and "
+                    "refreshTokenReuseIntervalSeconds (≤ 10).",
+        tags=["supabase", "auth"]),
+    resource_policy(
+        "supabase-mfa-available",
+        "Users, and admins above all, must be able to enroll and verify a second factor.",
+        validate=_mfa_available, severity=Severity.HIGH,
+        framework=pci("8.4.2", "MFA is implemented for all access into the CDE."),
+        remediation="Set lightspeedpay:database.auth.mfaTotp to true and mfaMaxEnrolledFactors to at least 1; "
+                    "the application requires MFA for admin users.",
+        tags=["supabase", "auth", "mfa"]),
+    resource_policy(
+        "supabase-password-policy",
+        "User passwords must meet the minimum length and character rules.",
+        validate=_password_policy, severity=Severity.MEDIUM,
+        framework=pci("8.3.6", "Passwords are at least 12 characters and contain letters and numbers."),
+        config={"minPasswordLength": {"type": "integer", "minimum": 6, "default": 12}},
+        remediation="Set lightspeedpay:database.auth.passwordMinLength (≥ 12) and passwordRequiredCharacters.",
+        tags=["supabase", "auth"]),
+    resource_policy(
+        "supabase-audit-logging",
+        "The pgaudit extension must log schema changes and writes for the roles the applications use.",
+        validate=_audit_logging, severity=Severity.HIGH,
+        framework=cert_in("Enable logs of all ICT systems and maintain them securely for 180 days."),
+        config={"requiredClasses": {"type": "array", "items": {"type": "string"}, "default": ["ddl", "write"]},
+                "requiredRoles": {"type": "array", "items": {"type": "string"}, "default": ["postgres"]}},
+        remediation="Set lightspeedpay:database.audit.pgaudit to true with pgauditLogClasses including ddl and "
+                    "write, and roles including postgres.",
+        tags=["supabase", "logging"]),
+    resource_policy(
+        "supabase-rto-evidenced",
+        "The recovery time objective must be backed by a restore drill that finished within it.",
+        validate=_rto_evidenced, severity=Severity.MEDIUM,
+        framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
+        remediation="Restore the latest backup into a scratch project (docs/supabase.md, restore runbook), time it "
+                    "end to end and record it in lightspeedpay:database.recovery.restoreDrillMinutes.",
+        tags=["supabase", "disaster-recovery"]),
+    resource_policy(
+        "supabase-secret-outputs",
+        "The database password and API keys must be marked secret so state never holds them in plain text.",
+        validate=_secret_outputs, severity=Severity.CRITICAL,
+        framework=pci("8.6.2", "Credentials are not hard coded or exposed in configuration files."),
+        remediation="Declare the project through providers.supabase.Project, which sets additional_secret_outputs.",
+        tags=["supabase", "secrets"]),
+    resource_policy(
+        "supabase-project-protected",
+        "The production database project must be protected against deletion and replacement.",
+        validate=_project_protected, severity=Severity.HIGH,
+        framework=pci("6.5.1", "Changes to production are made according to established procedures."),
+        remediation="Keep DatabaseArgs(production=True), which sets protect=True; unprotect deliberately with "
+                    "`pulumi state unprotect` when a deletion is intended.",
+        tags=["supabase", "disaster-recovery"]),
+    stack_policy(
+        "supabase-project-hardened",
+        "Every Supabase project must carry SSL, network, auth, audit and recovery declarations.",
+        validate=_hardened, severity=Severity.HIGH,
+        framework=pci("1.3.1", "Inbound traffic to the CDE is restricted to only traffic that is necessary."),
+        remediation="Declare the project through components.database.Database, which adds each of them.",
+        tags=["supabase"]),
+    stack_policy(
+        "supabase-pitr-enabled",
+        "Point-in-time recovery must be on for the database.",
+        validate=_pitr_enabled, severity=Severity.HIGH,
+        framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
+        config={"minRetentionDays": {"type": "integer", "enum": [7, 14, 28], "default": 7}},
+        remediation="Set lightspeedpay:database.pitrDays to 7, 14 or 28 (needs instanceSize small or larger).",
+        tags=["supabase", "disaster-recovery"]),
+    stack_policy(
+        "supabase-rpo-met",
+        "The declared recovery point objective must be achievable with the backups that are declared.",
+        validate=_rpo_met, severity=Severity.HIGH,
+        framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
+        config={"pitrWorstCaseRpoMinutes": {"type": "integer", "minimum": 1, "default": 2},
+                "dailyBackupWorstCaseRpoMinutes": {"type": "integer", "minimum": 1, "default": 1440}},
+        remediation="Either enable PITR (pitrDays) or relax lightspeedpay:database.recovery.rpoMinutes to what "
+                    "daily backups give (1440 minutes).",
+        tags=["supabase", "disaster-recovery"]),
+    stack_policy(
+        "supabase-org-members-mfa",
+        "Every member of the Supabase organisation must sign in with MFA.",
+        validate=_members_mfa, severity=Severity.CRITICAL,
+        framework=rbi_cyber_resilience("The use of privileged accounts shall be with multi-factor authentication."),
+        config={"allowedMembersWithoutMfa": {"type": "integer", "minimum": 0, "default": 0}},
+        remediation="Ask each member to enable MFA (Account → Security) and an owner to turn on 'Require MFA to "
+                    "access organization' in the dashboard; then run `pulumi up --refresh` to re-read the report.",
+        tags=["supabase", "mfa"]),
+    stack_policy(
+        "supabase-high-availability",
+        "The production database should have automatic failover and at least one read replica.",
+        validate=_high_availability, severity=Severity.MEDIUM,
+        framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
+        config={"minReadReplicas": {"type": "integer", "minimum": 0, "default": 1}},
+        remediation="High availability is an Enterprise/contract feature with no API setting: arrange it with "
+                    "Supabase. Declare read replicas in lightspeedpay:database.readReplicaRegions meanwhile.",
+        tags=["supabase", "disaster-recovery"]),
+]
