@@ -7,6 +7,7 @@ import pulumi
 from config import StackConfig, StackSecrets
 
 from .app_env import api_env, frontend_env
+from .jobs import BackgroundJobs, BackgroundJobsArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .web_app import VercelWebApp, VercelWebAppArgs
@@ -41,6 +42,14 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
             env=lambda jwt, preview_jwt: api_env(cfg, secrets, jwt, preview_jwt, database=None)),
         opts=pulumi.ResourceOptions(providers=[providers.vercel, providers.random]))
 
+    jobs = BackgroundJobs(
+        f"{prefix}-jobs",
+        BackgroundJobsArgs(
+            jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
+            database_url=pulumi.Output.secret("postgresql://integration-pending"),  # INTEGRATION: replaced by the database component's output  # noqa: E501
+            log_store_token=secrets["logStoreToken"]),
+        opts=pulumi.ResourceOptions(providers=[providers.random]))
+
     return {
         "environment": cfg.environment,
         "zoneId": zone.zone_id,
@@ -49,4 +58,6 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         "siteUrl": f"https://{cfg.domains.site}",
         "checkoutUrl": f"https://{cfg.domains.checkout}",
         "apiUrl": f"https://{cfg.domains.api}",
+        "jobsProjectId": jobs.project_id,
+        "workerServiceId": jobs.worker_service_id,
     }
