@@ -10,11 +10,11 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudflare, stack, vercel
+from . import cloudflare, railway, stack, vercel
 
 PACK_NAME = "lightspeedpay"
 
-POLICIES: list[Policy] = [*cloudflare.POLICIES, *vercel.POLICIES, *stack.POLICIES]
+POLICIES: list[Policy] = [*cloudflare.POLICIES, *vercel.POLICIES, *railway.POLICIES, *stack.POLICIES]
 
 PACK_KWARGS: dict[str, Any] = {
     "name": PACK_NAME,
