@@ -83,7 +83,7 @@ class ProjectProvider(RailwayProvider):
         return base
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        p = norm(props)
+        p = _defaults(props)
         client = self.client()
 
         def make() -> dict[str, Any]:
@@ -113,7 +113,7 @@ class ProjectProvider(RailwayProvider):
         return ReadResult(id_, self._outs({**norm(props), **self._observed(node)}, node))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        p = norm(news)
+        p = _defaults(news)
         client = self.client()
         node: dict[str, Any] | None = None
         if changed(olds, p, self._UPDATABLE):
@@ -165,6 +165,12 @@ class ProjectProvider(RailwayProvider):
         return {**p, "workspaceId": node.get("workspaceId") or p.get("workspaceId"),
                 "workspacePlan": _plan(node),
                 "defaultEnvironmentId": wanted or node.get("baseEnvironmentId")}
+
+
+def _defaults(props: Mapping[str, Any]) -> dict[str, Any]:
+    p = norm(props)
+    p["prDeploys"] = bool(p.get("prDeploys"))
+    return dict(p)
 
 
 def _plan(node: Mapping[str, Any]) -> str | None:

@@ -102,9 +102,10 @@ class ServiceProvider(RailwayProvider):
         outs = {**p, "name": data["service"]["name"]}
         if source.get("image") or source.get("repo"):
             # The branch is not part of ServiceInstance.source; it is kept as last written.
-            outs.update({"sourceImage": source.get("image"), "sourceRepo": source.get("repo")})
-            if source.get("image"):
-                outs.pop("sourceBranch", None)
+            for key in ("sourceImage", "sourceRepo", "sourceBranch"):
+                outs.pop(key, None)
+            outs.update(compact({"sourceImage": source.get("image"), "sourceRepo": source.get("repo"),
+                                 "sourceBranch": None if source.get("image") else p.get("sourceBranch")}))
         return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

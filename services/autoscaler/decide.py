@@ -80,8 +80,8 @@ def decide(policy: ScalingPolicy, current: int, depth: int | None, now: float,
     def hold(reason: str, low_since: float | None = None) -> Decision:
         return Decision(current, current, reason, ScalerState(state.last_change_at, low_since))
 
-    def move(replicas: int, reason: str) -> Decision:
-        return Decision(current, replicas, reason, ScalerState(now, None))
+    def move(replicas: int, reason: str, low_since: float | None = None) -> Decision:
+        return Decision(current, replicas, reason, ScalerState(now, low_since))
 
     if current < policy.min_replicas:
         return move(policy.min_replicas, f"{current} replica(s) is below the minimum {policy.min_replicas}")
@@ -107,4 +107,5 @@ def decide(policy: ScalingPolicy, current: int, depth: int | None, now: float,
     if since_change < policy.scale_down_cooldown:
         return hold(f"scale-down cooldown ({policy.scale_down_cooldown:.0f}s) not over", low_since)
     target = max(enough, current - policy.scale_down_step)
-    return move(target, f"{depth} waiting job(s) fit {enough} replica(s); stepping down to {target}")
+    # The queue stays "low since" the same moment: the next step waits only for the cooldown.
+    return move(target, f"{depth} waiting job(s) fit {enough} replica(s); stepping down to {target}", low_since)
