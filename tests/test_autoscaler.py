@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import urllib.error
 import urllib.request
@@ -90,7 +91,7 @@ def test_a_burst_then_quiet_trace_stays_in_bounds_and_steps_down_slowly() -> Non
     assert history[0] == (300.0, 10)
     downs = history[1:]
     assert [r for _, r in downs] == list(range(9, 1, -1))
-    assert all(later - earlier >= 300 for (earlier, _), (later, _) in zip(history, history[1:], strict=False))
+    assert all(later - earlier >= 300 for (earlier, _), (later, _) in itertools.pairwise(history))
     assert current == 2
 
 
@@ -144,7 +145,7 @@ def test_queue_errors_never_carry_the_password(redis: FakeRedis) -> None:
     with pytest.raises(QueueError, match="refused the credentials") as caught:
         RedisQueue(redis.url("test-wrong-password-not-real"), KEY).depth()
     assert "not-real" not in str(caught.value)
-    with pytest.raises(QueueError, match="cannot reach Redis at 127.0.0.1:9"):
+    with pytest.raises(QueueError, match=r"cannot reach Redis at 127\.0\.0\.1:9"):
         RedisQueue(f"redis://default:{REDIS_PASSWORD}@127.0.0.1:9", KEY, timeout=1).depth()
     with pytest.raises(QueueError, match="REDIS_URL must be redis://"):
         RedisQueue("http://example.invalid", KEY).depth()
@@ -182,7 +183,8 @@ def fleet(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 def test_autoscaler_run_against_railway_and_redis(fleet: dict[str, Any], redis: FakeRedis) -> None:
     fake, server = fleet["fake"], fleet["server"]
-    clock, logs = Clock(), []
+    clock = Clock()
+    logs: list[dict[str, Any]] = []
     scaler = Autoscaler(POLICY, RedisQueue(redis.url(), KEY),
                         RailwayFleet(fleet["client"], fleet["environment_id"], fleet["worker_id"]),
                         clock=clock, log=logs.append)
@@ -248,7 +250,12 @@ def test_a_redis_outage_holds_and_a_railway_outage_is_logged_not_fatal(fleet: di
 
     fleet["fake"].graphql_error_next("EnvironmentConfig", "Problem processing request")
     stop = threading.Event()
-    scaler.log = lambda entry: (logs.append(entry), stop.set())  # type: ignore[func-returns-value]
+
+    def log_and_stop(entry: dict[str, Any]) -> None:
+        logs.append(entry)
+        stop.set()
+
+    scaler.log = log_and_stop
     scaler.run(0.01, stop)
     assert logs[-1]["event"] == "tick-failed" and "Problem processing request" in logs[-1]["error"]
 

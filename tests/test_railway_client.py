@@ -31,8 +31,8 @@ def api() -> object:
 
 
 def client_for(server: FakeServer, sleeps: Sleeps | None = None, **options: object) -> RailwayClient:
-    return RailwayClient(token=TEST_TOKEN, endpoint=f"{server.url}/graphql/v2", sleep=sleeps if sleeps is not None else Sleeps(),
-                         **options)  # type: ignore[arg-type]
+    return RailwayClient(token=TEST_TOKEN, endpoint=f"{server.url}/graphql/v2",
+                         sleep=sleeps if sleeps is not None else Sleeps(), **options)  # type: ignore[arg-type]
 
 
 def test_endpoint_defaults_to_railway_and_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +43,7 @@ def test_endpoint_defaults_to_railway_and_follows_the_environment(monkeypatch: p
 
 
 def test_request_shape_and_bearer_auth(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     data = client_for(server).execute(TOKEN_WORKSPACES)
     assert data == {"apiToken": {"workspaces": [{"id": "ws-1", "name": "lightspeedpay"}]}}
     sent = server.requests[-1]
@@ -54,7 +54,7 @@ def test_request_shape_and_bearer_auth(api: tuple[RailwayFake, FakeServer]) -> N
 
 
 def test_project_tokens_use_their_own_header_and_no_bearer(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     client = RailwayClient(token="test-project-token-not-real", endpoint=f"{server.url}/graphql/v2",
                            token_kind="project")
     with pytest.raises(RailwayUnauthorizedError, match="Project Token not found"):
@@ -65,7 +65,7 @@ def test_project_tokens_use_their_own_header_and_no_bearer(api: tuple[RailwayFak
 
 
 def test_429_waits_for_retry_after_then_succeeds(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     sleeps = Sleeps()
     server.failures += [Reply(429, {"errors": [{"message": "rate limited"}]}, headers={"Retry-After": "7"})]
     assert client_for(server, sleeps).execute(TOKEN_WORKSPACES)["apiToken"]
@@ -74,7 +74,7 @@ def test_429_waits_for_retry_after_then_succeeds(api: tuple[RailwayFake, FakeSer
 
 
 def test_5xx_and_timeouts_retry_with_bounded_backoff(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     sleeps = Sleeps()
     server.failures += [Reply(502, {"message": "bad gateway"}), Reply(503, {"message": "unavailable"}),
                         Reply(200, {}, delay=0.5)]
@@ -85,7 +85,7 @@ def test_5xx_and_timeouts_retry_with_bounded_backoff(api: tuple[RailwayFake, Fak
 
 
 def test_retries_stop_after_the_attempt_budget(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     sleeps = Sleeps()
     server.failures += [Reply(500, {"message": "boom"})] * 3
     with pytest.raises(RailwayError, match="HTTP 500") as caught:
@@ -95,7 +95,7 @@ def test_retries_stop_after_the_attempt_budget(api: tuple[RailwayFake, FakeServe
 
 
 def test_a_create_sent_without_retry_is_sent_once(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     server.failures += [Reply(503, {"message": "unavailable"})]
     with pytest.raises(RailwayError) as caught:
         client_for(server).execute(TOKEN_WORKSPACES, retry=False)
@@ -103,7 +103,7 @@ def test_a_create_sent_without_retry_is_sent_once(api: tuple[RailwayFake, FakeSe
 
 
 def test_html_error_page_becomes_a_clear_error(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     server.failures += [Reply(403, raw=HTML)]
     with pytest.raises(RailwayError, match="HTML page instead of JSON") as caught:
         client_for(server).execute(TOKEN_WORKSPACES)
@@ -126,14 +126,14 @@ def test_graphql_errors_become_typed_errors_with_the_api_message(api: tuple[Rail
 
 
 def test_a_400_with_graphql_errors_keeps_the_api_message(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     server.failures += [Reply(400, {"errors": [{"message": "Cannot query field \"nope\" on type \"Query\"."}]})]
     with pytest.raises(RailwayError, match='Cannot query field "nope"'):
         client_for(server).execute(TOKEN_WORKSPACES)
 
 
 def test_a_wrong_token_is_unauthorized_and_never_echoed(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     secret = "test-wrong-token-not-real"
     client = RailwayClient(token=secret, endpoint=f"{server.url}/graphql/v2")
     with pytest.raises(RailwayUnauthorizedError) as caught:
@@ -157,7 +157,7 @@ def test_an_unreachable_api_fails_with_a_connection_error() -> None:
 
 
 def test_the_client_pickles_without_live_connections(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    _fake, server = api
     client = client_for(server)
     client.execute(TOKEN_WORKSPACES)
     clone = pickle.loads(pickle.dumps(RailwayClient(token=TEST_TOKEN, endpoint=client.endpoint)))

@@ -57,7 +57,7 @@ def failures(provider: Any, props: dict[str, Any]) -> list[str]:
 
 # ------------------------------------------------------------------------------------- project
 def test_project_lifecycle(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    fake, _server = api
     provider = configured(ProjectProvider())
     props = {"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production", "prDeploys": False}
     assert failures(provider, {**props, "plan": "team", "name": ""}) == [
@@ -94,7 +94,7 @@ def test_project_lifecycle(api: tuple[RailwayFake, FakeServer]) -> None:
 
 def test_project_refuses_a_workspace_below_the_declared_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     with railway_api(monkeypatch, plan="HOBBY") as (fake, _):
-        with pytest.raises(RailwayPlanError, match="HOBBY plan, but lightspeedpay:jobs.plan declares 'pro'"):
+        with pytest.raises(RailwayPlanError, match=r"HOBBY plan, but lightspeedpay:jobs\.plan declares 'pro'"):
             configured(ProjectProvider()).create(
                 {"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production"})
         # The next `pulumi up` (after fixing the plan) adopts the project instead of duplicating it.
@@ -118,7 +118,7 @@ def test_two_projects_of_one_name_are_refused_not_guessed(api: tuple[RailwayFake
     fake, _ = api
     first, _env = project(fake)
     fake.projects["prj-dup"] = {**fake.projects[first], "id": "prj-dup"}
-    with pytest.raises(RailwayError, match="2 projects named 'lsp-jobs'; set lightspeedpay:jobs.workspaceId"):
+    with pytest.raises(RailwayError, match=r"2 projects named 'lsp-jobs'; set lightspeedpay:jobs\.workspaceId"):
         configured(ProjectProvider()).create({"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "x"})
 
 
@@ -179,7 +179,7 @@ def test_service_lifecycle_and_source_changes(api: tuple[RailwayFake, FakeServer
 
 def test_a_create_that_timed_out_after_the_write_adopts_instead_of_duplicating(
         api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+    fake, _server = api
     project_id, environment_id = project(fake)
     sleeps = Sleeps()
     provider = configured(ServiceProvider(), sleeps, timeout=0.3)
@@ -424,7 +424,7 @@ def test_project_token_is_minted_rotated_and_revoked(api: tuple[RailwayFake, Fak
 
 # ------------------------------------------------------------------------------------- secrets
 def test_the_token_never_reaches_state_or_the_pickled_provider(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, _ = api
+    _fake, _ = api
     provider = configured(ProjectProvider())
     pickled = base64.b64decode(serialize_provider(provider))
     assert TEST_TOKEN.encode() not in pickled and b"_token" not in pickled
