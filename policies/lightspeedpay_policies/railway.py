@@ -18,7 +18,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 from pulumi_policy.proxy import UnknownValueError
 
 from .meta import Report, cert_in, pci, rbi_cyber_resilience, rbi_localisation, resource_policy, stack_policy
-from .props import plain
+from .props import is_redacted, plain
 from .vercel import SECRET_NAME
 
 PREFIX = "pulumi-python:dynamic/railway:"
@@ -252,9 +252,12 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
     for worker in _workers(args):
         plain_names: dict[str, Any] = {}
         sealed: set[str] = set()
+        opaque = False
         for variables in _variables_of(args, worker):
             plain_names.update(dict(_entries(variables.props, "variables")))
             sealed.update(name for name, _ in _entries(variables.props, "sealedVariables"))
+            # Exported state holds the sealed map as one ciphertext: its names cannot be checked there.
+            opaque = opaque or is_redacted(_get(variables.props, "sealedVariables"))
         endpoint = plain_names.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         exporter = plain_names.get("OTEL_LOGS_EXPORTER")
         if endpoint is not _UNKNOWN and (not isinstance(endpoint, str) or not endpoint.startswith("https://")):
@@ -262,7 +265,7 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
                    worker.urn)
         if exporter is not _UNKNOWN and (not isinstance(exporter, str) or "otlp" not in exporter.split(",")):
             report("OTEL_LOGS_EXPORTER must include 'otlp' so the worker exports its logs.", worker.urn)
-        if "OTEL_EXPORTER_OTLP_HEADERS" not in sealed:
+        if "OTEL_EXPORTER_OTLP_HEADERS" not in sealed and not opaque:
             report("The worker has no sealed OTEL_EXPORTER_OTLP_HEADERS (the log store's ingest token).", worker.urn)
 
 

@@ -91,5 +91,5 @@ def serve_health(scaler: Autoscaler, interval: float, port: int) -> ThreadingHTT
             return
 
     server = ThreadingHTTPServer(("", port), Health)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
     return server
