@@ -11,6 +11,7 @@ from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
 from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
+from .jobs import BackgroundJobs, BackgroundJobsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
@@ -87,6 +88,14 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
                    Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
         opts=pulumi.ResourceOptions(providers=[providers.checkly]))
 
+    jobs = BackgroundJobs(
+        f"{prefix}-jobs",
+        BackgroundJobsArgs(
+            jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
+            database_url=database.database_url,  # the same database as the API (one source of truth)
+            log_store_token=secrets["logStoreToken"]),
+        opts=pulumi.ResourceOptions(providers=[providers.random]))
+
     return {
         "environment": cfg.environment,
         "zoneId": zone.zone_id,
@@ -105,4 +114,6 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         # pack can check the subscription list and reviewers can compare it with the dashboard.
         "gateways": {"mode": cfg.gateways.mode, "razorpayWebhookEvents": list(cfg.gateways.razorpay.webhook_events),
                      "phonepeCallbackSources": list(cfg.gateways.phonepe.allowed_source_cidrs)},
+        "jobsProjectId": jobs.project_id,
+        "workerServiceId": jobs.worker_service_id,
     }

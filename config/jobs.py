@@ -34,13 +34,24 @@ class WorkerSource(Model):
 
 
 class AutoscalerConfig(Model):
-    """Queue-depth autoscaling between minReplicas and maxReplicas (Railway has none built in)."""
+    """Queue-depth autoscaling between minReplicas and maxReplicas (Railway has none built in).
+
+    The autoscaler is a small service of this repository (services/autoscaler) that the stack
+    deploys on Railway next to the workers; see docs/railway.md for its rules.
+    """
 
     queue_key: str = Field(min_length=1, description="Redis key (list) holding waiting jobs.")
     target_jobs_per_replica: int = Field(ge=1, le=100_000)
     scale_up_cooldown_seconds: int = Field(ge=0, le=3600)
     scale_down_cooldown_seconds: int = Field(ge=0, le=86_400)
     poll_interval_seconds: int = Field(ge=5, le=3600)
+    scale_down_step: int = Field(default=1, ge=1, le=50, description="Most replicas removed per scale-down.")
+    scale_down_utilisation_percent: int = Field(
+        default=75, ge=10, le=100,
+        description="Scale down only when the smaller fleet would run at most this full (hysteresis).")
+    source: WorkerSource = Field(description="Where Railway builds the autoscaler from (this repository).")
+    start_command: str = Field(default="python -m services.autoscaler", min_length=1)
+    healthcheck_path: UrlPath = "/health"
 
 
 class JobsConfig(Model):
@@ -62,6 +73,12 @@ class JobsConfig(Model):
     draining_seconds: int = Field(ge=0, le=3600)
     redis_image: str = Field(min_length=1)
     redis_volume_mount_path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$")
+    job_retention_seconds: int = Field(
+        ge=60, le=2_592_000,
+        description="JOB_RETENTION_SECONDS: how long finished and failed jobs stay in Redis before removal.")
+    workspace_id: str | None = Field(
+        default=None, min_length=1,
+        description="Railway workspace of the project; required when the token reaches several workspaces.")
     autoscaler: AutoscalerConfig
 
     @model_validator(mode="after")

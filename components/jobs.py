@@ -1,0 +1,174 @@
+"""Background jobs on Railway: the worker fleet, its Redis queue, and the autoscaler that sizes it.
+
+Children (all Railway resources are dynamic, `pulumi-python:dynamic/railway:<Kind>`):
+- a project and its environment (the environment the config names, adopted if it is the default);
+- Redis (image service + volume) whose password Pulumi generates;
+- the worker: service from the repository, variables (plain and sealed), instance settings with
+  min/max replica bounds, health check, restart-on-failure, draining;
+- the autoscaler: a service built from this repository (services/autoscaler), its project token
+  and variables. It owns the worker's replica count within [min, max]; Pulumi keeps the bounds.
+
+Worker logs go to the central log store over OTLP (Railway keeps logs 7–90 days and has no
+drains); the retention that matters is the log store's, carried on this component for policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+
+from config.edge import LogStoreConfig
+from config.jobs import RAILWAY_LOG_RETENTION_DAYS, RAILWAY_REPLICA_CAP, JobsConfig
+from providers.railway.project import Environment, EnvironmentArgs, Project, ProjectArgs
+from providers.railway.redis import Redis, RedisArgs, url_reference
+from providers.railway.service import ReplicaBounds, Service, ServiceArgs, ServiceInstance, ServiceInstanceArgs
+from providers.railway.token import ProjectToken, ProjectTokenArgs
+from providers.railway.variables import Variables, VariablesArgs
+
+AUTOSCALER_TOKEN_VARIABLE = "AUTOSCALER_RAILWAY_TOKEN"
+
+
+@dataclass(frozen=True)
+class BackgroundJobsArgs:
+    jobs: JobsConfig
+    """Everything the stack file says about the fleet (lightspeedpay:jobs)."""
+    log_store: LogStoreConfig
+    """Where worker logs are shipped (OTLP endpoint), and how long that store keeps them."""
+    name_prefix: str
+    """Prefix of every Railway-side name, so stacks never collide in one workspace."""
+    environment: str
+    """The stack's environment (production, staging), for log attributes."""
+    database_url: pulumi.Input[str]
+    """Pooled Postgres URL from the database component (secret; sealed in Railway)."""
+    log_store_token: pulumi.Input[str]
+    """Ingest token of the log store (secret; sealed in Railway)."""
+
+
+def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
+    """OpenTelemetry exporter settings every Node/Python OTLP SDK reads from the environment."""
+    return {
+        "OTEL_LOGS_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": args.log_store.otlp_endpoint,
+        "OTEL_SERVICE_NAME": service,
+        "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={args.environment},service.namespace=lightspeedpay,"
+                                    f"cloud.provider=railway,cloud.region={args.jobs.region}",
+    }
+
+
+class BackgroundJobs(pulumi.ComponentResource):
+    """The background-job fleet of one stack on Railway."""
+
+    project: Project
+    environment: Environment
+    redis: Redis
+    worker: Service
+    worker_variables: Variables
+    worker_instance: ServiceInstance
+    autoscaler: Service
+    autoscaler_token: ProjectToken
+    autoscaler_variables: Variables
+    autoscaler_instance: ServiceInstance
+    project_id: pulumi.Output[str]
+    worker_service_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BackgroundJobsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        cfg = args.jobs
+        # Declared on the component so the policy pack can check them (AnalyzeStack sees components).
+        super().__init__("lightspeedpay:jobs:BackgroundJobs", name, {
+            "region": cfg.region,
+            "plan": cfg.plan,
+            "platformLogRetentionDays": RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
+            "logShipping": {"otlpEndpoint": args.log_store.otlp_endpoint, "store": args.log_store.name,
+                            "retentionDays": args.log_store.retention_days, "storeRegion": args.log_store.region},
+            "jobRetentionSeconds": cfg.job_retention_seconds,
+        }, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = args.name_prefix
+        cap = RAILWAY_REPLICA_CAP[cfg.plan]
+
+        self.project = Project(f"{name}-project", ProjectArgs(
+            name=cfg.project_name, plan=cfg.plan, default_environment_name=cfg.environment_name,
+            workspace_id=cfg.workspace_id, pr_deploys=False,
+            description=f"LightSpeedPay background jobs ({args.environment}); managed by Pulumi"), opts=child)
+        self.environment = Environment(f"{name}-environment", EnvironmentArgs(
+            project_id=self.project.id, name=cfg.environment_name), opts=child)
+        project_id, environment_id = self.project.id, self.environment.id
+
+        redis_name = f"{prefix}-redis"
+        password = random.RandomPassword(f"{name}-redis-password", random.RandomPasswordArgs(
+            length=32, special=False, min_lower=4, min_upper=4, min_numeric=4), opts=child)
+        self.redis = Redis(f"{name}-redis", RedisArgs(
+            project_id=project_id, environment_id=environment_id, name=redis_name, image=cfg.redis_image,
+            region=cfg.region, password=password.result, volume_mount_path=cfg.redis_volume_mount_path,
+            restart_policy_type="ON_FAILURE", restart_policy_max_retries=cfg.restart_max_retries,
+            backup_schedules=()), opts=child)
+        redis_url = url_reference(redis_name)
+
+        worker_name = f"{prefix}-worker"
+        self.worker = Service(f"{name}-worker", ServiceArgs(
+            project_id=project_id, environment_id=environment_id, name=worker_name,
+            source_repo=cfg.source.repo, source_branch=cfg.source.branch, source_image=cfg.source.image), opts=child)
+        self.worker_variables = Variables(f"{name}-worker-variables", VariablesArgs(
+            project_id=project_id, environment_id=environment_id, service_id=self.worker.id,
+            variables={
+                "JOB_CONCURRENCY": str(cfg.job_concurrency),
+                "LOG_LEVEL": cfg.log_level,
+                "NODE_ENV": cfg.node_env,
+                "REDIS_URL": redis_url,
+                "JOB_RETENTION_SECONDS": str(cfg.job_retention_seconds),
+                **log_shipping(args, worker_name),
+            },
+            sealed_variables={
+                "DATABASE_URL": args.database_url,
+                "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store_token),
+            }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
+        self.worker_instance = ServiceInstance(f"{name}-worker-instance", ServiceInstanceArgs(
+            service_id=self.worker.id, environment_id=environment_id, role="worker",
+            regions={cfg.region: cfg.min_replicas},
+            replica_bounds=ReplicaBounds(min=cfg.min_replicas, max=cfg.max_replicas), replica_cap=cap,
+            start_command=cfg.start_command, root_directory=cfg.source.root_directory,
+            healthcheck_path=cfg.healthcheck_path, healthcheck_timeout=cfg.healthcheck_timeout_seconds,
+            restart_policy_type=cfg.restart_policy, restart_policy_max_retries=cfg.restart_max_retries,
+            draining_seconds=cfg.draining_seconds), opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.worker_variables]))
+
+        scaling = cfg.autoscaler
+        autoscaler_name = f"{prefix}-autoscaler"
+        self.autoscaler = Service(f"{name}-autoscaler", ServiceArgs(
+            project_id=project_id, environment_id=environment_id, name=autoscaler_name,
+            source_repo=scaling.source.repo, source_branch=scaling.source.branch,
+            source_image=scaling.source.image), opts=child)
+        self.autoscaler_token = ProjectToken(f"{name}-autoscaler-token", ProjectTokenArgs(
+            project_id=project_id, environment_id=environment_id, name=autoscaler_name), opts=child)
+        self.autoscaler_variables = Variables(f"{name}-autoscaler-variables", VariablesArgs(
+            project_id=project_id, environment_id=environment_id, service_id=self.autoscaler.id,
+            variables={
+                "WORKER_SERVICE_ID": self.worker.id,
+                "MIN_REPLICAS": str(cfg.min_replicas),
+                "MAX_REPLICAS": str(cfg.max_replicas),
+                "TARGET_JOBS_PER_REPLICA": str(scaling.target_jobs_per_replica),
+                "SCALE_UP_COOLDOWN_SECONDS": str(scaling.scale_up_cooldown_seconds),
+                "SCALE_DOWN_COOLDOWN_SECONDS": str(scaling.scale_down_cooldown_seconds),
+                "SCALE_DOWN_STEP": str(scaling.scale_down_step),
+                "SCALE_DOWN_UTILISATION_PERCENT": str(scaling.scale_down_utilisation_percent),
+                "POLL_INTERVAL_SECONDS": str(scaling.poll_interval_seconds),
+                "QUEUE_KEY": scaling.queue_key,
+                "REDIS_URL": redis_url,
+                "PYTHONUNBUFFERED": "1",
+            },
+            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token}),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
+        self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
+            service_id=self.autoscaler.id, environment_id=environment_id, role="autoscaler",
+            regions={cfg.region: 1}, replica_cap=cap, start_command=scaling.start_command,
+            root_directory=scaling.source.root_directory, healthcheck_path=scaling.healthcheck_path,
+            healthcheck_timeout=60, restart_policy_type="ON_FAILURE",
+            restart_policy_max_retries=cfg.restart_max_retries, draining_seconds=10),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.autoscaler_variables, self.worker_instance]))
+
+        self.project_id = self.project.id
+        self.worker_service_id = self.worker.id
+        self.register_outputs({"projectId": self.project_id, "workerServiceId": self.worker_service_id})

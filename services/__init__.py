@@ -1,0 +1,1 @@
+"""Small services this repository deploys itself (they run on Railway, not under Pulumi)."""

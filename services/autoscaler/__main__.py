@@ -1,0 +1,40 @@
+"""`python -m services.autoscaler`: the process Railway runs (start command set by the stack)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from providers.railway.client import RailwayClient
+
+from .fleet import RailwayFleet
+from .queue import RedisQueue
+from .runner import Autoscaler, log_json, serve_health
+from .settings import SettingsError, load
+
+
+def main() -> int:
+    try:
+        settings = load()
+    except SettingsError as error:
+        log_json({"event": "invalid-settings", "error": str(error)})
+        return 2
+    client = RailwayClient(token=settings.token, token_kind="project", timeout=15.0, max_attempts=3)
+    scaler = Autoscaler(settings.policy, RedisQueue(settings.redis_url, settings.queue_key),
+                        RailwayFleet(client, settings.environment_id, settings.service_id))
+    stop = threading.Event()
+    # Railway sends SIGTERM on redeploys and scale-downs; finish the current poll and leave.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server = serve_health(scaler, settings.poll_interval, settings.port)
+    log_json({"event": "started", "min": settings.policy.min_replicas, "max": settings.policy.max_replicas,
+              "queue": settings.queue_key, "interval": settings.poll_interval})
+    try:
+        scaler.run(settings.poll_interval, stop)
+    finally:
+        server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
