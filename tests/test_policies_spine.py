@@ -171,7 +171,7 @@ def test_stack_refuses_a_default_provider() -> None:
     items = mutate("production", ZONE_SETTING, "ssl", lambda props: None)
     target = next(r for r in items if r.type == ZONE_SETTING)
     target.provider = ""
-    violations = of_policy(analyze("production", items), "explicit-providers")
+    violations = of_policy(analyze("production", items, only="explicit-providers"), "explicit-providers")
     assert [v.urn for v in violations] == [target.urn]
 
 
@@ -180,7 +180,7 @@ def test_stack_refuses_a_preview_that_shares_a_production_secret() -> None:
         props["value"] = secret("offline-placeholder-razorpayKeySecret")
 
     items = mutate("production", ENV, "api-env-razorpay-key-secret-preview", share)
-    violations = of_policy(analyze("production", items), "vercel-previews-isolated")
+    violations = of_policy(analyze("production", items, only="vercel-previews-isolated"), "vercel-previews-isolated")
     assert violations and "same value as production" in violations[0].message
 
 
@@ -191,7 +191,7 @@ def test_stack_refuses_a_live_key_in_previews() -> None:
     items = mutate("production", ENV, "api-env-razorpay-key-id-preview", live)
     assert any(
         "live gateway credential" in v.message
-        for v in of_policy(analyze("production", items), "vercel-previews-isolated")
+        for v in of_policy(analyze("production", items, only="vercel-previews-isolated"), "vercel-previews-isolated")
     )
 
 
@@ -200,4 +200,4 @@ def test_stack_refuses_one_secret_for_production_and_previews() -> None:
         props["targets"] = ["production", "preview"]
 
     items = mutate("production", ENV, "api-env-jwt-secret-production", widen)
-    assert of_policy(analyze("production", items), "vercel-previews-isolated")
+    assert of_policy(analyze("production", items, only="vercel-previews-isolated"), "vercel-previews-isolated")
