@@ -8,9 +8,6 @@ does exactly that with the strings recorded from `ops.offline.run_program`, agai
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,17 +19,12 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from ops.dynamic_apply import substitute, unwrap
 from ops.resources import PlannedResource
+from tests.engine_host import dynamic_provider_host, struct
 from tests.fakes.railway import TEST_TOKEN, RailwayFake
 from tests.fakes.server import FakeServer
-from tests.harness import REPO, plan
+from tests.harness import plan
 
 KINDS = ("Project", "Environment", "Service", "ServiceInstance", "Variables")
-
-
-def struct(values: dict[str, Any]) -> struct_pb2.Struct:
-    message = struct_pb2.Struct()
-    json_format.ParseDict(values, message)
-    return message
 
 
 def plain(message: struct_pb2.Struct) -> dict[str, Any]:
@@ -42,24 +34,9 @@ def plain(message: struct_pb2.Struct) -> dict[str, Any]:
 @contextmanager
 def provider_host(config: dict[str, Any]) -> Iterator[tuple[provider_pb2_grpc.ResourceProviderStub, RailwayFake]]:
     fake = RailwayFake()
-    with FakeServer(fake.handler) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("RAILWAY_", "PULUMI_"))}
-        env["RAILWAY_API_URL"] = f"{server.url}/graphql/v2"
-        # The engine starts the host in the program directory; `-m` puts it on sys.path, which is how
-        # the by-reference pickles find `providers.railway.*`.
-        process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=REPO, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert process.stdout is not None
-            port = int(process.stdout.readline().strip())
-            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-            stub = provider_pb2_grpc.ResourceProviderStub(channel)
-            stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False), timeout=30)
-            yield stub, fake
-            channel.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with FakeServer(fake.handler) as server, dynamic_provider_host(
+            {"RAILWAY_API_URL": f"{server.url}/graphql/v2"}, config, ("RAILWAY_", "PULUMI_")) as stub:
+        yield stub, fake
     assert fake.violations == []
 
 

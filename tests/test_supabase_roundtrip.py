@@ -12,20 +12,17 @@ the spec-validating fake Management API.
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
-import grpc  # type: ignore[import-untyped]
 import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from ops.resources import SECRET_SIG, SIG_KEY, PlannedResource, is_secret
+from tests.engine_host import dynamic_provider_host
 from tests.fakes.supabase import TOKEN, FakeSupabase
-from tests.harness import REPO, plan
+from tests.harness import plan
 
 DYNAMIC = "pulumi-python:dynamic/supabase:"
 ORDER = ("Organization", "Project", "SslEnforcement", "NetworkRestrictions", "AuthConfig", "PostgresConfig",
@@ -63,23 +60,11 @@ def registrations() -> dict[str, PlannedResource]:
 @pytest.fixture
 def host() -> Iterator[tuple[provider_pb2_grpc.ResourceProviderStub, FakeSupabase]]:
     fake = FakeSupabase()
-    with fake.serve() as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "PULUMI_"))}
-        env["SUPABASE_API_URL"] = server.url  # no PULUMI_PROJECT: the host may not be given one
-        process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=REPO, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert process.stdout is not None
-            port = int(process.stdout.readline().strip())
-            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-            stub = provider_pb2_grpc.ResourceProviderStub(channel)
-            stub.Configure(provider_pb2.ConfigureRequest(
-                args=_struct({"lightspeedpay:supabaseAccessToken": TOKEN})), timeout=30)
-            yield stub, fake
-            channel.close()
-        finally:
-            process.kill()
-            process.wait(timeout=10)
+    # No PULUMI_PROJECT in the host's environment: the engine may not give it one.
+    with fake.serve() as server, dynamic_provider_host(
+            {"SUPABASE_API_URL": server.url}, {"lightspeedpay:supabaseAccessToken": TOKEN},
+            ("SUPABASE_", "PULUMI_")) as stub:
+        yield stub, fake
     assert fake.violations == [], fake.violations
 
 
