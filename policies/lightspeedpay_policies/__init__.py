@@ -10,11 +10,12 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudflare, stack, vercel
+from . import attestations, cloudflare, declared, stack, vercel
 
 PACK_NAME = "lightspeedpay"
 
-POLICIES: list[Policy] = [*cloudflare.POLICIES, *vercel.POLICIES, *stack.POLICIES]
+POLICIES: list[Policy] = [*cloudflare.POLICIES, *vercel.POLICIES, *stack.POLICIES,
+                          *attestations.POLICIES, *declared.POLICIES]
 
 PACK_KWARGS: dict[str, Any] = {
     "name": PACK_NAME,
