@@ -96,9 +96,9 @@ _FRONTEND = "Infrastructure Setup › Hosting Configuration › Frontend (Next.j
 _API = "Infrastructure Setup › Hosting Configuration › API Services"
 _JOBS = "Infrastructure Setup › Hosting Configuration › Background Jobs"
 _DATABASE = "Infrastructure Setup › Database › Supabase Production Project"
-_SEC_API = "Security Configuration › API Security"
-_SEC_DB = "Security Configuration › Database Security"
-_SEC_AUTH = "Security Configuration › Authentication"
+_SEC_API = "Environment Configuration › Security Configuration › API Security"
+_SEC_DB = "Environment Configuration › Security Configuration › Database Security"
+_SEC_AUTH = "Environment Configuration › Security Configuration › Authentication"
 _RAZORPAY = "Payment Gateway Configuration › Razorpay"
 _PHONEPE = "Payment Gateway Configuration › PhonePe"
 _DR_BACKUP = "Disaster Recovery › Backup Strategy"
@@ -110,7 +110,7 @@ _SITE_DOMAIN = Declared(DOMAIN_TYPE, "the site's Vercel domain", host_output="si
 _CHECKOUT_DOMAIN = Declared(DOMAIN_TYPE, "the checkout's Vercel domain", host_output="checkoutUrl")
 _API_DOMAIN = Declared(DOMAIN_TYPE, "the API's Vercel domain", host_output="apiUrl")
 _TLS = ("cloudflare-ssl-strict", "cloudflare-min-tls-version", "cloudflare-tls-1-3", "cloudflare-always-use-https",
-        "cloudflare-hsts")
+        "cloudflare-automatic-https-rewrites", "cloudflare-hsts")
 _CREDENTIALS = ("vercel-secrets-sensitive", "vercel-no-secret-in-next-public", "vercel-previews-isolated")
 
 CHECKLIST: tuple[Item, ...] = (
