@@ -54,7 +54,8 @@ def normalise_key(key: str, project: str = PROJECT) -> str:
 def read_stack_file(path: Path, stack: str | None = None) -> StackFile:
     stack = stack or path.stem.removeprefix("Pulumi.")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when the wheel has it: same documents, a sixth of the time.
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise ConfigError.single(stack, str(path), "stack file not found", has_value=False) from None
     except yaml.YAMLError as exc:

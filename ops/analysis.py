@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import proto
 
 from config.stackfile import REPO_ROOT
@@ -90,8 +90,9 @@ def build_servicer() -> Any:
 
 
 def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    # Struct.update builds the same message as json_format.ParseDict, in about half the time.
     struct = struct_pb2.Struct()
-    json_format.ParseDict(value, struct)
+    struct.update(value)
     return struct
 
 
@@ -116,16 +117,26 @@ class PolicyRun:
     def analyze(self, resources: Iterable[PlannedResource]) -> list[Violation]:
         resources = list(resources)
         by_urn = {r.urn: r for r in resources}
+        providers: dict[str, Any] = {}  # one message per provider, not one per resource it manages
+
+        def provider_of(resource: PlannedResource) -> Any:
+            urn = resource.provider_urn
+            if urn not in providers:
+                provider = by_urn.get(urn)
+                providers[urn] = self._provider(provider) if provider is not None else None
+            return providers[urn]
+
         violations: list[Violation] = []
+        options = {r.urn: self._options(r) for r in resources}
         for resource in resources:
             if resource.type == "pulumi:pulumi:Stack":
                 continue
             request = proto.AnalyzeRequest(
                 type=resource.type, name=resource.name, urn=resource.urn,
-                properties=_struct(resource.inputs), options=self._options(resource))
-            provider = by_urn.get(resource.provider_urn)
+                properties=_struct(resource.inputs), options=options[resource.urn])
+            provider = provider_of(resource)
             if provider is not None:
-                request.provider.CopyFrom(self._provider(provider))
+                request.provider.CopyFrom(provider)
             response = self.call("Analyze", request)
             violations += self._violations(response, resource.urn)
 
@@ -134,13 +145,13 @@ class PolicyRun:
             # AnalyzeStack sees final outputs, not inputs (engine step_generator.go).
             entry = stack_request.resources.add(
                 type=resource.type, name=resource.name, urn=resource.urn,
-                properties=_struct(resource.outputs or resource.inputs), options=self._options(resource),
+                properties=_struct(resource.outputs or resource.inputs), options=options[resource.urn],
                 parent=resource.parent, dependencies=resource.dependencies)
             for key, urns in resource.property_dependencies.items():
                 entry.propertyDependencies[key].urns.extend(urns)
-            provider = by_urn.get(resource.provider_urn)
+            provider = provider_of(resource)
             if provider is not None:
-                entry.provider.CopyFrom(self._provider(provider))
+                entry.provider.CopyFrom(provider)
         violations += self._violations(self.call("AnalyzeStack", stack_request), "")
         return violations
 
