@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib.util
 import io
 import os
@@ -127,7 +128,7 @@ def check_figures(sizes: Sequence[int], rounds: int) -> dict[str, float]:
             path = Path(tmp) / f"export-{size}.json"
             write_synthetic_export(path, run, size)
             with contextlib.redirect_stdout(io.StringIO()):
-                elapsed = _timed(lambda p=path: check_cli.main(["--stack", "production", str(p)]))
+                elapsed = _timed(functools.partial(check_cli.main, ["--stack", "production", str(path)]))
             per_resource.append(elapsed / size)
             figures[f"check_{size}_per_s"] = size / elapsed
             print(f"  {size:>6} resources  {elapsed:6.2f} s  {size / elapsed:7.0f} resources/s  "
