@@ -202,6 +202,21 @@ def render_markdown(stack: str, statuses: Sequence[ItemStatus], other: Sequence[
     return "\n".join(lines)
 
 
+def render_mapping(checklist: ModuleType) -> str:
+    """The static table, item → what enforces it (⏳: policy not in the pack yet), for the docs."""
+    lines: list[str] = []
+    section = ""
+    for item in checklist.CHECKLIST:
+        if item.section != section:
+            section = item.section
+            lines += ["" if lines else "", f"**{section}**", "", "| Item | Enforced by |", "|---|---|"]
+        parts = [f"`{name}`" + (" ⏳" if name in checklist.PENDING_POLICIES else "") for name in item.policies]
+        parts += [f"declares {requirement.what}" for requirement in item.declared]
+        parts += [f"attestation `{item.attestation}`"] if item.attestation else []
+        lines.append(f"| {_cell(item.text)} | {', '.join(parts)} |")
+    return "\n".join(lines).strip() + "\n"
+
+
 def render_json(stack: str, statuses: Sequence[ItemStatus]) -> str:
     return json.dumps({
         "stack": stack,
@@ -215,17 +230,27 @@ def render_json(stack: str, statuses: Sequence[ItemStatus]) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ops.checklist", description=__doc__.splitlines()[0])
-    p.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
+    p.add_argument("--stack", help="stack name (reads Pulumi.<stack>.yaml); required unless --mapping")
     p.add_argument("--config-file", type=Path, help="use this stack file instead, as `pulumi preview --config-file`")
     p.add_argument("--policy-config", type=Path, help="policy pack config (default: policies/config/<stack>.json)")
     output = p.add_mutually_exclusive_group()
     output.add_argument("--markdown", action="store_true", help="Markdown for a PR comment or job summary")
     output.add_argument("--json", action="store_true", help="a JSON document")
+    output.add_argument("--mapping", action="store_true",
+                        help="only the static item → enforcement table (Markdown), without planning")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.mapping:
+        from .analysis import import_pack
+
+        print(render_mapping(import_pack().checklist), end="")
+        return EXIT_OK
+    if not args.stack:
+        p.error("--stack is required")
     progress = Progress()
     with progress.step("loading Pulumi and the provider SDKs"):
         from config import PROJECT, ConfigError

@@ -144,3 +144,13 @@ def test_checklist_refuses_bad_input(capsys: pytest.CaptureFixture[str], tmp_pat
     bad.write_text(json.dumps({"checklist-attestations": {"required": ["secuirty-audit"]}}))
     assert checklist_cli.main(["--stack", "production", "--policy-config", str(bad)]) == 2
     assert "checklist-attestations.required" in capsys.readouterr().err
+
+
+def test_the_static_mapping_lists_every_item_and_marks_pending_policies(capsys: pytest.CaptureFixture[str]) -> None:
+    assert checklist_cli.main(["--mapping"]) == 0
+    mapping = capsys.readouterr().out
+    for item in checklist.CHECKLIST:
+        assert f"| {item.text} |" in mapping
+    for name in checklist.PENDING_POLICIES:
+        assert f"`{name}` ⏳" in mapping
+    assert "`cloudflare-ssl-strict`," in mapping and "`cloudflare-ssl-strict` ⏳" not in mapping
