@@ -109,7 +109,8 @@ def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violat
     for item in checklist.CHECKLIST:
         enforcers = [policy(name, by_policy.get(name, []), f"policy {name}") for name in item.policies]
         for requirement in item.declared:
-            found = [v for v in by_tag.get(("item", item.id), []) if v.policy == "checklist-resources-declared"]
+            found = [v for v in by_tag.get(("item", item.id), [])
+                     if v.policy == "checklist-resources-declared" and requirement.what in v.message]
             enforcers.append(policy("checklist-resources-declared", found,
                                     f"declares {requirement.what} ({requirement.type})"))
         if item.attestation:
@@ -168,6 +169,8 @@ def render_text(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Viol
             for enforcer in status.enforcers:
                 lines.append(f"  {'':<28}   {_MARK[enforcer.state]} {enforcer.label}")
                 lines += [f"  {'':<28}       {finding}" for finding in enforcer.findings]
+            if status.note:
+                lines.append(f"  {'':<28}   note: {status.note}")
         lines.append("")
     if other:
         lines.append("Findings tied to no checklist item:")
@@ -193,7 +196,8 @@ def render_markdown(stack: str, statuses: Sequence[ItemStatus], other: Sequence[
         for status in items:
             enforced = "<br>".join(
                 _cell(f"{_MARK[e.state]} {e.label}" + "".join(f" — {f}" for f in e.findings)) for e in status.enforcers)
-            lines.append(f"| {_MARK[status.status]} | {_cell(status.text)} | {status.label} | {enforced} |")
+            note = f"<br>_{_cell(status.note)}_" if status.note else ""
+            lines.append(f"| {_MARK[status.status]} | {_cell(status.text)} | {status.label} | {enforced}{note} |")
         lines.append("")
     if other:
         lines += ["#### Findings tied to no checklist item", ""]
@@ -209,7 +213,7 @@ def render_mapping(checklist: ModuleType) -> str:
     for item in checklist.CHECKLIST:
         if item.section != section:
             section = item.section
-            lines += ["" if lines else "", f"**{section}**", "", "| Item | Enforced by |", "|---|---|"]
+            lines += ["", f"**{section}**", "", "| Item | Enforced by |", "|---|---|"]
         parts = [f"`{name}`" + (" ⏳" if name in checklist.PENDING_POLICIES else "") for name in item.policies]
         parts += [f"declares {requirement.what}" for requirement in item.declared]
         parts += [f"attestation `{item.attestation}`"] if item.attestation else []

@@ -57,7 +57,8 @@ def _key_line(lines: Sequence[str], dotted: str) -> int:
 class _Locator:
     def __init__(self, resources: Sequence[PlannedResource], stack_file: Path, root: Path) -> None:
         self.by_urn = {r.urn: r for r in resources}
-        self.root = root
+        self.root = root.resolve()
+        stack_file = stack_file.resolve()
         self.stack_file = stack_file if stack_file.exists() else root / "Pulumi.yaml"
         self.lines = self.stack_file.read_text(encoding="utf-8").splitlines() if self.stack_file.exists() else []
 

@@ -188,3 +188,8 @@ def test_an_audit_of_an_export_sees_the_sign_offs(tmp_path: Path, capsys: pytest
     capsys.readouterr()
     assert check_cli.main(["--stack", "production", str(export)]) == 1
     assert "[attestation payment-processor-agreements] missing" in capsys.readouterr().out
+
+
+def test_an_impossible_as_of_is_reported_not_crashed_on(tmp_path: Path) -> None:
+    run = _run(tmp_path, {"all": "mandatory", POLICY: {"asOf": "2027-02-30"}})
+    assert any("is not a calendar date" in f for f in findings(run.analyze(resources("production"))))

@@ -164,3 +164,14 @@ def test_declared_resources_need_the_public_hostnames_exported() -> None:
 def test_staging_declares_everything_for_its_own_hostnames() -> None:
     violations = analyze("staging", resources("staging"))
     assert [v for v in violations if v.policy == "checklist-resources-declared"] == []
+
+
+def test_a_missing_domain_fails_only_the_requirement_it_belongs_to() -> None:
+    items = resources("production")
+    without_domain("apiUrl")(items)
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    statuses = {s.id: s for s in evaluate(checklist, pack("production"), analyze("production", items), stack.outputs)}
+    states = {e.label: e.state for e in statuses["pre.infra.cdn"].enforcers}
+    assert states["declares the API's Vercel domain (vercel:index/projectDomain:ProjectDomain)"] == FAILS
+    assert states["declares the site's Vercel domain (vercel:index/projectDomain:ProjectDomain)"] == "passes"
+    assert statuses["infra.frontend.domain"].status == "passes"

@@ -88,12 +88,20 @@ def _records(args: StackValidationArgs, report: Report) -> dict[str, Any] | None
     return records
 
 
+def _day(config: Mapping[str, Any], report: Report) -> dt.date | None:
+    try:
+        return as_of(config)
+    except ValueError:
+        report(f"The policy config's asOf ({config.get('asOf')!r}) is not a calendar date.")
+        return None
+
+
 def _required(args: StackValidationArgs, report: Report) -> None:
     records = _records(args, report)
-    if records is None:
-        return
     config = args.get_config()
-    on = as_of(config)
+    on = _day(config, report)
+    if records is None or on is None:
+        return
     for unknown in sorted(set(records) - set(ATTESTATIONS)):
         report(tagged("attestation", unknown, f"lightspeedpay:attestations.{unknown} is not an attestation the "
                       f"checklist knows; known: {', '.join(sorted(ATTESTATIONS))}."))
@@ -106,10 +114,10 @@ def _required(args: StackValidationArgs, report: Report) -> None:
 
 def _expiring(args: StackValidationArgs, report: Report) -> None:
     records = _records(args, report)
-    if not records:
-        return
     config = args.get_config()
-    on, window = as_of(config), int(config.get("warnDays", 30))
+    on, window = _day(config, report), int(config.get("warnDays", 30))
+    if not records or on is None:
+        return
     for attestation_id, record in sorted(records.items()):
         until = _date(record, "validUntil") if isinstance(record, Mapping) else None
         if until is not None and 0 <= (until - on).days < window:
