@@ -175,3 +175,22 @@ def test_a_missing_domain_fails_only_the_requirement_it_belongs_to() -> None:
     assert states["declares the API's Vercel domain (vercel:index/projectDomain:ProjectDomain)"] == FAILS
     assert states["declares the site's Vercel domain (vercel:index/projectDomain:ProjectDomain)"] == "passes"
     assert statuses["infra.frontend.domain"].status == "passes"
+
+
+def test_exporting_another_hostname_does_not_dodge_the_domain_check() -> None:
+    items = resources("production")
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    stack.outputs = {**stack.outputs, "apiUrl": "https://payments.lightspeedpay.com"}
+    messages = [v.message for v in analyze("production", items) if v.policy == "checklist-resources-declared"]
+    assert any("the API's Vercel domain for payments.lightspeedpay.com" in m for m in messages)
+
+
+PRODUCTION_ADVISORY = {"checklist-attestations-expiring": "an early warning; the expiry itself is mandatory"}
+"""The only policies production may run below mandatory, each with the reason."""
+
+
+def test_production_enforces_every_policy_except_the_listed_warnings() -> None:
+    levels = {name: config.enforcement_level for name, config in pack("production").config.items()}
+    relaxed = {name for name, level in levels.items() if level != "mandatory"}
+    assert relaxed == set(PRODUCTION_ADVISORY), \
+        "a policy runs below mandatory in production; make it mandatory or list it with a reason"
