@@ -27,8 +27,6 @@ class UptimeMonitoringArgs:
     """Every public endpoint of the stack."""
     settings: MonitoringConfig
     """Frequency, locations, thresholds and alert destinations."""
-    slack_webhook_url: pulumi.Input[str]
-    """Slack incoming-webhook URL (secret)."""
 
 
 class UptimeMonitoring(pulumi.ComponentResource):
@@ -43,19 +41,19 @@ class UptimeMonitoring(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         def channel_args(email: checkly.AlertChannelEmailArgs | None = None,
-                         slack: checkly.AlertChannelSlackArgs | None = None) -> checkly.AlertChannelArgs:
+                         slack_app: checkly.AlertChannelSlackAppArgs | None = None) -> checkly.AlertChannelArgs:
             return checkly.AlertChannelArgs(
-                email=email, slack=slack, send_failure=True, send_degraded=True, send_recovery=True,
+                email=email, slack_app=slack_app, send_failure=True, send_degraded=True, send_recovery=True,
                 ssl_expiry=True, ssl_expiry_threshold=settings.ssl_expiry_alert_days)
 
         email = checkly.AlertChannel(
             f"{name}-email", channel_args(email=checkly.AlertChannelEmailArgs(address=settings.alert_email)),
             opts=child)
+        # Through Checkly's Slack app (installed once in the workspace): no webhook URL to keep secret.
         slack = checkly.AlertChannel(
             f"{name}-slack",
-            channel_args(slack=checkly.AlertChannelSlackArgs(
-                channel=settings.slack_channel, url=pulumi.Output.secret(args.slack_webhook_url))),
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["slack"]))
+            channel_args(slack_app=checkly.AlertChannelSlackAppArgs(slack_channels=[settings.slack_channel])),
+            opts=child)
         subscriptions = [checkly.CheckAlertChannelSubscriptionArgs(activated=True, channel_id=channel.id.apply(int))
                          for channel in (email, slack)]
 
@@ -69,7 +67,8 @@ class UptimeMonitoring(pulumi.ComponentResource):
                     activated=True,
                     frequency=settings.frequency_minutes,
                     locations=list(settings.locations),
-                    double_check=True,  # a second location confirms before anyone is paged
+                    # A failed run is retried once from another location before anyone is paged.
+                    retry_strategy=checkly.CheckRetryStrategyArgs(type="SINGLE_RETRY", same_region=False),
                     degraded_response_time=settings.degraded_response_ms,
                     max_response_time=settings.max_response_ms,
                     ssl_check_domain=endpoint.url.split("/")[2],

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from .attestations import Attestation, validate_attestation_ids
 from .database import DatabaseConfig
 from .edge import (
     ApiConfig,
@@ -51,6 +52,13 @@ class StackConfig(Model):
     database: DatabaseConfig
     gateways: GatewaysConfig
     monitoring: MonitoringConfig
+    attestations: dict[str, Attestation] = Field(
+        default_factory=dict, description="Sign-offs for the checklist's human steps (config/attestations.py).")
+
+    @field_validator("attestations")
+    @classmethod
+    def _attestations(cls, value: dict[str, Attestation]) -> dict[str, Attestation]:
+        return validate_attestation_ids(value)
 
     @field_validator("feature_flags")
     @classmethod

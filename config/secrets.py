@@ -61,8 +61,6 @@ SECRETS: tuple[SecretSpec, ...] = (
                "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
-    SecretSpec("slackAlertWebhookUrl", "Slack incoming-webhook URL alerts are posted to.",
-               "Slack → the alerts channel → Integrations → Incoming Webhooks"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

@@ -7,6 +7,7 @@ are reported as secret keys without values.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,8 @@ def normalise_key(key: str, project: str = PROJECT) -> str:
 def read_stack_file(path: Path, stack: str | None = None) -> StackFile:
     stack = stack or path.stem.removeprefix("Pulumi.")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader when the wheel has it: same documents, a sixth of the time.
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise ConfigError.single(stack, str(path), "stack file not found", has_value=False) from None
     except yaml.YAMLError as exc:
@@ -79,12 +81,21 @@ def read_stack_file(path: Path, stack: str | None = None) -> StackFile:
     return StackFile(path, values, frozenset(secure), tuple(str(e) for e in environments))
 
 
+def _yaml_scalar(value: object) -> str:
+    # The CLI's YAML decoder keeps unquoted timestamps (2026-11-02) as strings; PyYAML makes dates.
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a config value")
+
+
 def as_engine_config(values: dict[str, Any]) -> dict[str, str]:
     """Values as the CLI hands them to a program: strings, structured values JSON-encoded."""
     out: dict[str, str] = {}
     for key, value in values.items():
         if isinstance(value, str):
             out[key] = value
+        elif isinstance(value, dt.date):
+            out[key] = _yaml_scalar(value)
         else:
-            out[key] = json.dumps(value)
+            out[key] = json.dumps(value, default=_yaml_scalar)
     return out

@@ -20,6 +20,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--policy-config", type=Path,
                    help="policy pack config (default: policies/config/<stack>.json)")
     p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
+    p.add_argument("--sarif", type=Path, metavar="FILE", help="also write the violations as SARIF 2.1.0 "
+                   "(GitHub code scanning)")
     return p
 
 
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         from .export import ExportError, read_export
         from .policy_config import PolicyConfigError
         from .report import render_json, render_text
+        from .sarif import write_sarif
     try:
         resources = read_export(args.file)
         with progress.step(f"evaluating {len(resources)} resources"):
@@ -40,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             violations = pack.analyze(resources)
     except (ExportError, PolicyConfigError) as exc:
         return fail(str(exc))
+    if args.sarif:
+        write_sarif(args.sarif, args.stack, pack, violations, resources)
     progress.done()
     if args.json:
         print(render_json(args.stack, resources, violations))

@@ -54,7 +54,8 @@ def to_document(resources: list[PlannedResource], stack_outputs: dict[str, Any] 
         if resource.ignore_changes:
             entry["ignoreChanges"] = resource.ignore_changes
         if resource.source_file:
-            entry["sourcePosition"] = f"project://{resource.source_file}#{resource.source_line}"
+            # The engine's form: project:///<path relative to the project>#<line> (Python sends no column).
+            entry["sourcePosition"] = f"project:///{resource.source_file}#{resource.source_line}"
         entries.append(entry)
     return {
         "version": DEPLOYMENT_VERSION,
@@ -74,10 +75,15 @@ def write_export(path: Path, resources: list[PlannedResource], stack_outputs: di
 
 
 def _source(position: str) -> tuple[str, int]:
-    if not position:
+    """``project:///components/web_app.py#58`` (or ``#58,5``) → ("components/web_app.py", 58)."""
+    if not position.startswith("project:///"):
         return "", 0
-    location, _, line = position.removeprefix("project://").rpartition("#")
-    return (location, int(line)) if line.isdigit() else (position, 0)
+    location, _, fragment = position.removeprefix("project:///").rpartition("#")
+    line = fragment.split(",", 1)[0]
+    if not location or not line.isdigit() or any(p in ("venv", ".venv", "site-packages", "..")
+                                                  for p in location.split("/")):
+        return "", 0
+    return location, int(line)
 
 
 def read_export(path: Path) -> list[PlannedResource]:

@@ -25,7 +25,7 @@ from pulumi.runtime import settings as pulumi_settings
 from config import PROJECT, SECRETS
 from config.stackfile import REPO_ROOT, as_engine_config, normalise_key, read_stack_file, stack_file_path
 
-from .resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource
+from .resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource, project_path
 
 Fabricator = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -125,9 +125,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, keeping each registration in the engine's own encoding."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, root: Path = REPO_ROOT) -> None:
         super().__init__(mocks)
         self.planned: list[PlannedResource] = []
+        self.root = root
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine leaves the root stack's type out of its children's URNs; the mock does not.
@@ -138,6 +139,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         is_stack = request.type == STACK_TYPE
+        position = request.sourcePosition if request.HasField("sourcePosition") else None
+        source_file = project_path(position.uri, self.root) if position is not None else ""
         self.planned.append(PlannedResource(
             urn=response.urn,
             type=request.type,
@@ -154,8 +157,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=(request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None),
             additional_secret_outputs=list(request.additionalSecretOutputs),
-            source_file=request.sourcePosition.uri if request.HasField("sourcePosition") else "",
-            source_line=request.sourcePosition.line if request.HasField("sourcePosition") else 0,
+            source_file=source_file,
+            source_line=position.line if position is not None and source_file else 0,
         ))
         return response
 
@@ -200,7 +203,7 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
     try:
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config(config, placeholders)
-        monitor = monitor or RecordingMonitor(OfflineMocks())
+        monitor = monitor or RecordingMonitor(OfflineMocks(), root)
         pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False,
                                  monitor=monitor, organization="organization")
         outputs: dict[str, Any] = {}
@@ -222,10 +225,11 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
             return pulumi.Output.from_input(pending).apply(lambda _: None)  # type: ignore[arg-type]
 
         program()
-        # The engine records `pulumi.export`s as the root stack's outputs, and AnalyzeStack sees them.
         for resource in monitor.planned:
             if resource.type == STACK_TYPE:
-                resource.outputs = dict(outputs)
+                # The engine stores the exports as the root stack's outputs (RegisterResourceOutputs), and
+                # AnalyzeStack reads them there; the mock registered the stack before the program ran.
+                resource.outputs = outputs
         return ProgramRun(stack, monitor.planned, outputs, placeholders)
     finally:
         pulumi_settings.reset_options()

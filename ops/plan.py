@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--policy-config", type=Path,
                    help="policy pack config (default: policies/config/<stack>.json)")
     p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
+    p.add_argument("--sarif", type=Path, metavar="FILE", help="also write the violations as SARIF 2.1.0 "
+                   "(GitHub code scanning)")
     p.add_argument("--export", type=Path, metavar="FILE", help="write the plan as a `pulumi stack export` document")
     return p
 
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         from .offline import run_program
         from .policy_config import PolicyConfigError
         from .report import render_json, render_text
+        from .sarif import write_sarif
     try:
         with progress.step(f"running the program for stack '{args.stack}' under mocks"):
             run = run_program(args.stack, args.config_file)
@@ -54,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROGRAM_ERROR
     if args.export:
         write_export(args.export, run.resources, run.outputs)
+    if args.sarif:
+        write_sarif(args.sarif, args.stack, pack, violations, run.resources, args.config_file)
     progress.done()
     if args.json:
         print(render_json(args.stack, run.resources, violations))

@@ -10,7 +10,9 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -39,6 +41,7 @@ class PlannedResource:
     delete_before_replace: bool | None = None
     additional_secret_outputs: list[str] = field(default_factory=list)
     source_file: str = ""
+    """Repository-relative file that declares the resource ("" when unknown or not the project's code)."""
     source_line: int = 0
 
     @property
@@ -95,3 +98,25 @@ def tidy_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [tidy_numbers(v) for v in value]
     return value
+
+
+_NOT_OURS = ("venv", ".venv", "site-packages")
+
+
+def project_path(uri: str, root: Path) -> str:
+    """The SDK's source position (``file:///abs/path``) as a path relative to the project, or "".
+
+    The SDK records the caller of the third ``__init__`` on the stack. For resources our components
+    declare that is our own file and line; for provider resources it is the provider SDK's own
+    ``provider.py`` and for the root stack the SDK's runtime, which are not the project's code.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or not parts.path:
+        return ""
+    try:
+        relative = Path(unquote(parts.path)).resolve().relative_to(root.resolve())
+    except ValueError:
+        return ""
+    if any(part in _NOT_OURS for part in relative.parts):
+        return ""
+    return relative.as_posix()

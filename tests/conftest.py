@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pulumi_cloudflare  # noqa: F401  (~4 s to import; every test shares this one import)
 import pulumi_github  # noqa: F401
@@ -20,3 +21,13 @@ def fresh_pulumi_runtime() -> Iterator[None]:
     settings.reset_options()
     loop.close()
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture(scope="session")
+def production_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`python -m ops.plan --stack production --export` run once per session (read-only: copy to edit)."""
+    from ops import plan as plan_cli
+
+    path = tmp_path_factory.mktemp("export") / "production.json"
+    assert plan_cli.main(["--stack", "production", "--export", str(path)]) == 0
+    return path

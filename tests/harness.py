@@ -40,7 +40,7 @@ def focused_pack(stack: str, policy: str) -> PolicyRun:
     assert policy in run.policy_names(), f"unknown policy {policy}"
     config = {name: PolicyConfig("disabled" if name != policy else value.enforcement_level, value.properties)
               for name, value in run.config.items() if name != "all"}
-    run.servicer.Configure(configure_request(config), None)
+    run.call("Configure", configure_request(config))
     return run
 
 

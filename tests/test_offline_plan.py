@@ -49,9 +49,8 @@ def test_plan_cli_json_never_prints_a_secret(capsys: pytest.CaptureFixture[str])
     assert provider["inputs"]["apiToken"]["value"] == "[secret]"
 
 
-def test_export_then_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    export = tmp_path / "plan.json"
-    assert plan_cli.main(["--stack", "production", "--export", str(export)]) == 0
+def test_export_then_check_round_trip(capsys: pytest.CaptureFixture[str], production_export: Path) -> None:
+    export = production_export
     text = export.read_text()
     assert "offline-placeholder" not in text and "offline-random" not in text
     document = json.loads(text)
@@ -63,10 +62,11 @@ def test_export_then_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "Compliance check of stack 'production'" in capsys.readouterr().out
 
 
-def test_check_refuses_a_mutated_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_refuses_a_mutated_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], production_export: Path
+) -> None:
     export = tmp_path / "plan.json"
-    assert plan_cli.main(["--stack", "production", "--export", str(export)]) == 0
-    document = json.loads(export.read_text())
+    document = json.loads(production_export.read_text())
     for resource in document["deployment"]["resources"]:
         if resource["type"] == "cloudflare:index/zoneSetting:ZoneSetting" and resource["inputs"]["settingId"] == "ssl":
             resource["inputs"]["value"] = resource["outputs"]["value"] = "flexible"

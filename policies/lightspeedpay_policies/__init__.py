@@ -10,13 +10,27 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import cloudflare, dns, github, monitoring, platform, railway, stack, supabase, vercel, vercel_firewall
+from . import (
+    attestations,
+    cloudflare,
+    declared,
+    dns,
+    github,
+    monitoring,
+    platform,
+    railway,
+    stack,
+    supabase,
+    vercel,
+    vercel_firewall,
+)
 
 PACK_NAME = "lightspeedpay"
 
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *platform.POLICIES, *monitoring.POLICIES, *stack.POLICIES,
+    *attestations.POLICIES, *declared.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

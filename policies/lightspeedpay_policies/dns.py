@@ -6,7 +6,7 @@ from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
 from .cloudflare import _PCI_421, ZONE_SETTING
 from .graph import of_type, prop
-from .meta import Report, resource_policy, stack_policy
+from .meta import Report, pci, resource_policy, stack_policy
 from .props import plain
 
 DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
@@ -69,6 +69,8 @@ POLICIES = [
     resource_policy(
         "dns-only-for-vercel", "DNS records that point at Vercel must be DNS-only (not proxied).",
         validate=_dns_only, severity=Severity.MEDIUM,
+        framework=pci("6.4.2", "An automated technical solution detects and prevents web-based attacks in front "
+                               "of public-facing web applications (Vercel's firewall needs real client IPs)."),
         remediation="Declare the record with proxied=False (components/dns.py); Vercel terminates TLS and runs "
                     "its own firewall (README: DNS-only decision).",
         tags=["cloudflare", "dns"]),

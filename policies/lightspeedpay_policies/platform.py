@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from pulumi_policy import Severity, StackValidationArgs
 
 from .graph import linked, of_type, prop, stack_outputs
-from .meta import Report, cert_in, stack_policy
+from .meta import Report, cert_in, pci, stack_policy
 from .props import as_list, plain
 from .vercel import PROJECT
 from .vercel_firewall import DOMAIN, WEBHOOK_PATHS, _is_api
@@ -75,6 +75,7 @@ POLICIES = [
         "webhook-urls-served",
         "Gateway webhook URLs must be HTTPS on a domain the API project serves, on an exempted path.",
         validate=_webhooks_served, severity=Severity.HIGH,
+        framework=pci("4.2.1", "Strong cryptography safeguards data in transit over open, public networks."),
         config={"apiProjectPattern": {"type": "string", "default": "-api$"},
                 "webhookPaths": {"type": "array", "items": {"type": "string"}, "default": WEBHOOK_PATHS}},
         remediation="Keep lightspeedpay:gateways webhook paths, domains.api and firewall.webhookPaths consistent.",

@@ -194,6 +194,29 @@ def _api_bots_logged(args: StackValidationArgs, report: Report) -> None:
                    f"design and would be blocked. Use 'log'.", firewall.urn)
 
 
+def _phonepe_allowlisted(args: StackValidationArgs, report: Report) -> None:
+    config = args.get_config()
+    pattern, path = str(config.get("apiProjectPattern", "-api$")), str(config.get("callbackPath", "/webhooks/phonepe"))
+    firewalls = _project_links(args, FIREWALL)
+    for project in of_type(args, PROJECT):
+        if not _is_api(project, pattern):
+            continue
+        gated = False
+        for firewall in firewalls.get(project.urn, []):
+            for rule in _rules(firewall.props):
+                if dig(rule, "action.action") != "deny":
+                    continue
+                for group in _conditions(rule):
+                    on_path = any(c.get("type") == "path" and not c.get("neg") and str(c.get("value")) == path
+                                  for c in group)
+                    by_ip = any(c.get("type") == "ip_address" and c.get("neg") and as_list(c.get("values"))
+                                for c in group)
+                    gated = gated or (on_path and by_ip)
+        if not gated:
+            report(f"PhonePe callbacks to {path} are accepted from any address; PhonePe's hash is a static shared "
+                   f"secret, so only its published source ranges may call.", project.urn)
+
+
 def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
     required_sources = set(args.get_config().get("requiredSources", ["lambda", "edge", "firewall"]))
     covered: set[str] = set()
@@ -309,7 +332,16 @@ POLICIES = [
     stack_policy(
         "vercel-api-bots-logged", "Bot protection on the payments API must log, not challenge or deny.",
         validate=_api_bots_logged, severity=Severity.HIGH, config=_API_PATTERN,
-        remediation="components.firewall.managed_rulesets(machine_clients=True) for machine-facing projects.",
+        remediation="Build machine-facing projects with components.firewall.managed_rulesets(machine_clients=True).",
+        tags=["vercel", "firewall", "gateways"]),
+    stack_policy(
+        "phonepe-callback-allowlisted",
+        "PhonePe callbacks to the payments API must be accepted only from PhonePe's published source ranges.",
+        validate=_phonepe_allowlisted, severity=Severity.HIGH,
+        framework=pci("1.3.1", "Inbound traffic is restricted to only that which is necessary."),
+        config={**_API_PATTERN, "callbackPath": {"type": "string", "default": "/webhooks/phonepe"}},
+        remediation="Keep lightspeedpay:gateways.phonepe.allowedSourceCidrs; components/firewall.py denies the "
+                    "callback path to every other address.",
         tags=["vercel", "firewall", "gateways"]),
     stack_policy(
         "vercel-logs-shipped",

@@ -1,0 +1,288 @@
+"""`python -m ops.checklist --stack NAME [--markdown|--json]`: the guide's checklist, item by item.
+
+Each item of the deployment guide's checklist (policies/lightspeedpay_policies/checklist.py) gets a
+status computed from a real offline plan and analyzer run, and what enforces it:
+
+- passes: every policy that guards it is in the pack and found nothing;
+- fails: a guarding policy reported a violation (mandatory or advisory);
+- attested until DATE: a human sign-off the pack accepted, good until DATE;
+- not yet covered: a policy it maps to is not in the pack yet (or is disabled for this stack);
+- not required: its sign-off is not required for this stack (its policy config says so).
+
+Exit codes as ops.plan: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
+
+if TYPE_CHECKING:  # the heavy SDK imports wait until main() has shown progress
+    from .analysis import PolicyRun, Violation
+
+PASSES, FAILS, ATTESTED, NOT_COVERED, NOT_REQUIRED = (
+    "passes", "fails", "attested", "not yet covered", "not required")
+_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", NOT_COVERED: "⏳", NOT_REQUIRED: "➖"}
+
+
+@dataclass
+class Enforcer:
+    """One thing that enforces an item, and what it found."""
+
+    label: str
+    state: str
+    """passes, fails, attested, not yet covered or not required."""
+    until: str = ""
+    findings: list[str] = field(default_factory=list)
+    mandatory: bool = False
+
+
+@dataclass
+class ItemStatus:
+    id: str
+    section: str
+    text: str
+    enforcers: list[Enforcer]
+    note: str = ""
+
+    @property
+    def status(self) -> str:
+        states = [e.state for e in self.enforcers]
+        if FAILS in states:
+            return FAILS
+        if NOT_COVERED in states:
+            return NOT_COVERED
+        if ATTESTED in states:
+            return ATTESTED
+        if states and all(s == NOT_REQUIRED for s in states):
+            return NOT_REQUIRED
+        return PASSES
+
+    @property
+    def until(self) -> str:
+        dates = sorted(e.until for e in self.enforcers if e.state == ATTESTED and e.until)
+        return dates[0] if dates else ""
+
+    @property
+    def label(self) -> str:
+        if self.status == ATTESTED:
+            return f"attested until {self.until}"
+        if self.status == FAILS and not any(e.mandatory for e in self.enforcers):
+            return "fails (advisory)"
+        return self.status
+
+
+def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violation],
+             stack_outputs: Mapping[str, Any]) -> list[ItemStatus]:
+    """Statuses for every item of ``checklist`` (the pack's checklist module) from one analyzer run."""
+    levels = {name: value.enforcement_level for name, value in pack.config.items()}
+    active = {name for name, level in levels.items() if level != "disabled"}
+    by_policy: dict[str, list[Violation]] = defaultdict(list)
+    by_tag: dict[tuple[str, str], list[Violation]] = defaultdict(list)
+    for violation in violations:
+        by_policy[violation.policy].append(violation)
+        for tag in checklist.tags_in(violation.message):
+            by_tag[tag].append(violation)
+    attestation_config = pack.config.get("checklist-attestations")
+    required = set((attestation_config.properties or {}).get("required", checklist.ATTESTATIONS)
+                   if attestation_config is not None else ())
+    records = stack_outputs.get("attestations") or {}
+
+    def policy(name: str, found: list[Violation], label: str) -> Enforcer:
+        if name not in levels:
+            return Enforcer(f"{label} (not in the pack yet)", NOT_COVERED)
+        if name not in active:
+            return Enforcer(f"{label} (disabled for this stack)", NOT_COVERED)
+        return Enforcer(label, FAILS if found else PASSES, findings=[_last_line(v.message) for v in found],
+                        mandatory=any(v.mandatory for v in found))
+
+    statuses = []
+    for item in checklist.CHECKLIST:
+        enforcers = [policy(name, by_policy.get(name, []), f"policy {name}") for name in item.policies]
+        for requirement in item.declared:
+            found = [v for v in by_tag.get(("item", item.id), [])
+                     if v.policy == "checklist-resources-declared" and requirement.what in v.message]
+            enforcers.append(policy("checklist-resources-declared", found,
+                                    f"declares {requirement.what} ({requirement.type})"))
+        if item.attestation:
+            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records))
+        statuses.append(ItemStatus(item.id, item.section, item.text, enforcers, item.note))
+    return statuses
+
+
+def _attestation(key: str, policy: Callable[[str, list[Violation], str], Enforcer],
+                 by_tag: Mapping[tuple[str, str], list[Violation]], required: set[str],
+                 records: Mapping[str, Any]) -> Enforcer:
+    found = [v for v in by_tag.get(("attestation", key), []) if v.policy == "checklist-attestations"]
+    record = records.get(key)
+    shown = (f"attestation {key}: {record.get('by')}, {record.get('date')}, {record.get('reference')}"
+             if isinstance(record, Mapping) else f"attestation {key}")
+    enforcer: Enforcer = policy("checklist-attestations", found, shown)
+    if enforcer.state == PASSES:
+        if isinstance(record, Mapping):
+            enforcer.state, enforcer.until = ATTESTED, str(record.get("validUntil"))
+        elif key not in required:
+            enforcer.state, enforcer.label = NOT_REQUIRED, f"attestation {key} (not required for this stack)"
+    return enforcer
+
+
+def _last_line(message: str) -> str:
+    # The analyzer prefixes every message with the policy's description; the finding is the last line.
+    return message.rsplit("\n", 1)[-1]
+
+
+def summary(statuses: Sequence[ItemStatus]) -> dict[str, int]:
+    counts = {PASSES: 0, FAILS: 0, ATTESTED: 0, NOT_COVERED: 0, NOT_REQUIRED: 0}
+    for status in statuses:
+        counts[status.status] += 1
+    return counts
+
+
+def _sections(statuses: Sequence[ItemStatus]) -> dict[str, list[ItemStatus]]:
+    grouped: dict[str, list[ItemStatus]] = {}
+    for status in statuses:
+        grouped.setdefault(status.section, []).append(status)
+    return grouped
+
+
+def _summary_line(statuses: Sequence[ItemStatus]) -> str:
+    counts = summary(statuses)
+    return (f"{len(statuses)} items: {counts[PASSES]} pass, {counts[FAILS]} fail, {counts[ATTESTED]} attested, "
+            f"{counts[NOT_COVERED]} not yet covered, {counts[NOT_REQUIRED]} not required")
+
+
+def render_text(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Violation]) -> str:
+    lines = [f"Deployment checklist of stack '{stack}' (offline plan through the policy pack)", ""]
+    for section, items in _sections(statuses).items():
+        lines.append(section)
+        for status in items:
+            lines.append(f"  {status.label.upper():<28} {status.text}")
+            for enforcer in status.enforcers:
+                lines.append(f"  {'':<28}   {_MARK[enforcer.state]} {enforcer.label}")
+                lines += [f"  {'':<28}       {finding}" for finding in enforcer.findings]
+            if status.note:
+                lines.append(f"  {'':<28}   note: {status.note}")
+        lines.append("")
+    if other:
+        lines.append("Findings tied to no checklist item:")
+        lines += [f"  {v.enforcement.upper():<9} {v.policy}  {_last_line(v.message)}" for v in other]
+        lines.append("")
+    lines.append(_summary_line(statuses) + ".")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Violation]) -> str:
+    """A pull-request comment or `$GITHUB_STEP_SUMMARY` body."""
+    counts = summary(statuses)
+    tally = " · ".join(f"{_MARK[state]} {counts[state]} {word}" for state, word in (
+        (PASSES, "pass"), (FAILS, "fail"), (ATTESTED, "attested"), (NOT_COVERED, "not yet covered"),
+        (NOT_REQUIRED, "not required")))
+    lines = [f"### Deployment checklist: `{stack}`", "", f"**{len(statuses)} items**: {tally}", ""]
+    for section, items in _sections(statuses).items():
+        lines += [f"#### {section}", "", "| | Item | Status | Enforced by |", "|---|---|---|---|"]
+        for status in items:
+            enforced = "<br>".join(
+                _cell(f"{_MARK[e.state]} {e.label}" + "".join(f" — {f}" for f in e.findings)) for e in status.enforcers)
+            note = f"<br>_{_cell(status.note)}_" if status.note else ""
+            lines.append(f"| {_MARK[status.status]} | {_cell(status.text)} | {status.label} | {enforced}{note} |")
+        lines.append("")
+    if other:
+        lines += ["#### Findings tied to no checklist item", ""]
+        lines += [f"- **{v.enforcement}** `{v.policy}`: {_cell(_last_line(v.message))}" for v in other]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_mapping(checklist: ModuleType) -> str:
+    """The static table, item → what enforces it (⏳: policy not in the pack yet), for the docs."""
+    lines: list[str] = []
+    section = ""
+    for item in checklist.CHECKLIST:
+        if item.section != section:
+            section = item.section
+            lines += ["", f"**{section}**", "", "| Item | Enforced by |", "|---|---|"]
+        parts = [f"`{name}`" + (" ⏳" if name in checklist.PENDING_POLICIES else "") for name in item.policies]
+        parts += [f"declares {requirement.what}" for requirement in item.declared]
+        parts += [f"attestation `{item.attestation}`"] if item.attestation else []
+        lines.append(f"| {_cell(item.text)} | {', '.join(parts)} |")
+    return "\n".join(lines).strip() + "\n"
+
+
+def render_json(stack: str, statuses: Sequence[ItemStatus]) -> str:
+    return json.dumps({
+        "stack": stack,
+        "summary": summary(statuses),
+        "items": [{"id": s.id, "section": s.section, "text": s.text, "status": s.status, "until": s.until or None,
+                   "enforcedBy": [{"what": e.label, "status": e.state, "findings": e.findings}
+                                  for e in s.enforcers]}
+                  for s in statuses],
+    }, indent=2)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ops.checklist", description=__doc__.splitlines()[0])
+    p.add_argument("--stack", help="stack name (reads Pulumi.<stack>.yaml); required unless --mapping")
+    p.add_argument("--config-file", type=Path, help="use this stack file instead, as `pulumi preview --config-file`")
+    p.add_argument("--policy-config", type=Path, help="policy pack config (default: policies/config/<stack>.json)")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--markdown", action="store_true", help="Markdown for a PR comment or job summary")
+    output.add_argument("--json", action="store_true", help="a JSON document")
+    output.add_argument("--mapping", action="store_true",
+                        help="only the static item → enforcement table (Markdown), without planning")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.mapping:
+        from .analysis import import_pack
+
+        print(render_mapping(import_pack().checklist), end="")
+        return EXIT_OK
+    if not args.stack:
+        p.error("--stack is required")
+    progress = Progress()
+    with progress.step("loading Pulumi and the provider SDKs"):
+        from config import PROJECT, ConfigError
+
+        from .analysis import PolicyRun, import_pack
+        from .offline import run_program
+        from .policy_config import PolicyConfigError
+    try:
+        with progress.step(f"running the program for stack '{args.stack}' under mocks"):
+            run = run_program(args.stack, args.config_file)
+        with progress.step("evaluating the policy pack"):
+            pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
+            violations = pack.analyze(run.resources)
+    except (ConfigError, PolicyConfigError) as exc:
+        return fail(str(exc))
+    progress.done()
+    checklist = import_pack().checklist
+    statuses = evaluate(checklist, pack, violations, run.outputs)
+    tied = checklist.mapped_policies()
+    other = [v for v in violations if v.policy not in tied]
+    if args.json:
+        print(render_json(args.stack, statuses))
+    elif args.markdown:
+        print(render_markdown(args.stack, statuses, other))
+    else:
+        print(render_text(args.stack, statuses, other))
+    return EXIT_VIOLATIONS if any(v.mandatory for v in violations) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

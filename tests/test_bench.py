@@ -1,0 +1,43 @@
+"""The benchmark's own machinery (not its timings): synthetic exports and a tiny run of the figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ops import bench
+from ops.export import read_export
+from ops.synthetic import grow, write_synthetic_export
+from tests.harness import analyze, plan
+
+
+def test_a_grown_plan_has_the_size_asked_for_and_stays_a_consistent_stack(tmp_path: Path) -> None:
+    run = plan("production")
+    grown = grow(run, 300)
+    assert len(grown) == 300
+    urns = [r.urn for r in grown]
+    assert len(set(urns)) == len(urns)
+    known = set(urns)
+    assert all(r.parent in known for r in grown if r.parent)
+    assert all(r.provider_urn in known for r in grown if r.provider)
+    assert all(d in known for r in grown for deps in r.property_dependencies.values() for d in deps)
+    write_synthetic_export(tmp_path / "x.json", run, 300)
+    assert len(read_export(tmp_path / "x.json")) == 300
+    # Whole copies of a compliant stack are compliant: the benchmark measures clean evaluation, not
+    # reporting. (A copy cut short at the requested size may lack, say, a project's firewall.)
+    shared = sum(1 for r in run.resources if r.type == "pulumi:pulumi:Stack" or r.is_provider)
+    whole = grow(run, shared + 2 * (len(run.resources) - shared))
+    assert [v for v in analyze("production", whole) if v.mandatory] == []
+
+
+def test_the_check_figures_run_at_a_small_size(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = bench.check_figures([60, 120], rounds=1)
+    out = capsys.readouterr().out
+    assert "resources/s" in out and "the pack's own checks add" in out
+    assert figures["check_120_per_s"] > 0 and figures["bare40_per_s"] > 0 and "overhead" in figures
+
+
+def test_other_benches_run_only_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "OTHER_BENCHES", ("ops.bench_nowhere",))
+    assert bench.other_benches() == 0

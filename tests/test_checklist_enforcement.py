@@ -1,0 +1,389 @@
+"""For every checklist item, the edit that breaks it, and the pack refusing that edit.
+
+Each entry of BREAKS is a careless change a hurried engineer could make to the production plan.
+Applying it must turn every checklist item that the broken enforcer guards into "fails", through the
+real analyzer with production's policy config. When a Railway, Supabase or edge policy lands in the
+pack, `test_every_enforcer_in_the_pack_has_a_break` asks for its entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lightspeedpay_policies import checklist
+from ops.checklist import FAILS, evaluate
+from ops.resources import STACK_TYPE, PlannedResource
+from tests.harness import analyze, pack, resources
+
+Break = Callable[[list[PlannedResource]], None]
+ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+
+
+def _edit(
+    items: list[PlannedResource],
+    type_: str,
+    where: Callable[[dict[str, Any]], bool],
+    change: Callable[[dict[str, Any]], None],
+) -> None:
+    hits = [r for r in items if r.type == type_ and where(r.inputs)]
+    assert hits, f"nothing of {type_} to break"
+    for resource in hits:
+        for props in (resource.inputs, resource.outputs):
+            change(props)
+
+
+def zone(setting: str, value: Any) -> Break:
+    return lambda items: _edit(
+        items, ZONE_SETTING, lambda p: p["settingId"] == setting, lambda p: p.update(value=value)
+    )
+
+
+def projects(change: Callable[[dict[str, Any]], None]) -> Break:
+    return lambda items: _edit(items, checklist.PROJECT_TYPE, lambda _: True, change)
+
+
+def env(key: str, change: Callable[[dict[str, Any]], None]) -> Break:
+    return lambda items: _edit(items, ENV_VAR, lambda p: p["key"] == key, change)
+
+
+def short_hsts(props: dict[str, Any]) -> None:
+    props["value"] = {"strict_transport_security": {**props["value"]["strict_transport_security"], "max_age": 3600}}
+
+
+def drop(type_: str, where: Callable[[dict[str, Any]], bool] = lambda _: True) -> Break:
+    def apply(items: list[PlannedResource]) -> None:
+        before = len(items)
+        items[:] = [r for r in items if not (r.type == type_ and where(r.inputs))]
+        assert len(items) < before
+
+    return apply
+
+
+def without_attestation(key: str) -> Break:
+    def apply(items: list[PlannedResource]) -> None:
+        stack = next(r for r in items if r.type == STACK_TYPE)
+        records = dict(stack.outputs["attestations"])
+        del records[key]
+        stack.outputs = {**stack.outputs, "attestations": records}
+
+    return apply
+
+
+def _host(items: list[PlannedResource], output: str) -> str:
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    return str(stack.outputs[output]).removeprefix("https://")
+
+
+def without_domain(output: str) -> Break:
+    def apply(items: list[PlannedResource]) -> None:
+        host = _host(items, output)
+        drop(checklist.DOMAIN_TYPE, lambda p: p["domain"] == host)(items)
+
+    return apply
+
+
+RAILWAY = "pulumi-python:dynamic/railway:"
+SUPABASE = "pulumi-python:dynamic/supabase:"
+FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
+DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+
+
+def named(type_: str, name_part: str, change: Callable[[dict[str, Any]], None]) -> Break:
+    """Edit the inputs and outputs of the resource of ``type_`` whose name contains ``name_part``."""
+
+    def apply(items: list[PlannedResource]) -> None:
+        hits = [r for r in items if r.type == type_ and name_part in r.name]
+        assert hits, f"no {type_} named *{name_part}*"
+        for resource in hits:
+            change(resource.inputs)
+            change(resource.outputs)
+
+    return apply
+
+
+def option(type_: str, change: Callable[[PlannedResource], None]) -> Break:
+    def apply(items: list[PlannedResource]) -> None:
+        hits = [r for r in items if r.type == type_]
+        assert hits
+        for resource in hits:
+            change(resource)
+
+    return apply
+
+
+def outputs(change: Callable[[dict[str, Any]], None]) -> Break:
+    def apply(items: list[PlannedResource]) -> None:
+        stack = next(r for r in items if r.type == STACK_TYPE)
+        stack.outputs = dict(stack.outputs)
+        change(stack.outputs)
+
+    return apply
+
+
+def _without_rule(rule: str) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p["rules"].update(rules=[r for r in p["rules"]["rules"] if r["name"] != rule])
+
+
+def _auth(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p["settings"].update(values)
+
+
+def _no_drill(props: dict[str, Any]) -> None:
+    props.pop("restore_drill_minutes", None)
+    props["rto_minutes"] = 1
+
+
+BREAKS: dict[str, Break] = {
+    "cloudflare-ssl-strict": zone("ssl", "flexible"),
+    "cloudflare-min-tls-version": zone("min_tls_version", "1.0"),
+    "cloudflare-tls-1-3": zone("tls_1_3", "off"),
+    "cloudflare-always-use-https": zone("always_use_https", "off"),
+    "cloudflare-automatic-https-rewrites": zone("automatic_https_rewrites", "off"),
+    "cloudflare-hsts": lambda items: _edit(
+        items, ZONE_SETTING, lambda p: p["settingId"] == "security_header", short_hsts
+    ),
+    "vercel-functions-in-india": projects(lambda p: p["resourceConfig"].update(functionDefaultRegions=["iad1"])),
+    "vercel-no-function-failover": projects(lambda p: p.update(functionFailover=True)),
+    "vercel-preview-protection": projects(lambda p: p.update(vercelAuthentication={"deploymentType": "none"})),
+    "vercel-git-fork-protection": projects(lambda p: p.update(gitForkProtection=False)),
+    "vercel-secrets-sensitive": env("RAZORPAY_KEY_SECRET", lambda p: p.update(sensitive=False)),
+    "vercel-no-secret-in-next-public": env("RAZORPAY_KEY_ID", lambda p: p.update(key="NEXT_PUBLIC_RAZORPAY_KEY_ID")),
+    "vercel-previews-isolated": env("JWT_SECRET", lambda p: p.update(targets=["production", "preview"])),
+    "declared:vercel:index/project:Project": drop(checklist.PROJECT_TYPE),
+    "declared:siteUrl": without_domain("siteUrl"),
+    "declared:checkoutUrl": without_domain("checkoutUrl"),
+    "declared:apiUrl": without_domain("apiUrl"),
+    **{f"attestation:{key}": without_attestation(key) for key in checklist.ATTESTATIONS},
+    "declared:vercel:index/edgeConfig:EdgeConfig": drop("vercel:index/edgeConfig:EdgeConfig"),
+    # Edge: DNS, TLS, firewall, logging, repository, webhooks.
+    "cloudflare-caa-allowlist": named(DNS_RECORD, "caa-issue", lambda p: p["data"].update(value="comodoca.com")),
+    "cloudflare-dnssec-active": named(
+        "cloudflare:index/zoneDnssec:ZoneDnssec", "dnssec", lambda p: p.update(status="disabled")
+    ),
+    "dns-only-for-vercel": named(DNS_RECORD, "dns-api", lambda p: p.update(proxied=True)),
+    "cloudflare-proxied-ttl-auto": named(DNS_RECORD, "dns-api", lambda p: p.update(proxied=True, ttl=300)),
+    "public-domains-complete": drop(DNS_RECORD, lambda p: p["name"] == "checkout.lightspeedpay.com"),
+    "vercel-domain-redirects-permanent": named(
+        checklist.DOMAIN_TYPE, "www", lambda p: p.update(redirectStatusCode=302)
+    ),
+    "vercel-function-limits-explicit": projects(lambda p: p["resourceConfig"].update(functionDefaultTimeout=800)),
+    "vercel-firewall-enabled": named(FIREWALL, "api-firewall", lambda p: p.update(enabled=False)),
+    "vercel-api-rate-limited": named(FIREWALL, "api-firewall", _without_rule("api-rate-limit")),
+    "vercel-rate-limit-spares-webhooks": named(
+        FIREWALL,
+        "api-firewall",
+        lambda p: next(r for r in p["rules"]["rules"] if r["name"] == "api-rate-limit").update(
+            conditionGroups=[{"conditions": [{"type": "path", "op": "pre", "value": "/", "neg": False}]}]
+        ),
+    ),
+    "vercel-owasp-rules": named(FIREWALL, "web-firewall", lambda p: p["managedRulesets"].pop("owasp")),
+    "vercel-api-bots-logged": named(
+        FIREWALL, "api-firewall", lambda p: p["managedRulesets"]["botProtection"].update(action="challenge")
+    ),
+    "vercel-attack-mode-bounded": named(
+        "vercel:index/attackChallengeMode:AttackChallengeMode",
+        "api",
+        lambda p: p.update(enabled=True, attackModeActiveUntil=0),
+    ),
+    "vercel-projects-guarded": named(FIREWALL, "web-firewall", _without_rule("admin-ip-allowlist")),
+    "vercel-allowlists-narrow": named(
+        FIREWALL,
+        "api-firewall",
+        lambda p: p["rules"]["rules"][1]["conditionGroups"][0]["conditions"][1].update(values=["0.0.0.0/0"]),
+    ),
+    "phonepe-callback-allowlisted": named(FIREWALL, "api-firewall", _without_rule("phonepe-callback-ip-allowlist")),
+    "vercel-cors-exact-origins": env("CORS_ALLOWED_ORIGINS", lambda p: p["value"].update(value="*")),
+    "vercel-logs-shipped": named("vercel:index/logDrain:LogDrain", "drain", lambda p: p.pop("secret")),
+    "log-retention": outputs(lambda o: o.update(logStore={**o["logStore"], "retentionDays": 30})),
+    "webhook-urls-served": outputs(lambda o: o.update(webhookUrls=["http://lightspeedpay.com/webhooks/razorpay"])),
+    "razorpay-webhook-events": outputs(
+        lambda o: o.update(gateways={**o["gateways"], "razorpayWebhookEvents": ["payment.captured"]})
+    ),
+    "github-branch-protection": named(
+        "github:index/branchProtection:BranchProtection", "default-branch", lambda p: p.update(allowsForcePushes=True)
+    ),
+    "github-production-environment": named(
+        "github:index/repositoryEnvironment:RepositoryEnvironment",
+        "production-environment",
+        lambda p: p.update(reviewers=[]),
+    ),
+    "github-repository-protected": drop("github:index/branchProtection:BranchProtection"),
+    # Railway.
+    "railway-min-replicas": named(
+        f"{RAILWAY}ServiceInstance",
+        "worker-instance",
+        lambda p: p.update(replicaBounds={**p["replicaBounds"], "min": 1.0}, regions={"asia-southeast1-eqsg3a": 1.0}),
+    ),
+    "railway-replicas-within-plan": named(
+        f"{RAILWAY}ServiceInstance", "worker-instance", lambda p: p.update(replicaCap=50.0)
+    ),
+    "railway-health-check": named(f"{RAILWAY}ServiceInstance", "worker-instance", lambda p: p.pop("healthcheckPath")),
+    "railway-restart-policy": named(
+        f"{RAILWAY}ServiceInstance", "worker-instance", lambda p: p.update(restartPolicyType="NEVER")
+    ),
+    "railway-logs-shipped": named(
+        f"{RAILWAY}Variables", "worker-variables", lambda p: p["variables"].update(OTEL_LOGS_EXPORTER="none")
+    ),
+    "railway-no-plain-secrets": option(f"{RAILWAY}Variables", lambda r: r.additional_secret_outputs.clear()),
+    "railway-outside-india": lambda items: None,  # reported on every plan: Railway has no India region
+    "railway-region-allowed": named(f"{RAILWAY}Redis", "jobs-redis", lambda p: p.update(region="us-east4-eqdc4a")),
+    "railway-no-payment-data-at-rest": named(
+        f"{RAILWAY}Redis", "jobs-redis", lambda p: p.update(backupSchedules=["DAILY"])
+    ),
+    # Supabase.
+    "supabase-region-in-india": named(f"{SUPABASE}Project", "", lambda p: p.update(region="us-east-1")),
+    "supabase-ssl-enforced": named(f"{SUPABASE}SslEnforcement", "", lambda p: p.update(enforced=False)),
+    "supabase-network-restricted": named(
+        f"{SUPABASE}NetworkRestrictions", "", lambda p: p["allowed_cidrs"].append("0.0.0.0/0")
+    ),
+    "supabase-auth-token-lifetimes": named(f"{SUPABASE}AuthConfig", "", _auth(jwt_exp=86_400)),
+    "supabase-mfa-available": named(f"{SUPABASE}AuthConfig", "", _auth(mfa_totp_enroll_enabled=False)),
+    "supabase-password-policy": named(f"{SUPABASE}AuthConfig", "", _auth(password_min_length=8)),
+    "supabase-org-members-mfa": named(
+        f"{SUPABASE}Organization",
+        "",
+        lambda p: p.update(
+            members={"total": 4, "without_mfa": 1, "privileged_without_mfa": 1},
+            entitlements={"high_availability": True, "enforce_mfa": True},
+        ),
+    ),
+    "supabase-audit-logging": named(f"{SUPABASE}PgAudit", "", lambda p: p["roles"].pop("postgres")),
+    "supabase-secret-outputs": option(f"{SUPABASE}Project", lambda r: r.additional_secret_outputs.clear()),
+    "supabase-project-protected": option(f"{SUPABASE}Project", lambda r: setattr(r, "protect", False)),
+    "supabase-project-hardened": drop(f"{SUPABASE}SslEnforcement"),
+    "supabase-pitr-enabled": drop(f"{SUPABASE}Pitr"),
+    "supabase-rpo-met": named(f"{SUPABASE}Backups", "", lambda p: p.update(rpo_minutes=1)),
+    "supabase-rto-evidenced": named(f"{SUPABASE}Backups", "", _no_drill),
+    "supabase-high-availability": named(
+        f"{SUPABASE}Organization",
+        "",
+        lambda p: p.update(
+            members={"total": 4, "without_mfa": 0, "privileged_without_mfa": 0},
+            entitlements={"high_availability": False, "enforce_mfa": True},
+        ),
+    ),
+}
+"""Enforcer key → the edit that must make it fail (policy name, declared:<type or output>, attestation:<id>)."""
+
+
+def enforcer_keys(item: checklist.Item) -> list[str]:
+    keys = list(item.policies)
+    keys += [f"declared:{d.host_output or d.type}" for d in item.declared]
+    keys += [f"attestation:{item.attestation}"] if item.attestation else []
+    return keys
+
+
+def _present(key: str) -> bool:
+    names = set(pack("production").policy_names())
+    if key.startswith("declared:"):
+        return "checklist-resources-declared" in names
+    if key.startswith("attestation:"):
+        return "checklist-attestations" in names
+    return key in names
+
+
+def test_every_enforcer_in_the_pack_has_a_break() -> None:
+    keys = {key for item in checklist.CHECKLIST for key in enforcer_keys(item) if _present(key)}
+    assert keys - set(BREAKS) == set(), "add the edit that breaks each of these to BREAKS"
+    assert set(BREAKS) - keys == set(), "BREAKS has entries no checklist item uses"
+
+
+@pytest.mark.parametrize("key", sorted(BREAKS))
+def test_breaking_an_enforcer_fails_every_item_it_guards(key: str) -> None:
+    items = resources("production")
+    BREAKS[key](items)
+    run = pack("production")
+    # Only the broken enforcer runs (the others are disabled in the real servicer), so each case pays
+    # for one policy; an item fails as soon as one of its enforcers does.
+    kind, _, _ = key.partition(":")
+    only = {"declared": "checklist-resources-declared", "attestation": "checklist-attestations"}.get(kind, key)
+    violations = analyze("production", items, only=only)
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    statuses = {s.id: s for s in evaluate(checklist, run, violations, stack.outputs)}
+    guarded = [item.id for item in checklist.CHECKLIST if key in enforcer_keys(item)]
+    assert guarded
+    for item_id in guarded:
+        assert statuses[item_id].status == FAILS, f"{key} broken, yet {item_id} is {statuses[item_id].status}"
+    kind, _, name = key.partition(":")
+    if key in PRODUCTION_ADVISORY:
+        assert [v for v in violations if v.policy == key], f"{key} does not report the edit"
+        return
+    own = (
+        [v for v in violations if v.policy == key]
+        if not name
+        else [
+            v
+            for v in violations
+            if v.policy == "checklist-attestations" and ("attestation", name) in checklist.tags_in(v.message)
+        ]
+        if kind == "attestation"
+        else [v for v in violations if v.policy == "checklist-resources-declared"]
+    )
+    assert own and all(v.mandatory for v in own), "production must refuse the edit itself, not just warn"
+
+
+def test_the_unbroken_plan_fails_no_item_but_for_the_standing_advisories() -> None:
+    items = resources("production")
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    statuses = evaluate(checklist, pack("production"), analyze("production", items), stack.outputs)
+    failing = {s.id: s for s in statuses if s.status == FAILS}
+    assert set(failing) == {"pre.compliance.data-privacy", "infra.jobs.deploy", "dr.continuity.rto"}
+    for status in failing.values():
+        assert not any(e.mandatory for e in status.enforcers), status.id
+
+
+def test_declared_resources_need_the_public_hostnames_exported() -> None:
+    items = resources("production")
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    stack.outputs = {**stack.outputs, "apiUrl": "http://api.lightspeedpay.com"}
+    del stack.outputs["siteUrl"]
+    messages = [v.message for v in analyze("production", items) if v.policy == "checklist-resources-declared"]
+    assert any("exports no https URL 'apiUrl'" in m for m in messages)
+    assert any("exports no https URL 'siteUrl'" in m for m in messages)
+
+
+def test_staging_declares_everything_for_its_own_hostnames() -> None:
+    violations = analyze("staging", resources("staging"))
+    assert [v for v in violations if v.policy == "checklist-resources-declared"] == []
+
+
+def test_a_missing_domain_fails_only_the_requirement_it_belongs_to() -> None:
+    items = resources("production")
+    without_domain("apiUrl")(items)
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    statuses = {s.id: s for s in evaluate(checklist, pack("production"), analyze("production", items), stack.outputs)}
+    states = {e.label: e.state for e in statuses["pre.infra.cdn"].enforcers}
+    assert states["declares the API's Vercel domain (vercel:index/projectDomain:ProjectDomain)"] == FAILS
+    assert states["declares the site's Vercel domain (vercel:index/projectDomain:ProjectDomain)"] == "passes"
+    assert statuses["infra.frontend.domain"].status == "passes"
+
+
+def test_exporting_another_hostname_does_not_dodge_the_domain_check() -> None:
+    items = resources("production")
+    stack = next(r for r in items if r.type == STACK_TYPE)
+    stack.outputs = {**stack.outputs, "apiUrl": "https://payments.lightspeedpay.com"}
+    messages = [v.message for v in analyze("production", items) if v.policy == "checklist-resources-declared"]
+    assert any("the API's Vercel domain for payments.lightspeedpay.com" in m for m in messages)
+
+
+PRODUCTION_ADVISORY = {
+    "checklist-attestations-expiring": "an early warning; the expiry itself is mandatory",
+    "railway-outside-india": "a standing finding reported on every plan, never hidden; what makes it acceptable "
+    "(railway-no-payment-data-at-rest, railway-region-allowed) is mandatory",
+    "supabase-rto-evidenced": "needs a restore drill on record; a missing record is advice, a drill slower than the "
+    "RTO is refused by the test of this policy",
+    "supabase-high-availability": "Supabase sells HA by contract only; reported from the organisation's entitlements",
+}
+"""The only policies production may run below mandatory, each with the reason."""
+
+
+def test_production_enforces_every_policy_except_the_listed_warnings() -> None:
+    levels = {name: config.enforcement_level for name, config in pack("production").config.items()}
+    relaxed = {name for name, level in levels.items() if level != "mandatory"}
+    assert relaxed == set(PRODUCTION_ADVISORY), (
+        "a policy runs below mandatory in production; make it mandatory or list it with a reason"
+    )
