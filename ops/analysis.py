@@ -7,8 +7,10 @@ config reconciliation), Analyze for each resource, AnalyzeStack once with every 
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,20 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The servicer builds and drops a fresh property tree per policy and resource; that garbage is
+    acyclic (reference counting frees it), but it keeps triggering full collections whose cost grows
+    with the stack, which made analysis cost per resource grow with the resource count."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class PolicyRun:
     """One configured analyzer for one stack."""
 
@@ -116,7 +132,10 @@ class PolicyRun:
 
     def analyze(self, resources: Iterable[PlannedResource], stack: bool = True) -> list[Violation]:
         """Analyze each resource, then (unless ``stack`` is False) the whole stack."""
-        resources = list(resources)
+        with _collector_paused():
+            return self._analyze(list(resources), stack)
+
+    def _analyze(self, resources: list[PlannedResource], stack: bool) -> list[Violation]:
         by_urn = {r.urn: r for r in resources}
         providers: dict[str, Any] = {}  # one message per provider, not one per resource it manages
 

@@ -34,7 +34,8 @@ from typing import Any
 
 from config.stackfile import REPO_ROOT
 
-SDKS = ("pulumi", "pulumi_policy", "pulumiverse_vercel", "pulumi_cloudflare", "pulumi_github", "pulumi_random")
+SDKS = ("pulumi", "pulumi_policy", "pulumiverse_vercel", "pulumi_cloudflare", "pulumi_github", "pulumi_random",
+        "pulumi_checkly")
 OTHER_BENCHES = ("ops.bench_railway", "ops.bench_supabase")
 PLAN_RATIO_TARGET = 1.3
 PLAN_MEMORY_TARGET_MB = 500
@@ -216,7 +217,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ops.bench", description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=7, help="fresh-interpreter runs of the plan and the floor")
     p.add_argument("--sizes", default="2500,5000,10000", help="synthetic export sizes for ops.check")
-    p.add_argument("--rounds", type=int, default=3, help="in-process repetitions (the best is kept)")
+    p.add_argument("--rounds", type=int, default=2, help="in-process repetitions (the best is kept)")
     p.add_argument("--only", choices=("plan", "check", "others"), help="run one part only")
     return p
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
+from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail, freeze_loaded_objects
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         from .policy_config import PolicyConfigError
         from .report import render_json, render_text
         from .sarif import write_sarif
+    freeze_loaded_objects()
     try:
         resources = read_export(args.file)
         with progress.step(f"evaluating {len(resources)} resources"):

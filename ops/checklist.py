@@ -15,6 +15,7 @@ Exit codes as ops.plan: 0 no mandatory violation, 1 mandatory violations, 2 bad 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections import defaultdict
@@ -24,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
+from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail, freeze_loaded_objects
 
 if TYPE_CHECKING:  # the heavy SDK imports wait until main() has shown progress
     from .analysis import PolicyRun, Violation
@@ -262,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         from .analysis import PolicyRun, import_pack
         from .offline import run_program
         from .policy_config import PolicyConfigError
+
+        importlib.import_module("components.stack")  # the provider SDKs the program imports
+    freeze_loaded_objects()
     try:
         with progress.step(f"running the program for stack '{args.stack}' under mocks"):
             run = run_program(args.stack, args.config_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Iterator
@@ -30,6 +31,17 @@ class Progress:
     def done(self) -> None:
         if self.enabled:
             print(f"… done in {time.perf_counter() - self.started:.1f}s", file=sys.stderr, flush=True)
+
+
+def freeze_loaded_objects() -> None:
+    """Exclude everything imported so far from garbage collection.
+
+    The provider SDKs load millions of long-lived objects (pulumi_cloudflare alone ~3 s of import);
+    every full collection would otherwise walk them again while the program and the analyzer run,
+    which made a plan ~0.4 s slower and analysis cost grow faster than the resource count.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def fail(message: str) -> int:

@@ -9,11 +9,20 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad config or us
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
-from .cli import EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_VIOLATIONS, Progress, default_policy_config, fail
+from .cli import (
+    EXIT_OK,
+    EXIT_PROGRAM_ERROR,
+    EXIT_VIOLATIONS,
+    Progress,
+    default_policy_config,
+    fail,
+    freeze_loaded_objects,
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         from .policy_config import PolicyConfigError
         from .report import render_json, render_text
         from .sarif import write_sarif
+
+        # What the program imports (the provider SDKs), loaded here so the progress line is true and
+        # the loaded objects can be frozen out of garbage collection before the program runs.
+        importlib.import_module("components.stack")
+    freeze_loaded_objects()
     try:
         with progress.step(f"running the program for stack '{args.stack}' under mocks"):
             run = run_program(args.stack, args.config_file)

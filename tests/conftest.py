@@ -10,6 +10,11 @@ import pulumiverse_vercel  # noqa: F401
 import pytest
 from pulumi.runtime import settings
 
+from ops.cli import freeze_loaded_objects
+
+# The SDKs' objects live for the whole session; keep the collector from walking them again and again.
+freeze_loaded_objects()
+
 
 @pytest.fixture(autouse=True)
 def fresh_pulumi_runtime() -> Iterator[None]:
