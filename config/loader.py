@@ -21,7 +21,7 @@ from .errors import ConfigError, ConfigIssue, join_allowed
 from .model import PROJECT, StackConfig, cross_checks, top_level_keys
 from .secrets import SECRETS, secrets_for
 from .stackfile import REPO_ROOT, read_stack_file, stack_file_path
-from .strictness import compare
+from .strictness import compare, shared_resources
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _compare_with_staging(production: StackConfig, root: Path) -> list[ConfigIss
         staging = StackConfig.model_validate(_decode(staging_file.project_values(), top_level_keys()))
     except ValidationError as exc:
         raise ConfigError("staging", issues_from_validation(exc)) from None
-    return compare(production, staging)
+    return compare(production, staging) + shared_resources(production, staging)
 
 
 def _decode(values: dict[str, Any], known: Mapping[str, str]) -> dict[str, Any]:

@@ -93,3 +93,22 @@ def compare(production: StackConfig, staging: StackConfig,
                 prod))
     return issues
 
+
+
+def shared_resources(production: StackConfig, staging: StackConfig) -> list[ConfigIssue]:
+    """Stacks share no vendor-side resource: the same zone, hostname or project name in both would
+    make two stacks manage (and fight over, or destroy) one thing."""
+    issues: list[ConfigIssue] = []
+    pairs = [
+        ("dns.zone", [production.dns.zone], [staging.dns.zone]),
+        ("domains", production.domains.all(), staging.domains.all()),
+        ("database.projectName", [production.database.project_name], [staging.database.project_name]),
+        ("jobs.projectName", [production.jobs.project_name], [staging.jobs.project_name]),
+        ("logStore.endpoint", [production.log_store.endpoint], [staging.log_store.endpoint]),
+    ]
+    for path, ours, theirs in pairs:
+        common = sorted(set(ours) & set(theirs))
+        if common:
+            issues.append(ConfigIssue(f"{PROJECT}:{path}", "production and staging must not share a resource "
+                                      f"(both declare {common})", ours if len(ours) > 1 else ours[0]))
+    return issues

@@ -131,6 +131,11 @@ CASES: list[tuple[str, Edit, list[str]]] = [
         ["lightspeedpay:tls.hsts.maxAgeSeconds", "at least staging's"],
     ),
     (
+        "a resource shared with staging",
+        _set("database.projectName", "lightspeedpay-staging"),
+        ["lightspeedpay:database.projectName", "production and staging must not share a resource"],
+    ),
+    (
         "secret in plain text",
         _add("lightspeedpay:razorpayKeySecret", "plain-text-not-a-real-secret"),
         ["lightspeedpay:razorpayKeySecret", "must not be stored in plain text"],

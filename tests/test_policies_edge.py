@@ -3,6 +3,7 @@ safe one, and the careless edits a hurried engineer could make to the planned st
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from typing import Any
@@ -329,3 +330,27 @@ def test_staging_may_check_less_often_than_production() -> None:
     }
     assert of_policy(check(CHECK, props, stack="production"), "uptime-check-alerting")
     assert not check(CHECK, props, stack="staging")
+
+
+# --- wiring ------------------------------------------------------------------------------------
+
+RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
+
+
+def test_workers_on_another_database_are_refused() -> None:
+    items = resources("production")
+    worker = find(items, RAILWAY_VARIABLES, "worker-variables")
+    assert of_policy(analyze("production", items, only="api-and-workers-share-database"),
+                     "api-and-workers-share-database") == []
+    worker.property_dependencies["sealedVariables"] = []
+    [typed] = of_policy(analyze("production", items, only="api-and-workers-share-database"),
+                        "api-and-workers-share-database")
+    assert "does not come from the stack's database component" in typed.message
+    pooler = find(items, "pulumi-python:dynamic/supabase:Pooler")
+    twin = copy.deepcopy(pooler)
+    twin.urn, twin.name = pooler.urn + "-twin", pooler.name + "-twin"
+    items.append(twin)
+    worker.property_dependencies["sealedVariables"] = [twin.urn]
+    [other_db] = of_policy(analyze("production", items, only="api-and-workers-share-database"),
+                           "api-and-workers-share-database")
+    assert "different database than the API's" in other_db.message

@@ -294,6 +294,7 @@ Railway, Supabase and edge policies arrive (renaming the mapping if a policy got
 NOT_GUIDE_ITEMS: dict[str, str] = {
     "explicit-providers": "How credentials reach the providers; engineering hygiene, not a guide item.",
     "checklist-attestations-expiring": "Early warning for the attestations of the items above.",
+    "api-and-workers-share-database": "Consistency of the wiring between the API, the workers and the database.",
     "uptime-check-alerting": "Monitoring and Alerting section (uptime checks), outside the five traced sections.",
     "uptime-checks-cover-endpoints": "Monitoring and Alerting section (uptime checks), outside the five traced "
                                      "sections.",

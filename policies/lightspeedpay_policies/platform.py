@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pulumi_policy import Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from .graph import linked, of_type, prop, stack_outputs
-from .meta import Report, cert_in, pci, stack_policy
+from .meta import Report, cert_in, pci, rbi_localisation, stack_policy
 from .props import as_list, plain
 from .vercel import PROJECT
 from .vercel_firewall import DOMAIN, WEBHOOK_PATHS, _is_api
@@ -60,6 +60,42 @@ def _razorpay_events(args: StackValidationArgs, report: Report) -> None:
                f"would go unnoticed until reconciliation.")
 
 
+DATABASE_KINDS = ("pulumi-python:dynamic/supabase:",)
+RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+
+
+def _database_sources(resource: PolicyResource, prop_name: str) -> set[str]:
+    return {d.urn for d in resource.property_dependencies.get(prop_name, [])
+            if d.resource_type.startswith(DATABASE_KINDS)}
+
+
+def _same_database(args: StackValidationArgs, report: Report) -> None:
+    pattern = str(args.get_config().get("apiProjectPattern", "-api$"))
+    api_sources: dict[str, set[str]] = {}
+    for variable in of_type(args, ENV_VAR):
+        if prop(variable, "key") != "DATABASE_URL" or "production" not in as_list(prop(variable, "targets", [])):
+            continue
+        if _is_api(linked(variable, "projectId", PROJECT), pattern):
+            api_sources[variable.urn] = _database_sources(variable, "value")
+    worker_sources: dict[str, set[str]] = {}
+    for variables in of_type(args, RAILWAY_VARIABLES):
+        sealed = plain(prop(variables, "sealedVariables", {})) or {}
+        if isinstance(sealed, dict) and "DATABASE_URL" in sealed:
+            worker_sources[variables.urn] = _database_sources(variables, "sealedVariables")
+    if not api_sources or not worker_sources:
+        return  # a stack without an API or without workers has nothing to compare
+    for urn, sources in {**api_sources, **worker_sources}.items():
+        if not sources:
+            report("DATABASE_URL does not come from the stack's database component, so nothing ties it to the "
+                   "database the rest of the platform uses.", urn)
+    wanted = set().union(*api_sources.values())
+    for urn, sources in worker_sources.items():
+        if sources and wanted and sources != wanted:
+            report("The workers' DATABASE_URL comes from a different database than the API's: jobs would read and "
+                   "write data the API never sees.", urn)
+
+
 POLICIES = [
     stack_policy(
         "log-retention",
@@ -80,6 +116,15 @@ POLICIES = [
                 "webhookPaths": {"type": "array", "items": {"type": "string"}, "default": WEBHOOK_PATHS}},
         remediation="Keep lightspeedpay:gateways webhook paths, domains.api and firewall.webhookPaths consistent.",
         tags=["gateways", "webhooks"]),
+    stack_policy(
+        "api-and-workers-share-database",
+        "The payments API and the background workers must use the stack's one database.",
+        validate=_same_database, severity=Severity.HIGH,
+        framework=rbi_localisation(),
+        config={"apiProjectPattern": {"type": "string", "default": "-api$"}},
+        remediation="Pass the database component's database_url to both the API (components/app_env.py) and the "
+                    "workers (components/jobs.py), never a URL typed into config.",
+        tags=["database", "wiring"]),
     stack_policy(
         "razorpay-webhook-events",
         "The Razorpay webhook must subscribe to every payment, refund and dispute event the platform settles on.",
