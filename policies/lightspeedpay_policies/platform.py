@@ -89,9 +89,9 @@ def _same_database(args: StackValidationArgs, report: Report) -> None:
         if not sources:
             report("DATABASE_URL does not come from the stack's database component, so nothing ties it to the "
                    "database the rest of the platform uses.", urn)
-    wanted = set().union(*api_sources.values())
+    api_databases = [sources for sources in api_sources.values() if sources]
     for urn, sources in worker_sources.items():
-        if sources and wanted and sources != wanted:
+        if sources and api_databases and sources not in api_databases:
             report("The workers' DATABASE_URL comes from a different database than the API's: jobs would read and "
                    "write data the API never sees.", urn)
 
