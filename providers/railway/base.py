@@ -153,6 +153,15 @@ class RailwayProvider(ResourceProvider):
         return RailwayClient(token=token, **self.client_options)
 
     # ------------------------------------------------------------------ shared behaviours
+    def fetch(self, client: RailwayClient, document: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+        """The query's data, or None when the object it reads is gone (see `gone`)."""
+        try:
+            return client.execute(document, variables)
+        except RailwayError as error:
+            if self.gone(client, error):
+                return None
+            raise
+
     @staticmethod
     def gone(client: RailwayClient, error: RailwayError) -> bool:
         """Whether a failed read means the object is gone (True) or must be raised (False).

@@ -102,13 +102,9 @@ class ProjectProvider(RailwayProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = self.client()
-        try:
-            node = client.execute(PROJECT_READ, {"id": id_})["project"]
-        except RailwayError as error:
-            if self.gone(client, error):
-                return ReadResult(None, {})
-            raise
-        if not live(node):
+        data = self.fetch(client, PROJECT_READ, {"id": id_})
+        node = data["project"] if data else None
+        if node is None or not live(node):
             return ReadResult(None, {})
         return ReadResult(id_, self._outs({**norm(props), **self._observed(node)}, node))
 
@@ -248,13 +244,9 @@ class EnvironmentProvider(RailwayProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = self.client()
-        try:
-            node = client.execute(ENVIRONMENT_READ, {"id": id_})["environment"]
-        except RailwayError as error:
-            if self.gone(client, error):
-                return ReadResult(None, {})
-            raise
-        if not live(node):
+        data = self.fetch(client, ENVIRONMENT_READ, {"id": id_})
+        node = data["environment"] if data else None
+        if node is None or not live(node):
             return ReadResult(None, {})
         return ReadResult(id_, {**norm(props), "name": node["name"], "projectId": node["projectId"]})
 
