@@ -76,15 +76,17 @@ class BackgroundJobs(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BackgroundJobsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         cfg = args.jobs
-        # Declared on the component so the policy pack can check them (AnalyzeStack sees components).
-        super().__init__("lightspeedpay:jobs:BackgroundJobs", name, {
+        # Facts the policy pack checks. AnalyzeStack gives a component the outputs it registers
+        # (register_outputs below), not its constructor inputs, so they are registered there too.
+        declared = {
             "region": cfg.region,
             "plan": cfg.plan,
             "platformLogRetentionDays": RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
             "logShipping": {"otlpEndpoint": args.log_store.otlp_endpoint, "store": args.log_store.name,
                             "retentionDays": args.log_store.retention_days, "storeRegion": args.log_store.region},
             "jobRetentionSeconds": cfg.job_retention_seconds,
-        }, opts)
+        }
+        super().__init__("lightspeedpay:jobs:BackgroundJobs", name, declared, opts)
         child = pulumi.ResourceOptions(parent=self)
         prefix = args.name_prefix
         cap = RAILWAY_REPLICA_CAP[cfg.plan]
@@ -171,4 +173,4 @@ class BackgroundJobs(pulumi.ComponentResource):
 
         self.project_id = self.project.id
         self.worker_service_id = self.worker.id
-        self.register_outputs({"projectId": self.project_id, "workerServiceId": self.worker_service_id})
+        self.register_outputs({**declared, "projectId": self.project_id, "workerServiceId": self.worker_service_id})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from .types import Cidr, Hostname, HttpsOrigin, HttpsUrl, Model, UrlPath
 
@@ -142,12 +142,6 @@ class FirewallConfig(Model):
     attack_challenge_until_ms: int = Field(
         default=0, ge=0, description="Unix ms when attack challenge mode ends; fixed, never computed."
     )
-
-    @model_validator(mode="after")
-    def _until(self) -> FirewallConfig:
-        if self.attack_challenge_mode and self.attack_challenge_until_ms == 0:
-            raise ValueError("attackChallengeUntilMs must be set (Unix ms) when attackChallengeMode is on")
-        return self
 
 
 class LogStoreConfig(Model):

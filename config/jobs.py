@@ -81,16 +81,16 @@ class JobsConfig(Model):
         description="Railway workspace of the project; required when the token reaches several workspaces.")
     autoscaler: AutoscalerConfig
 
-    @model_validator(mode="after")
-    def _replicas(self) -> JobsConfig:
+    def replica_issues(self) -> list[tuple[str, str, object]]:
+        """(key below ``jobs``, message, value) for bounds that contradict each other or the plan.
+
+        Checked here rather than in a model validator so each message names the field to change.
+        """
+        issues: list[tuple[str, str, object]] = []
         if self.min_replicas > self.max_replicas:
-            raise ValueError(
-                f"minReplicas ({self.min_replicas}) must be <= maxReplicas ({self.max_replicas})"
-            )
+            issues.append(("minReplicas", f"must be <= maxReplicas ({self.max_replicas})", self.min_replicas))
         cap = RAILWAY_REPLICA_CAP[self.plan]
         if self.max_replicas > cap:
-            raise ValueError(
-                f"maxReplicas ({self.max_replicas}) exceeds the Railway '{self.plan}' plan cap of {cap} "
-                f"replicas per service; allowed: 1..{cap}"
-            )
-        return self
+            issues.append(("maxReplicas", f"exceeds the Railway '{self.plan}' plan cap of {cap} replicas per "
+                                          f"service; allowed: 1..{cap}", self.max_replicas))
+        return issues

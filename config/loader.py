@@ -63,21 +63,24 @@ def load_stack_config(stack: str | None = None, compare_with_staging: bool = Tru
             issues.append(ConfigIssue(
                 full_key, f"unknown key{hint}; allowed: {join_allowed(sorted(known))}", has_value=False))
 
+    # A section stored with `--secret` reaches the program in plain text: never echo its values.
+    secret_sections = {key for key in known if runtime_config.is_config_secret(f"{PROJECT}:{key}")}
     raw: dict[str, Any] = {}
     for key in known:
         text = config.get(key)
         if text is None:
             continue
         try:
-            raw[key] = json.loads(text) if text[:1] in "{[" or text in ("true", "false") else text
+            raw[key] = json.loads(text) if (text and text[0] in "{[") or text in ("true", "false") else text
         except json.JSONDecodeError as exc:
-            issues.append(ConfigIssue(f"{PROJECT}:{key}", f"is not valid structured config: {exc}", text))
+            issues.append(ConfigIssue(f"{PROJECT}:{key}", f"is not valid structured config: {exc.msg}", text,
+                                      has_value=key not in secret_sections))
 
     cfg: StackConfig | None = None
     try:
         cfg = StackConfig.model_validate(raw)
     except ValidationError as exc:
-        issues.extend(issues_from_validation(exc))
+        issues.extend(issues_from_validation(exc, secret_sections))
     if cfg is not None:
         issues.extend(cross_checks(cfg))
         if cfg.is_production and compare_with_staging:
@@ -122,10 +125,12 @@ def _decode(values: dict[str, Any], known: Mapping[str, str]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in known}
 
 
-def issues_from_validation(exc: ValidationError) -> list[ConfigIssue]:
+def issues_from_validation(exc: ValidationError, secret_sections: set[str] | frozenset[str] = frozenset(),
+                           ) -> list[ConfigIssue]:
     issues = []
     for error in exc.errors():
         loc = tuple(error["loc"])
+        show = not (loc and str(loc[0]) in secret_sections)
         key = f"{PROJECT}:{_dotted(loc)}" if loc else f"{PROJECT}:<stack>"
         kind = error["type"]
         message = str(error["msg"]).removeprefix("Value error, ")
@@ -133,9 +138,9 @@ def issues_from_validation(exc: ValidationError) -> list[ConfigIssue]:
             issues.append(ConfigIssue(key, "is required", has_value=False))
         elif kind == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
-            issues.append(ConfigIssue(key, f"unknown key; allowed: {join_allowed(allowed)}", error["input"]))
+            issues.append(ConfigIssue(key, f"unknown key; allowed: {join_allowed(allowed)}", error["input"], show))
         else:
-            issues.append(ConfigIssue(key, message, error["input"]))
+            issues.append(ConfigIssue(key, message, error["input"], show))
     return issues
 
 

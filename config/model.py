@@ -138,6 +138,12 @@ def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
             f"{key}github", "only the production stack manages the repository (stacks share no resource)",
             cfg.github.repository))
 
+    for field, message, value in cfg.jobs.replica_issues():
+        issues.append(ConfigIssue(f"{key}jobs.{field}", message, value))
+    if cfg.firewall.attack_challenge_mode and cfg.firewall.attack_challenge_until_ms == 0:
+        issues.append(ConfigIssue(f"{key}firewall.attackChallengeUntilMs",
+                                  "must be set (Unix ms) when attackChallengeMode is on", 0))
+
     monitoring = cfg.monitoring
     if monitoring.degraded_response_ms >= monitoring.max_response_ms:
         issues.append(ConfigIssue(f"{key}monitoring.degradedResponseMs",

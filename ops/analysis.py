@@ -167,7 +167,7 @@ class PolicyRun:
             # AnalyzeStack sees final outputs, not inputs (engine step_generator.go).
             entry = stack_request.resources.add(
                 type=resource.type, name=resource.name, urn=resource.urn,
-                properties=_struct(resource.outputs or resource.inputs), options=options[resource.urn],
+                properties=_struct(resource.outputs), options=options[resource.urn],
                 parent=resource.parent, dependencies=resource.dependencies)
             for key, urns in resource.property_dependencies.items():
                 entry.propertyDependencies[key].urns.extend(urns)

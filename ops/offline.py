@@ -99,9 +99,15 @@ INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
+    def __init__(self, preview: bool = False) -> None:
+        self.preview = preview
+        """Answer as a first `pulumi preview` would: no id and no computed output is known yet."""
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
             return None, {}
+        if self.preview and not args.typ.startswith("pulumi:providers:"):
+            return "", dict(args.inputs)
         state = dict(args.inputs)
         fabricate = OUTPUTS.get(args.typ)
         if fabricate:
@@ -135,6 +141,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if parent and parent.split("::")[2].split("$")[-1] == STACK_TYPE:
             parent = ""
         return str(super().make_urn(parent, type_, name))
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        # A component's outputs are what it registers here; the engine's AnalyzeStack sees these,
+        # not the component's constructor inputs.
+        for resource in self.planned:
+            if resource.urn == request.urn and resource.type != STACK_TYPE:
+                resource.outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -195,7 +209,7 @@ def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT) 
 
 
 def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT,
-                monitor: RecordingMonitor | None = None) -> ProgramRun:
+                monitor: RecordingMonitor | None = None, preview: bool = False) -> ProgramRun:
     """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises."""
     config, placeholders = engine_config(stack, config_file, root)
     loop = asyncio.new_event_loop()
@@ -203,8 +217,8 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
     try:
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config(config, placeholders)
-        monitor = monitor or RecordingMonitor(OfflineMocks(), root)
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False,
+        monitor = monitor or RecordingMonitor(OfflineMocks(preview), root)
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview,
                                  monitor=monitor, organization="organization")
         outputs: dict[str, Any] = {}
 

@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config-file", type=Path, help="use this stack file instead, as `pulumi preview --config-file`")
     p.add_argument("--policy-config", type=Path,
                    help="policy pack config (default: policies/config/<stack>.json)")
+    p.add_argument("--preview", action="store_true",
+                   help="plan as a first `pulumi preview` sees it: ids and computed outputs unknown")
     p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
     p.add_argument("--sarif", type=Path, metavar="FILE", help="also write the violations as SARIF 2.1.0 "
                    "(GitHub code scanning)")
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     freeze_loaded_objects()
     try:
         with progress.step(f"running the program for stack '{args.stack}' under mocks"):
-            run = run_program(args.stack, args.config_file)
+            run = run_program(args.stack, args.config_file, preview=args.preview)
         with progress.step("evaluating the policy pack"):
             pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
             violations = pack.analyze(run.resources)

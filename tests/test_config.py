@@ -100,9 +100,13 @@ CASES: list[tuple[str, Edit, list[str]]] = [
     (
         "min above max",
         _set("jobs.minReplicas", 12),
-        ["lightspeedpay:jobs", "minReplicas (12) must be <= maxReplicas (10)"],
+        ["lightspeedpay:jobs.minReplicas = 12", "must be <= maxReplicas (10)"],
     ),
-    ("max above plan cap", _set("jobs.plan", "hobby"), ["lightspeedpay:jobs", "'hobby' plan cap of 6"]),
+    (
+        "max above plan cap",
+        _set("jobs.plan", "hobby"),
+        ["lightspeedpay:jobs.maxReplicas = 10", "'hobby' plan cap of 6"],
+    ),
     (
         "domain outside the zone",
         _set("domains.checkout", "checkout.example.com"),
@@ -214,3 +218,23 @@ def test_strictness_compares_every_rule_both_ways() -> None:
         "lightspeedpay:database.pitrDays",
         "lightspeedpay:logStore.retentionDays",
     } <= looser
+
+
+def test_a_section_stored_as_a_secret_is_never_echoed() -> None:
+    import json
+
+    import pulumi
+
+    from config.loader import load_stack_config
+    from config.stackfile import as_engine_config
+
+    values = read_stack_file(REPO / "Pulumi.staging.yaml").values
+    database = dict(values["lightspeedpay:database"], password="not-a-real-password-but-secret")
+    config = as_engine_config({**values, "lightspeedpay:database": database})
+    pulumi.runtime.set_all_config(config, ["lightspeedpay:database"])
+    pulumi.runtime.set_mocks(OfflineMocks(), project="lightspeedpay", stack="staging")
+    with pytest.raises(ConfigError) as error:
+        load_stack_config("staging")
+    message = str(error.value)
+    assert "lightspeedpay:database.password: unknown key" in message
+    assert "not-a-real-password-but-secret" not in message and json.dumps(database) not in message

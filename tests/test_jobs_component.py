@@ -92,13 +92,11 @@ def test_stack_outputs_carry_ids_not_secrets() -> None:
 
 # --------------------------------------------------------------------------------- config
 def test_max_replicas_is_checked_against_the_plan_cap() -> None:
-    values = {**jobs_yaml(), "plan": "hobby"}
-    with pytest.raises(ValidationError) as caught:
-        StackConfig.model_validate({"jobs": values})
-    [issue] = [i for i in issues_from_validation(caught.value) if i.key.startswith("lightspeedpay:jobs")]
-    assert issue.key == "lightspeedpay:jobs"
-    assert "maxReplicas (10) exceeds the Railway 'hobby' plan cap of 6 replicas per service; allowed: 1..6" \
-        in issue.message
+    from config.jobs import JobsConfig
+
+    jobs = JobsConfig.model_validate({**jobs_yaml(), "plan": "hobby"})
+    assert jobs.replica_issues() == [
+        ("maxReplicas", "exceeds the Railway 'hobby' plan cap of 6 replicas per service; allowed: 1..6", 10)]
 
 
 def test_jobs_config_names_each_bad_key() -> None:

@@ -9,7 +9,9 @@ import pytest
 
 from ops import check as check_cli
 from ops import plan as plan_cli
-from tests.harness import REPO, analyze, plan, plan_violations, resources
+from ops.offline import run_program
+from ops.resources import UNKNOWN
+from tests.harness import REPO, analyze, pack, plan, plan_violations, resources
 
 STACKS = ("production", "staging")
 
@@ -113,3 +115,17 @@ def test_repository_layout_is_the_designed_one() -> None:
         ".ci/run",
     ):
         assert (REPO / path).exists(), path
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_first_preview_keeps_every_policy_running_and_passing(stack: str) -> None:
+    """As the engine's first `pulumi preview` sees the stack: ids and computed outputs unknown.
+
+    A policy that reads an unknown value becomes an advisory "can't run during preview" notice, and one
+    that takes "unknown" for "absent" blocks the preview; neither may happen.
+    """
+    run = run_program(stack, preview=True)
+    assert any(UNKNOWN in str(r.inputs) for r in run.resources)
+    violations = pack(stack).analyze(run.resources)
+    assert [v.policy for v in violations if "can't run policy" in v.message] == []
+    assert [v.policy for v in violations if v.mandatory] == []

@@ -8,7 +8,7 @@ from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
 from .graph import of_type, prop
 from .meta import Report, resource_policy, stack_policy
-from .props import as_list, dig, plain
+from .props import as_list, dig, known, plain
 from .vercel_firewall import DOMAIN
 
 CHECK = "checkly:index/check:Check"
@@ -17,13 +17,17 @@ CHECK = "checkly:index/check:Check"
 def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != CHECK:
         return
-    props = plain(args.props)
+    # Field by field: alert channel ids are unknown until the channels exist, and reading them would
+    # turn the whole policy into a "can't run during preview" notice.
+    props = args.props
     max_frequency = float(args.get_config().get("maxFrequencyMinutes", 5))
     if not props.get("activated"):
         report("The check is deactivated.")
     if float(props.get("frequency") or 0) > max_frequency:
-        report(f"The check runs every {props.get('frequency'):.0f} minutes; at most {max_frequency:.0f} are allowed.")
-    if not [s for s in as_list(props.get("alertChannelSubscriptions")) if s.get("activated")]:
+        report(f"The check runs every {float(props.get('frequency') or 0):.0f} minutes; at most "
+               f"{max_frequency:.0f} are allowed.")
+    subscriptions = as_list(props.get("alertChannelSubscriptions"))
+    if not [s for s in subscriptions if known(s, "activated")[1]]:
         report("Nobody is alerted when the check fails (no activated alert channel).")
     if props.get("muted"):
         report("The check's alerts are muted.")

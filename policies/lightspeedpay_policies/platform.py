@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
@@ -80,8 +81,9 @@ def _same_database(args: StackValidationArgs, report: Report) -> None:
             api_sources[variable.urn] = _database_sources(variable, "value")
     worker_sources: dict[str, set[str]] = {}
     for variables in of_type(args, RAILWAY_VARIABLES):
-        sealed = plain(prop(variables, "sealedVariables", {})) or {}
-        if isinstance(sealed, dict) and "DATABASE_URL" in sealed:
+        sealed = prop(variables, "sealedVariables", {})
+        # Keys only: the values are secrets, often unknown in a preview, and redacted in exports.
+        if isinstance(sealed, Mapping) and any(key == "DATABASE_URL" for key in sealed):
             worker_sources[variables.urn] = _database_sources(variables, "sealedVariables")
     if not api_sources or not worker_sources:
         return  # a stack without an API or without workers has nothing to compare

@@ -12,7 +12,7 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, Stac
 
 from .graph import linked, of_type, prop
 from .meta import Report, cert_in, pci, resource_policy, stack_policy
-from .props import as_list, dig, is_redacted, plain
+from .props import as_list, dig, is_redacted, known, plain
 from .vercel import ENV_VAR, PROJECT
 
 FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
@@ -231,7 +231,8 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
         missing = sorted(required_sources - set(as_list(prop(drain, "sources", []))))
         if missing:
             report(f"Log drain '{name}' leaves out sources {missing}.", drain.urn)
-        if not prop(drain, "secret"):
+        secret_known, secret = known(drain.props, "secret")
+        if secret_known and not secret:  # a generated secret is unknown until created: that is not "missing"
             report(f"Log drain '{name}' is not signed; the store cannot tell real lines from forged ones.", drain.urn)
         projects = drain.property_dependencies.get("projectIds")
         if projects is None and not as_list(prop(drain, "projectIds", [])):
