@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 
-from config import PROJECT, SECRETS
+from config import PROJECT, secrets_for
 from config.stackfile import REPO_ROOT, as_engine_config, normalise_key, read_stack_file, stack_file_path
 
 from .resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource, project_path
@@ -185,6 +185,8 @@ class ProgramRun:
     """Stack outputs; secret ones are already wrapped as secrets."""
     placeholders: list[str] = field(default_factory=list)
     """Secret keys given an offline placeholder."""
+    environments: tuple[str, ...] = ()
+    """Pulumi ESC environments the stack file imports (not opened offline)."""
 
 
 def project_config(root: Path = REPO_ROOT) -> dict[str, Any]:
@@ -197,21 +199,24 @@ def project_config(root: Path = REPO_ROOT) -> dict[str, Any]:
     return values
 
 
-def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT) -> tuple[dict[str, str], list[str]]:
-    """(config as the CLI passes it, the secret keys — each given an offline placeholder)."""
+def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT
+                  ) -> tuple[dict[str, str], list[str], tuple[str, ...]]:
+    """(config as the CLI passes it, the secret keys — each given an offline placeholder, the ESC
+    environments the stack file imports, whose values are unknown offline)."""
     stack_file = read_stack_file(config_file or stack_file_path(stack, root), stack)
     values = {**project_config(root), **stack_file.values}
-    placeholders = sorted(set(stack_file.secure_keys) | {
-        spec.full_key for spec in SECRETS if spec.full_key not in values})
+    environment = str(values.get(f"{PROJECT}:environment", stack))
+    needed = {spec.full_key: spec.offline_placeholder for spec in secrets_for(environment)}
+    placeholders = sorted(set(stack_file.secure_keys) | {key for key in needed if key not in values})
     for key in placeholders:
-        values[key] = f"offline-placeholder-{key.split(':', 1)[1]}"
-    return as_engine_config(values), placeholders
+        values[key] = needed.get(key, f"offline-placeholder-{key.split(':', 1)[1]}")
+    return as_engine_config(values), placeholders, stack_file.environments
 
 
 def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT,
                 monitor: RecordingMonitor | None = None, preview: bool = False) -> ProgramRun:
     """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises."""
-    config, placeholders = engine_config(stack, config_file, root)
+    config, placeholders, environments = engine_config(stack, config_file, root)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -244,7 +249,7 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
                 # The engine stores the exports as the root stack's outputs (RegisterResourceOutputs), and
                 # AnalyzeStack reads them there; the mock registered the stack before the program ran.
                 resource.outputs = outputs
-        return ProgramRun(stack, monitor.planned, outputs, placeholders)
+        return ProgramRun(stack, monitor.planned, outputs, placeholders, environments)
     finally:
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config({}, [])

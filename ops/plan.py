@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         print(render_text(args.stack, run.resources, violations))
         if run.placeholders:
             print(f"({len(run.placeholders)} secret(s) replaced by offline placeholders.)")
+        if run.environments:
+            print(f"(ESC environment(s) {', '.join(run.environments)} not opened offline: their values are "
+                  f"unknown here.)")
     return EXIT_VIOLATIONS if any(v.mandatory for v in violations) else EXIT_OK
 
 

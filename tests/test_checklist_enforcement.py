@@ -377,6 +377,7 @@ PRODUCTION_ADVISORY = {
     "supabase-rto-evidenced": "needs a restore drill on record; a missing record is advice, a drill slower than the "
     "RTO is refused by the test of this policy",
     "supabase-high-availability": "Supabase sells HA by contract only; reported from the organisation's entitlements",
+    "no-placeholder-values": "reports the repository's example values; made mandatory once the real values are in",
 }
 """The only policies production may run below mandatory, each with the reason."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import analyze, check, find, mutate, of_policy, resources
+from tests.harness import analyze, check, find, mutate, of_policy, plan_violations, resources
 
 FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
 ATTACK = "vercel:index/attackChallengeMode:AttackChallengeMode"
@@ -340,17 +340,48 @@ RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
 def test_workers_on_another_database_are_refused() -> None:
     items = resources("production")
     worker = find(items, RAILWAY_VARIABLES, "worker-variables")
-    assert of_policy(analyze("production", items, only="api-and-workers-share-database"),
-                     "api-and-workers-share-database") == []
+    assert (
+        of_policy(analyze("production", items, only="api-and-workers-share-database"), "api-and-workers-share-database")
+        == []
+    )
     worker.property_dependencies["sealedVariables"] = []
-    [typed] = of_policy(analyze("production", items, only="api-and-workers-share-database"),
-                        "api-and-workers-share-database")
+    [typed] = of_policy(
+        analyze("production", items, only="api-and-workers-share-database"), "api-and-workers-share-database"
+    )
     assert "does not come from the stack's database component" in typed.message
     pooler = find(items, "pulumi-python:dynamic/supabase:Pooler")
     twin = copy.deepcopy(pooler)
     twin.urn, twin.name = pooler.urn + "-twin", pooler.name + "-twin"
     items.append(twin)
     worker.property_dependencies["sealedVariables"] = [twin.urn]
-    [other_db] = of_policy(analyze("production", items, only="api-and-workers-share-database"),
-                           "api-and-workers-share-database")
+    [other_db] = of_policy(
+        analyze("production", items, only="api-and-workers-share-database"), "api-and-workers-share-database"
+    )
     assert "different database than the API's" in other_db.message
+
+
+def test_example_values_are_reported_until_replaced() -> None:
+    violations = of_policy(list(plan_violations("production")), "no-placeholder-values")
+    flagged = {v.urn.rsplit("::", 1)[-1] for v in violations}
+    assert {
+        "lightspeedpay-api-firewall",
+        "lightspeedpay-database-network",
+        "lightspeedpay-checkly",
+        "lightspeedpay-production",
+    } <= flagged
+    assert all(v.enforcement == "advisory" for v in violations)
+
+    def real(props: dict[str, Any]) -> None:
+        for rule in props["rules"]["rules"]:
+            for group in rule["conditionGroups"]:
+                for condition in group["conditions"]:
+                    if condition.get("type") == "ip_address":
+                        condition["values"] = [
+                            "49.36.0.0/20" if "203.0.113" in str(condition["values"]) else v
+                            for v in condition["values"]
+                        ]
+                        condition["values"] = [v for v in condition["values"] if not v.startswith("198.51.100.")]
+
+    items = mutate("production", FIREWALL, "api-firewall", real)
+    remaining = of_policy(analyze("production", items, only="no-placeholder-values"), "no-placeholder-values")
+    assert "lightspeedpay-api-firewall" not in {v.urn.rsplit("::", 1)[-1] for v in remaining}

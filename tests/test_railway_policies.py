@@ -210,8 +210,8 @@ def test_references_and_unknown_values_are_not_secrets() -> None:
     ],
 )
 def test_worker_logs_are_shipped_and_kept(type_: str, name: str, change: Any, expected: str) -> None:
-    # A component has no outputs of its own: AnalyzeStack sees its inputs.
-    items = mutate("production", type_, name, change, outputs_too=type_ != JOBS)
+    # A component's outputs are what it registers (register_outputs): AnalyzeStack reads those.
+    items = mutate("production", type_, name, change)
     assert any(expected in m for m in mandatory("production", items, "railway-logs-shipped")), mandatory(
         "production", items, "railway-logs-shipped"
     )
@@ -299,3 +299,11 @@ def test_only_the_reviewed_region_is_allowed(type_: str, name: str, change: Any)
 def test_no_payment_data_at_rest_on_railway(type_: str, name: str, change: Any, expected: str) -> None:
     items = mutate("production", type_, name, change)
     assert any(expected in m for m in mandatory("production", items, "railway-no-payment-data-at-rest"))
+
+
+def test_the_packs_plan_caps_are_the_configs() -> None:
+    """The pack runs in its own environment without config/, so it keeps its own copy of the caps."""
+    from config.jobs import RAILWAY_REPLICA_CAP
+    from lightspeedpay_policies.railway import PLAN_CAPS
+
+    assert {plan.lower(): cap for plan, cap in PLAN_CAPS.items()} == RAILWAY_REPLICA_CAP

@@ -134,3 +134,18 @@ def test_a_fresh_host_runs_the_full_lifecycle(registrations: dict[str, PlannedRe
         stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=registrations[kind].urn, properties=_struct(outs)),
                     timeout=30)
     assert fake.projects == {}
+
+
+def test_a_configured_provider_pickles_without_its_token() -> None:
+    import dill  # type: ignore[import-untyped]
+    from pulumi.dynamic import ConfigureRequest
+    from pulumi.dynamic.config import Config
+
+    from providers.supabase.settings import SslEnforcementProvider
+
+    provider = SslEnforcementProvider()
+    provider.configure(ConfigureRequest(Config({"lightspeedpay:supabaseAccessToken": TOKEN}, "lightspeedpay")))
+    assert provider._token == TOKEN
+    pickled = dill.dumps(provider, recurse=True)
+    assert TOKEN.encode() not in pickled
+    assert dill.loads(pickled)._token is None

@@ -193,7 +193,8 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("railway-logs-shipped", "log-retention")),
 
     Item("infra.db.high-availability", _DATABASE, "Provision high-availability database",
-         policies=("supabase-high-availability",)),
+         policies=("supabase-high-availability",),
+         note="HA is a contract entitlement read from the organisation at refresh; offline it is unknown."),
     Item("infra.db.read-replicas", _DATABASE, "Configure read replicas if needed",
          policies=("supabase-region-in-india", "supabase-high-availability")),
     Item("infra.db.backups", _DATABASE, "Set up automated backups (daily)",
@@ -231,7 +232,8 @@ CHECKLIST: tuple[Item, ...] = (
     Item("security.auth.refresh-rotation", _SEC_AUTH, "Set up refresh token rotation",
          policies=("supabase-auth-token-lifetimes",)),
     Item("security.auth.admin-mfa", _SEC_AUTH, "Enable multi-factor authentication for admin users",
-         policies=("supabase-mfa-available", "supabase-org-members-mfa", "supabase-password-policy")),
+         policies=("supabase-mfa-available", "supabase-org-members-mfa", "supabase-password-policy"),
+         note="Members' MFA is read from the organisation at refresh; offline it is unknown and not judged."),
 
     Item("gateways.razorpay.credentials", _RAZORPAY, "Configure production credentials",
          policies=(*_CREDENTIALS, "railway-no-plain-secrets", "supabase-secret-outputs")),
@@ -294,6 +296,7 @@ Railway, Supabase and edge policies arrive (renaming the mapping if a policy got
 NOT_GUIDE_ITEMS: dict[str, str] = {
     "explicit-providers": "How credentials reach the providers; engineering hygiene, not a guide item.",
     "checklist-attestations-expiring": "Early warning for the attestations of the items above.",
+    "no-placeholder-values": "Guards the stack files' example values; advisory until the real values are in.",
     "api-and-workers-share-database": "Consistency of the wiring between the API, the workers and the database.",
     "uptime-check-alerting": "Monitoring and Alerting section (uptime checks), outside the five traced sections.",
     "uptime-checks-cover-endpoints": "Monitoring and Alerting section (uptime checks), outside the five traced "

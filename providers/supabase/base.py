@@ -86,6 +86,16 @@ class SupabaseProvider(ResourceProvider):
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The engine pickles the provider into state (`__provider`): the token never goes with it.
+        state = dict(self.__dict__)
+        state.pop("_token", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._token = None
+
     # -- credentials -------------------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
