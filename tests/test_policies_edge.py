@@ -385,3 +385,24 @@ def test_example_values_are_reported_until_replaced() -> None:
     items = mutate("production", FIREWALL, "api-firewall", real)
     remaining = of_policy(analyze("production", items, only="no-placeholder-values"), "no-placeholder-values")
     assert "lightspeedpay-api-firewall" not in {v.urn.rsplit("::", 1)[-1] for v in remaining}
+
+
+def test_phonepe_callbacks_must_stay_allowlisted() -> None:
+    policy = "phonepe-callback-allowlisted"
+    assert of_policy(list(plan_violations("production")), policy) == []
+
+    def drop_allowlist(props: dict[str, Any]) -> None:
+        props["rules"]["rules"] = [r for r in props["rules"]["rules"] if r["name"] != "phonepe-callback-ip-allowlist"]
+
+    [refused] = of_policy(
+        analyze("production", mutate("production", FIREWALL, "api-firewall", drop_allowlist), only=policy), policy
+    )
+    assert refused.mandatory and "/webhooks/phonepe" in refused.message
+
+    def open_path(props: dict[str, Any]) -> None:  # the rule kept, but no longer gated by source address
+        rule = next(r for r in props["rules"]["rules"] if r["name"] == "phonepe-callback-ip-allowlist")
+        rule["conditionGroups"][0]["conditions"] = rule["conditionGroups"][0]["conditions"][:1]
+
+    assert of_policy(
+        analyze("production", mutate("production", FIREWALL, "api-firewall", open_path), only=policy), policy
+    )
