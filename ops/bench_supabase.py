@@ -6,7 +6,7 @@ published spec. Prints: the requests of a first create per resource, the reads o
 per managed setting), the requests of a no-op update (none), and, with Supabase's usual waits
 simulated on a fake clock, the busiest endpoint's busiest minute against the 120/min limit.
 
-A developer tool: it needs the test requirements (openapi-core) and the shared reference spec.
+A developer tool: it needs the test requirements (openapi-core) and the spec in `schemas/supabase/`.
 """
 
 from __future__ import annotations

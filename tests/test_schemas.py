@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +12,12 @@ import jsonschema
 import pytest
 import yaml
 
+import schemas
 from tests.harness import REPO
-
-REFERENCE = Path(os.environ.get("LSP_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
 
 
 def _schema(relative: str) -> dict[str, Any]:
-    path = REFERENCE / "pulumi" / relative
-    if not path.exists():
-        pytest.fail(f"reference schema {path} not found: set LSP_REFERENCE_DIR or check out ../shared")
-    return json.loads(path.read_text())
+    return dict(schemas.load_json("pulumi", *relative.split("/")))
 
 
 def _validator(relative: str) -> jsonschema.protocols.Validator:
@@ -71,3 +68,22 @@ def test_every_stack_has_a_policy_config_file() -> None:
     stacks = {p.name.split(".")[1] for p in REPO.glob("Pulumi.*.yaml")}
     configs = {p.stem for p in (REPO / "policies" / "config").glob("*.json")}
     assert stacks == configs
+
+
+def _vendored() -> list[Path]:
+    return sorted(p for p in schemas.ROOT.rglob("*") if p.suffix in {".json", ".graphql"})
+
+
+@pytest.mark.parametrize("path", _vendored(), ids=lambda p: str(p.relative_to(schemas.ROOT)))
+def test_every_vendored_schema_matches_the_sha256_its_source_note_records(path: Path) -> None:
+    # The SOURCE.md of the file's vendor folder (derived/ files are listed in their parent's note).
+    note = next(d / "SOURCE.md" for d in path.parents if (d / "SOURCE.md").exists())
+    recorded = set(re.findall(r"`([0-9a-f]{64})`", note.read_text(encoding="utf-8")))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in recorded, f"{path.name}: sha256 not in {note}"
+    text = note.read_text(encoding="utf-8")
+    assert (path.name in text and "Licence" in text) or "licence" in text, f"{note} must name the file and its licence"
+
+
+def test_the_schema_helper_names_a_missing_file() -> None:
+    with pytest.raises(FileNotFoundError, match=r"railway/nope\.json"):
+        schemas.schema_path("railway", "nope.json")

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +25,8 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSchema, build_client_schema, execute, parse, validate
 from graphql.language import OperationDefinitionNode
 
+import schemas
+
 from .server import Recorded, Reply
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,14 +34,9 @@ TEST_TOKEN = "test-token-not-real"
 DEFAULT_REGION = "us-west2"
 
 
-def reference_dir() -> Path:
-    """``$LSP_REFERENCE_DIR`` or ``../shared/reference`` next to the repository."""
-    return Path(os.environ.get("LSP_REFERENCE_DIR") or REPO.parent / "shared" / "reference")
-
-
 @functools.cache
 def railway_schema() -> GraphQLSchema:
-    introspection = json.loads((reference_dir() / "railway" / "schema.json").read_text(encoding="utf-8"))
+    introspection = schemas.load_json("railway", "schema.json")
     # graphql-core 3.3 rejects the published schema's deprecation of Team.id; the reference notes
     # (SOURCE.md) say to build it with assume_valid: documents and variables still validate.
     return build_client_schema(introspection["data"], assume_valid=True)

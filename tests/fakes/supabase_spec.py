@@ -1,8 +1,7 @@
 """The published Supabase Management API spec, as an openapi-core validator for tests.
 
-The spec is read from the shared reference directory (`../shared/reference` beside the repo, or
-`$LSP_REFERENCE_DIR`); it is never copied into the repository. Two adjustments, both documented
-in the spec's SOURCE.md: openapi-core's meta-validation is off (the schema carries a
+The spec is the copy in this repository (`schemas/supabase/openapi.json`). Two adjustments, both
+documented in its SOURCE.md: openapi-core's meta-validation is off (the schema carries a
 non-standard `hideDefinitions` keyword) and `discriminator` keys over inline schemas are removed
 (openapi-core would try to resolve them as component names). On top of the spec, request bodies
 are checked for undeclared properties: most schemas allow them, and the real API ignores a
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -22,19 +20,15 @@ from openapi_core import Config as OpenAPIConfig
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+import schemas
+
 REPO = Path(__file__).resolve().parents[2]
 HOST = "https://api.supabase.com"
 
 
-def reference_dir() -> Path:
-    configured = os.environ.get("LSP_REFERENCE_DIR")
-    return Path(configured) if configured else REPO.parent / "shared" / "reference"
-
-
 @functools.cache
 def spec_document() -> dict[str, Any]:
-    path = reference_dir() / "supabase" / "openapi.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))
+    return dict(schemas.load_json("supabase", "openapi.json"))
 
 
 def _without_discriminators(node: Any) -> Any:
