@@ -7,10 +7,10 @@ production stack at one scenario's port, so each smoke run sees a whole stack se
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import ValidationError
 
-from config.monitoring import MonitoringConfig
+from config import ConfigError
 from ops.smoke import Network, SmokeReport, SmokeTarget, load_target, parse_connect_to, probe_tls, run_smoke
 from ops.smoke.checks import FAKE_PHONEPE_CREDENTIALS, FAKE_RAZORPAY_WEBHOOK_SECRET, certificate, hsts_max_age
 from ops.smoke.cli import main
@@ -287,8 +286,7 @@ def test_the_command_prints_a_line_per_check_and_exits_1(target: SmokeTarget, se
     assert [line.split()[1] for line in lines if line.startswith("FAIL  ")] == [
         "razorpay-webhook-unsigned", "razorpay-webhook-bad-signature"]
     assert lines[-1] == "FAILED: 2 of 26 checks"
-    signature_key = FAKE_RAZORPAY_WEBHOOK_SECRET.decode()
-    assert signature_key not in out and FAKE_PHONEPE_CREDENTIALS.decode() not in out
+    assert FAKE_RAZORPAY_WEBHOOK_SECRET.decode() not in out and FAKE_PHONEPE_CREDENTIALS.decode() not in out
 
 
 def test_python_dash_m_ops_smoke(target: SmokeTarget, servers: dict[str, int], pki: LocalCA) -> None:
@@ -352,16 +350,28 @@ def test_checkly_alerts_and_the_smoke_test_share_one_certificate_threshold(targe
     channels = [r for r in plan("production").resources if r.type == "checkly:index/alertChannel:AlertChannel"]
     assert channels and all(c.inputs["sslExpiry"] is True for c in channels)
     assert {c.inputs["sslExpiryThreshold"] for c in channels} == {target.certificate_min_days}
-    # and the threshold is read, not fixed: another value in config is another threshold
-    assert dataclasses.replace(target, certificate_min_days=7).certificate_min_days == 7
 
 
-def test_the_threshold_stays_within_what_checkly_accepts() -> None:
-    base = yaml.safe_load((REPO / "Pulumi.production.yaml").read_text(encoding="utf-8"))["config"][
-        "lightspeedpay:monitoring"]
-    assert MonitoringConfig.model_validate({**base, "sslExpiryAlertDays": 30}).ssl_expiry_alert_days == 30
-    with pytest.raises(ValidationError, match="less than or equal to 30"):
-        MonitoringConfig.model_validate({**base, "sslExpiryAlertDays": 45})
+def test_the_threshold_is_read_from_the_stack_file_within_checklys_range(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.staging.yaml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    text = (REPO / "Pulumi.production.yaml").read_text(encoding="utf-8")
+    assert text.count("sslExpiryAlertDays: 21") == 1
+
+    def with_days(days: int) -> None:
+        (tmp_path / "Pulumi.production.yaml").write_text(text.replace("sslExpiryAlertDays: 21",
+                                                                      f"sslExpiryAlertDays: {days}"))
+
+    with_days(14)
+    assert load_target("production", root=tmp_path).certificate_min_days == 14
+    with_days(45)  # Checkly refuses an alert threshold above 30 days: the config refuses it first
+    with pytest.raises(ConfigError, match=r"lightspeedpay:monitoring.sslExpiryAlertDays = 45: .*less than or equal "
+                                          r"to 30"):
+        load_target("production", root=tmp_path)
+    monkeypatch.setattr("ops.smoke.cli.load_target", functools.partial(load_target, root=tmp_path))
+    assert main(["--stack", "production"]) == 2
+    assert "lightspeedpay:monitoring.sslExpiryAlertDays = 45" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -17,6 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
+from config.types import Hostname
+
 Address = tuple[str, int]
 
 USER_AGENT = "lightspeedpay-smoke/1 (+python -m ops.smoke)"
@@ -24,32 +28,38 @@ MAX_BODY_BYTES = 256 * 1024
 """Enough of a page to recognise it; the rest is never read."""
 LEGACY_CIPHERS = "DEFAULT:@SECLEVEL=0"
 """OpenSSL 3 will not offer TLS 1.0/1.1 (SHA-1 handshake signatures) above security level 0."""
+_HOSTNAME = TypeAdapter(Hostname)
 
-_HOST = re.compile(r"^(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$")
+
+def _is_hostname(value: str) -> bool:
+    try:
+        _HOSTNAME.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+_ADDRESS = re.compile(r"\[(?P<v6>[0-9a-fA-F:.]+)\]:(?P<v6port>\d{1,5})|(?P<addr>[^\s:\[\]]+):(?P<port>\d{1,5})")
 
 
 def parse_connect_to(text: str) -> tuple[str, Address]:
     """``HOST=ADDR:PORT`` → (HOST, (ADDR, PORT)); ADDR is a name, an IPv4 address or ``[IPv6]``."""
     host, sep, target = text.partition("=")
     host = host.strip().lower()
-    if not sep or not _HOST.match(host):
+    if not sep or not _is_hostname(host):
         raise ValueError(f"'{text}' is not HOST=ADDR:PORT (HOST a hostname such as api.lightspeedpay.com)")
-    if target.startswith("["):
-        addr, close, port_text = target[1:].partition("]")
-        valid = bool(close) and port_text.startswith(":")
-        port_text = port_text[1:]
-        if valid:
-            try:
-                ipaddress.IPv6Address(addr)
-            except ValueError:
-                valid = False
-    else:
-        addr, colon, port_text = target.rpartition(":")
-        valid = bool(colon) and bool(addr) and ":" not in addr
-    if not valid or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    match = _ADDRESS.fullmatch(target.strip())
+    addr = match and (match["v6"] or match["addr"])
+    port = int(match["v6port"] or match["port"]) if match else 0
+    if match and match["v6"]:
+        try:
+            ipaddress.IPv6Address(match["v6"])
+        except ValueError:
+            addr = None
+    if not addr or not 1 <= port <= 65535:
         raise ValueError(f"'{text}': ADDR:PORT must be an address and a port 1-65535, e.g. 127.0.0.1:8443 or "
                          f"[::1]:8443")
-    return host, (addr, int(port_text))
+    return host, (addr, port)
 
 
 def verifying_context(ca_file: Path | None) -> ssl.SSLContext:
