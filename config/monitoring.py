@@ -20,4 +20,7 @@ class MonitoringConfig(Model):
     max_response_ms: int = Field(ge=100, le=30_000)
     alert_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
     slack_channel: str = Field(pattern=r"^#[a-z0-9_-]{1,80}$")
-    ssl_expiry_alert_days: int = Field(ge=1, le=60, description="Alert this many days before a certificate expires.")
+    ssl_expiry_alert_days: int = Field(
+        ge=1, le=30,  # Checkly accepts an alert channel's sslExpiryThreshold of 1..30 days
+        description="The stack's one certificate-expiry threshold: Checkly alerts this many days before a "
+                    "certificate expires, and `ops.smoke` fails a certificate with fewer days left.")
