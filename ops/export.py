@@ -40,10 +40,10 @@ class ExportError(Exception):
 def secret_sources(stack_file: StackFile, keys: Iterable[str]) -> dict[str, str]:
     """Each offline placeholder → where the real secret comes from, as a comparable string (never a value).
 
-    Stack config wins over an imported ESC environment, as in the CLI. A `secure:` value is known by
-    its ciphertext's sha256 (`pulumi config set --secret` writes a new one even for the same value, so
-    a re-set reads as changed); an ESC value by the environments imported (the same reference opens
-    the same value at apply time, whatever the environment holds then).
+    A key the stack file sets is taken from there, else from the imported ESC environments. A `secure:`
+    value is known by its ciphertext's sha256 (`pulumi config set --secret` writes a new one even for
+    the same value, so a re-set reads as changed); an ESC value by the environments imported (the same
+    reference opens the same value at apply time, whatever the environment holds then).
     """
     sources = {}
     for key in keys:
