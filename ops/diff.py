@@ -52,25 +52,14 @@ _RAILWAY_REPLACE_KEYS: dict[str, tuple[str, ...]] = {
 def _replace_on_change() -> dict[str, frozenset[str]]:
     # Supabase declares them per provider class (`SupabaseProvider.replace_keys`); the resource class
     # that uses each provider is named in providers/supabase/resources.py.
-    from providers.supabase.addons import PitrProvider
-    from providers.supabase.audit import PgAuditProvider
-    from providers.supabase.organization import OrganizationProvider
-    from providers.supabase.project import ProjectProvider
-    from providers.supabase.replicas import ReadReplicaProvider
-    from providers.supabase.settings import (
-        AuthConfigProvider,
-        BackupsProvider,
-        NetworkRestrictionsProvider,
-        PoolerProvider,
-        PostgresConfigProvider,
-        SslEnforcementProvider,
-    )
+    from providers.supabase import addons, audit, organization, project, replicas, settings
 
-    supabase = {"Project": ProjectProvider, "Organization": OrganizationProvider, "Pitr": PitrProvider,
-                "ReadReplica": ReadReplicaProvider, "NetworkRestrictions": NetworkRestrictionsProvider,
-                "SslEnforcement": SslEnforcementProvider, "AuthConfig": AuthConfigProvider,
-                "PostgresConfig": PostgresConfigProvider, "Pooler": PoolerProvider, "Backups": BackupsProvider,
-                "PgAudit": PgAuditProvider}
+    supabase = {"Project": project.ProjectProvider, "Organization": organization.OrganizationProvider,
+                "Pitr": addons.PitrProvider, "ReadReplica": replicas.ReadReplicaProvider,
+                "NetworkRestrictions": settings.NetworkRestrictionsProvider,
+                "SslEnforcement": settings.SslEnforcementProvider, "AuthConfig": settings.AuthConfigProvider,
+                "PostgresConfig": settings.PostgresConfigProvider, "Pooler": settings.PoolerProvider,
+                "Backups": settings.BackupsProvider, "PgAudit": audit.PgAuditProvider}
     table = {f"pulumi-python:dynamic/supabase:{kind}": frozenset(provider.replace_keys)
              for kind, provider in supabase.items()}
     table.update({f"pulumi-python:dynamic/railway:{kind}": frozenset(keys)
@@ -235,6 +224,7 @@ class Diff:
 def diff(base: Sequence[PlannedResource], head: Sequence[PlannedResource]) -> Diff:
     old_by_urn, new_by_urn = {r.urn: r for r in base}, {r.urn: r for r in head}
     result = Diff([], 0)
+    replaced: set[str] = set()
     for new in head:
         old = old_by_urn.get(new.urn)
         component = _component_of(new, new_by_urn)
@@ -246,6 +236,14 @@ def diff(base: Sequence[PlannedResource], head: Sequence[PlannedResource]) -> Di
         reasons = sorted({_top_key(c.path) for c in inputs if c.replaces})
         if old.provider_urn != new.provider_urn:
             reasons.append("provider")
+        # A replace key fed by a replaced resource's output is unknown until that replacement: it
+        # replaces too, though both plans show the same offline id.
+        for key in sorted((replace_keys(new.type) or frozenset()) - set(reasons)):
+            followed = [urn for urn in new.property_dependencies.get(key, []) if urn in replaced]
+            if followed:
+                reasons.append(f"{key} (from replaced {followed[0].rsplit('::', 1)[-1]})")
+        if reasons:
+            replaced.add(new.urn)
         if reasons or any(c.secret is None or c.secret == "changed" for c in inputs):
             action = "replace" if reasons else "update"
             shown = [c for c in inputs if c.secret != "unchanged"]

@@ -136,6 +136,32 @@ def test_a_replace_key_of_a_dynamic_kind_replaces(capsys: pytest.CaptureFixture[
     assert "`region: \"ap-south-1\" → \"ap-southeast-1\"  (forces replacement)`" in markdown
 
 
+def test_a_replacement_carries_to_resources_whose_replace_key_it_feeds(
+    capsys: pytest.CaptureFixture[str], base: Path, tmp_path: Path
+) -> None:
+    def pooler(project_urn: str) -> dict[str, Any]:
+        entry = resource("pulumi-python:dynamic/supabase:Pooler", "db-pooler",
+                         {"project_ref": "abcdefghijklmnopqrst", "settings": {"default_pool_size": 20}},
+                         parent=DATABASE)
+        entry["propertyDependencies"] = {"project_ref": [project_urn]}
+        return entry
+
+    project_urn = supabase_project()["urn"]
+    before = export(tmp_path / "before.json", supabase_project(), pooler(project_urn))
+    moved = export(tmp_path / "moved.json", supabase_project(region="ap-southeast-1"), pooler(project_urn))
+    code, out = run(capsys, "--json", before, moved)
+    assert code == 1
+    [group] = json.loads(out)["components"]
+    assert [(r["name"], r["action"], r["replaceReasons"]) for r in group["resources"]] == [
+        ("db-project", "replace", ["region"]),
+        ("db-pooler", "replace", ["project_ref (from replaced db-project)"]),
+    ]
+    # An in-place change of the project leaves the pooler alone.
+    in_place = export(tmp_path / "in-place.json", supabase_project(plan_="large"), pooler(project_urn))
+    code, out = run(capsys, "--json", before, in_place)
+    assert [r["name"] for g in json.loads(out)["components"] for r in g["resources"]] == ["db-project"]
+
+
 def test_a_changed_provider_replaces(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     def record(provider: str) -> dict[str, Any]:
         return resource("cloudflare:index/dnsRecord:DnsRecord", "r", {"name": "a"}, provider=provider)
