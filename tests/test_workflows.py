@@ -75,6 +75,23 @@ def test_every_action_is_pinned_to_a_commit_recorded_in_the_table() -> None:
     assert used == table, f"rows of .github/ACTIONS.md no workflow uses: {sorted(table - used)}"
 
 
+def test_our_composite_actions_get_exactly_their_inputs() -> None:
+    """actionlint checks the inputs of `./` actions, not of the `$/` (self-repository) form: this does."""
+    calls = 0
+    for path in WORKFLOWS:
+        for step in steps_of(load(path)):
+            uses = str(step.get("uses", ""))
+            if not uses.startswith("$/"):
+                continue
+            inputs = load(REPO / uses[2:] / "action.yml").get("inputs", {})
+            given = set(step.get("with", {}))
+            required = {name for name, spec in inputs.items() if spec.get("required")}
+            assert given <= set(inputs), f"{path.name}: {uses} has no input {sorted(given - set(inputs))}"
+            assert required <= given, f"{path.name}: {uses} needs {sorted(required - given)}"
+            calls += 1
+    assert calls >= 8
+
+
 def test_permissions_are_empty_at_the_top_and_granted_per_job() -> None:
     for path in WORKFLOWS:
         assert load(path)["permissions"] == {}, path.name
@@ -195,7 +212,7 @@ def lint(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_actionlint_refuses_a_node20_action_and_passes_ours(unsafe_workflow: Path) -> None:
     found = lint("actionlint", ".github/workflows/unsafe.yml", cwd=unsafe_workflow)
     assert found.returncode == 1 and 'runtime "node20" is deprecated' in found.stdout
-    assert lint("actionlint", cwd=REPO).returncode == 0
+    assert lint("actionlint", *(str(p.relative_to(REPO)) for p in WORKFLOWS), cwd=REPO).returncode == 0
 
 
 def test_zizmor_offline_refuses_unpinned_actions_and_persisted_credentials(unsafe_workflow: Path) -> None:
