@@ -8,6 +8,7 @@ are reported as secret keys without values.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ class StackFile:
     """Keys whose values are encrypted in the file."""
     environments: tuple[str, ...] = field(default=())
     """Pulumi ESC environments the stack imports (their values are unknown offline)."""
+    secure_digests: dict[str, str] = field(default_factory=dict)
+    """sha256 of each secret's ciphertext by full key: what a diff can compare without decrypting."""
 
     def project_values(self) -> dict[str, Any]:
         """Non-secret ``lightspeedpay:*`` values keyed without the namespace."""
@@ -68,17 +71,17 @@ def read_stack_file(path: Path, stack: str | None = None) -> StackFile:
         raise ConfigError.single(stack, f"{path.name}: config", "must be a mapping of keys to values",
                                  has_value=False)
     values: dict[str, Any] = {}
-    secure: set[str] = set()
+    secure: dict[str, str] = {}
     for key, value in raw_config.items():
         full = normalise_key(str(key))
         if isinstance(value, dict) and set(value) == {"secure"}:
-            secure.add(full)
+            secure[full] = hashlib.sha256(str(value["secure"]).encode()).hexdigest()
         else:
             values[full] = value
     environments = document.get("environment") or []
     if not isinstance(environments, list):
         environments = []
-    return StackFile(path, values, frozenset(secure), tuple(str(e) for e in environments))
+    return StackFile(path, values, frozenset(secure), tuple(str(e) for e in environments), secure)
 
 
 def _yaml_scalar(value: object) -> str:

@@ -2,7 +2,10 @@
 
 `ops.plan --export` writes the planned resources in this format (what `pulumi policy analyze
 --file` and `ops.check` read); `ops.check` also reads real exports of a deployed stack.
-Secrets are written as ciphertext-only envelopes: the plaintext never reaches the file.
+Secrets are written as ciphertext-only envelopes: the plaintext never reaches the file. Offline
+there is no ciphertext to write, so each envelope may also carry a ``fingerprint``: a sha256 of where
+the secret comes from (the stack file's `secure:` ciphertext, the ESC environments, or — for values
+the program derives — the offline stand-in it computed), which `ops.diff` compares. Never the value.
 """
 
 from __future__ import annotations
@@ -10,20 +13,75 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .resources import STACK_TYPE, PlannedResource, from_state_secret, tidy_numbers, to_state_secret
+from config.secrets import SecretSpec
+from config.stackfile import StackFile, read_stack_file, stack_file_path
+
+from .resources import STACK_TYPE, PlannedResource, from_state_secret, map_secrets, tidy_numbers, to_state_secret
+
+if TYPE_CHECKING:
+    from .offline import ProgramRun
 
 DEPLOYMENT_VERSION = 3
+FINGERPRINT_KEY = "fingerprint"
+
+Fingerprint = Callable[[Any], str]
 
 
 class ExportError(Exception):
     """The file is not a usable stack export."""
 
 
-def to_document(resources: list[PlannedResource], stack_outputs: dict[str, Any] | None = None) -> dict[str, Any]:
+def secret_sources(stack_file: StackFile, keys: Iterable[str]) -> dict[str, str]:
+    """Each offline placeholder → where the real secret comes from, as a comparable string (never a value).
+
+    A key the stack file sets is taken from there, else from the imported ESC environments. A `secure:`
+    value is known by its ciphertext's sha256 (`pulumi config set --secret` writes a new one even for
+    the same value, so a re-set reads as changed); an ESC value by the environments imported (the same
+    reference opens the same value at apply time, whatever the environment holds then).
+    """
+    sources = {}
+    for key in keys:
+        if key in stack_file.secure_digests:
+            where = f"secure {key} sha256:{stack_file.secure_digests[key]}"
+        elif stack_file.environments:
+            where = f"esc {key} from {','.join(stack_file.environments)}"
+        else:
+            where = f"unset {key}"
+        sources[SecretSpec(key.split(":", 1)[-1], "", "").offline_placeholder] = where
+    return sources
+
+
+def fingerprinter(sources: Mapping[str, str]) -> Fingerprint:
+    """sha256 of a secret's offline stand-in with every placeholder replaced by its source.
+
+    The stand-in holds no real secret (placeholders, mock outputs, non-secret config), so the digest
+    reveals nothing; it changes when a source changes or the program derives the value differently.
+    """
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(sources, key=len, reverse=True)) or "(?!)")
+
+    def fingerprint(value: Any) -> str:
+        text = json.dumps(tidy_numbers(value), sort_keys=True, separators=(",", ":"))
+        text = pattern.sub(lambda match: f"<{sources[match.group()]}>", text)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    return fingerprint
+
+
+def _seal(value: Any, fingerprint: Fingerprint | None) -> Any:
+    if fingerprint is None:
+        return to_state_secret(value)
+    return map_secrets(value, lambda envelope: {
+        **to_state_secret(envelope), FINGERPRINT_KEY: fingerprint(envelope.get("value"))})
+
+
+def to_document(resources: list[PlannedResource], stack_outputs: dict[str, Any] | None = None,
+                fingerprint: Fingerprint | None = None) -> dict[str, Any]:
     version = f"v{metadata.version('pulumi')}"
     entries = []
     for resource in resources:
@@ -34,8 +92,8 @@ def to_document(resources: list[PlannedResource], stack_outputs: dict[str, Any] 
             "urn": resource.urn,
             "custom": resource.custom,
             "type": resource.type,
-            "inputs": tidy_numbers(to_state_secret(resource.inputs)),
-            "outputs": tidy_numbers(to_state_secret(outputs)),
+            "inputs": tidy_numbers(_seal(resource.inputs, fingerprint)),
+            "outputs": tidy_numbers(_seal(outputs, fingerprint)),
         }
         if resource.id:
             entry["id"] = resource.id
@@ -70,8 +128,16 @@ def to_document(resources: list[PlannedResource], stack_outputs: dict[str, Any] 
     }
 
 
-def write_export(path: Path, resources: list[PlannedResource], stack_outputs: dict[str, Any] | None) -> None:
-    path.write_text(json.dumps(to_document(resources, stack_outputs), indent=2) + "\n", encoding="utf-8")
+def write_export(path: Path, resources: list[PlannedResource], stack_outputs: dict[str, Any] | None,
+                 fingerprint: Fingerprint | None = None) -> None:
+    document = to_document(resources, stack_outputs, fingerprint)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def write_plan_export(path: Path, run: ProgramRun, config_file: Path | None = None) -> None:
+    """`ops.plan --export`: the planned resources, each secret fingerprinted by its source."""
+    stack_file = read_stack_file(config_file or stack_file_path(run.stack), run.stack)
+    write_export(path, run.resources, run.outputs, fingerprinter(secret_sources(stack_file, run.placeholders)))
 
 
 def _source(position: str) -> tuple[str, int]:
@@ -86,7 +152,9 @@ def _source(position: str) -> tuple[str, int]:
     return location, int(line)
 
 
-def read_export(path: Path) -> list[PlannedResource]:
+def read_export(path: Path, decode_secrets: bool = True) -> list[PlannedResource]:
+    """The resources of an export; secrets as `[secret]` envelopes, or as stored when not ``decode_secrets``."""
+    decode = from_state_secret if decode_secrets else (lambda value: value)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -111,8 +179,8 @@ def read_export(path: Path) -> list[PlannedResource]:
             parent=entry.get("parent", ""), provider=entry.get("provider", ""),
             dependencies=list(entry.get("dependencies") or []),
             property_dependencies=dict(entry.get("propertyDependencies") or {}),
-            inputs=from_state_secret(entry.get("inputs") or {}),
-            outputs=from_state_secret(entry.get("outputs") or {}),
+            inputs=decode(entry.get("inputs") or {}),
+            outputs=decode(entry.get("outputs") or {}),
             protect=bool(entry.get("protect")),
             ignore_changes=list(entry.get("ignoreChanges") or []),
             additional_secret_outputs=list(entry.get("additionalSecretOutputs") or []),

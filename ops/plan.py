@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         from config import PROJECT, ConfigError
 
         from .analysis import PolicyRun
-        from .export import write_export
+        from .export import write_plan_export
         from .offline import run_program
         from .policy_config import PolicyConfigError
         from .report import render_json, render_text
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(set LSP_DEBUG=1 for the traceback)", file=sys.stderr)
         return EXIT_PROGRAM_ERROR
     if args.export:
-        write_export(args.export, run.resources, run.outputs)
+        write_plan_export(args.export, run, args.config_file)
     if args.sarif:
         write_sarif(args.sarif, args.stack, pack, violations, run.resources, args.config_file)
     progress.done()

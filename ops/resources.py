@@ -19,7 +19,8 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REDACTED = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
-_OFFLINE_CIPHERTEXT = base64.b64encode(b"offline-plan: value not exported").decode()
+# What an offline export writes instead of a ciphertext: the same for every secret, so never comparable.
+OFFLINE_CIPHERTEXT = base64.b64encode(b"offline-plan: value not exported").decode()
 
 
 @dataclass
@@ -75,7 +76,7 @@ def redact(value: Any) -> Any:
 
 def to_state_secret(value: Any) -> Any:
     """The export encoding of a secret: ciphertext only (nothing to decrypt offline)."""
-    return map_secrets(value, lambda _: {SIG_KEY: SECRET_SIG, "ciphertext": _OFFLINE_CIPHERTEXT})
+    return map_secrets(value, lambda _: {SIG_KEY: SECRET_SIG, "ciphertext": OFFLINE_CIPHERTEXT})
 
 
 def from_state_secret(value: Any) -> Any:

@@ -5,8 +5,13 @@ caller of the resource's constructor (`RegisterResourceRequest.sourcePosition`, 
 `PlannedResource.source_file`). When that is not the project's own code (provider resources, the
 root stack) the nearest ancestor that has a position is used; a finding about stack configuration
 (a message naming `lightspeedpay:<key>`) points at that key in the stack file; anything else at the
-top of the stack file. Rules carry the pack's metadata (description, remediation, framework,
-severity as GitHub's `security-severity`).
+top of the stack file. Rules carry the pack's metadata (description, remediation, framework).
+
+Only a mandatory finding may fail a code-scanning gate. GitHub fails the check on an alert whose level
+is `error` or whose rule carries a high or critical `security-severity` (the defaults of its merge
+protection), so mandatory policies are `error` with the pack's severity as `security-severity`, and
+advisory (and remediate: the pack fixes those itself) are `warning` with no `security-severity` — the
+pack's severity stays in the rule's and the result's `severity` property.
 """
 
 from __future__ import annotations
@@ -23,11 +28,11 @@ from pulumi.runtime import proto
 
 from config.stackfile import REPO_ROOT
 
-from .analysis import Violation, pack_version
+from .analysis import _SEVERITY_NAMES, Violation, pack_version
 from .resources import PlannedResource
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_LEVEL = {"mandatory": "error", "remediate": "error", "advisory": "warning", "disabled": "none"}
+_LEVEL = {"mandatory": "error", "remediate": "warning", "advisory": "warning", "disabled": "none"}
 _SECURITY_SEVERITY = {proto.POLICY_SEVERITY_CRITICAL: "9.5", proto.POLICY_SEVERITY_HIGH: "8.0",
                       proto.POLICY_SEVERITY_MEDIUM: "5.5", proto.POLICY_SEVERITY_LOW: "3.0"}
 _CONFIG_KEY = re.compile(r"lightspeedpay:([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)")
@@ -88,8 +93,9 @@ def _rule(policy: Any, level: str) -> dict[str, Any]:
     cited = (f"{framework.name} {framework.version} {framework.reference}: {framework.specification}"
              if framework.name else "")
     help_text = policy.remediation_steps + (f"\n\nReference: {cited}" if cited else "")
-    properties: dict[str, Any] = {"tags": sorted({*policy.tags, "security", "pulumi-policy"})}
-    if policy.severity in _SECURITY_SEVERITY:
+    properties: dict[str, Any] = {"tags": sorted({*policy.tags, "security", "pulumi-policy"}),
+                                  "severity": _SEVERITY_NAMES.get(policy.severity, "")}
+    if level == "error" and policy.severity in _SECURITY_SEVERITY:
         properties["security-severity"] = _SECURITY_SEVERITY[policy.severity]
     if cited:
         properties["framework"] = json_format.MessageToDict(framework)
