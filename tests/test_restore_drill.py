@@ -10,6 +10,7 @@ All on one cluster of the machine's PostgreSQL (tests/postgres.py says which maj
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -155,8 +156,6 @@ def test_backup_stores_an_encrypted_locked_dump_with_its_manifest(
     assert body.startswith(b"age-encryption.org/v1\n") and b"PGDMP" not in body  # never stored in the clear
     plain = pyrage.decrypt(body, [identity])
     assert plain.startswith(b"PGDMP")  # a pg_dump custom-format archive
-    import hashlib
-
     assert hashlib.sha256(plain).hexdigest() == backup.plain_sha256
     assert hashlib.sha256(body).hexdigest() == backup.encrypted_sha256
     database = backup.database
@@ -251,14 +250,24 @@ def test_hand_typed_or_edited_evidence_does_not_pass(
         now=utc_now())) or cluster.postgres.major == 17
 
 
-def test_drill_in_its_own_temporary_cluster_restores_a_named_version(
+def test_drill_in_its_own_temporary_cluster_restores_a_named_version_and_stores_its_evidence(
         backup: Manifest, cluster: TemporaryCluster, endpoint: str, files: Path, s3: Any, tmp_path: Path) -> None:
     code, record = drill(cluster, endpoint, files, tmp_path, "--key", backup.key, "--version-id", backup.version_id,
-                         own_cluster=True)
+                         "--upload-evidence", own_cluster=True)
     assert code == 0, record["failure"]
-    assert record["postgres"]["target"] == "temporary-cluster"
+    assert record["postgres"]["target"] == "temporary-cluster"  # initdb'd, started, stopped by the drill itself
     assert record["object"]["key"] == backup.key and record["object"]["version_id"] == backup.version_id
     assert validate(record, s3, cluster) == []
+    stored, version = store.read_small(s3, BUCKET, "drills/latest.json")
+    assert json.loads(stored) == record
+    assert store.head(s3, BUCKET, "drills/latest.json", version).lock_mode == "COMPLIANCE"
+
+
+def test_drill_refuses_a_version_its_manifest_does_not_describe(
+        backup: Manifest, cluster: TemporaryCluster, endpoint: str, files: Path, tmp_path: Path) -> None:
+    code, record = drill(cluster, endpoint, files, tmp_path, "--key", backup.key, "--version-id", "another-version")
+    assert code == 1 and record["failure"]["stage"] == "locate"
+    assert f"describes version {backup.version_id}, not another-version" in record["failure"]["message"]
 
 
 def test_a_bit_flipped_at_rest_is_caught_before_anything_is_restored(
@@ -295,8 +304,6 @@ def test_a_broken_dump_with_re_forged_checksums_fails_in_pg_restore(
                                  checksum_sha256=checksum)
     document["plain"].update(sha256=plain_side.sha256.hexdigest(), size=plain_side.size)
     (tmp_path / "m.json").write_bytes(Manifest(document).to_bytes())
-    import hashlib
-
     store.put_locked(s3, BUCKET, manifest_key(key), tmp_path / "m.json",
                      hashlib.sha256((tmp_path / "m.json").read_bytes()).hexdigest(), retain, "application/json")
 
