@@ -118,9 +118,11 @@ def backup(source_dsn: str, endpoint: str, heartbeat: tuple[str, Pings], identit
 
 
 def drill(cluster: TemporaryCluster, endpoint: str, files: Path, tmp_path: Path, *args: str,
-          own_cluster: bool = False) -> tuple[int, dict[str, Any]]:
+          own_cluster: bool = False, pings: str | None = None) -> tuple[int, dict[str, Any]]:
     evidence = tmp_path / "evidence.json"
     env = {"BACKUP_S3_ENDPOINT_URL": endpoint, **({} if own_cluster else {"DRILL_TARGET_DSN": cluster.dsn()})}
+    if pings:
+        env.update(DRILL_HEARTBEAT_URL=f"{pings}/ping/drill", DRILL_FAILURE_URL=f"{pings}/ping/drill/fail")
     argv = ["--bucket", BUCKET, "--region", REGION, "--identity-file", str(files / "identity.txt"),
             "--postgres-major", str(cluster.postgres.major), "--verification", str(files / "verification.toml"),
             "--evidence", str(evidence), "--jobs", "1", *args]
@@ -207,9 +209,12 @@ def test_a_critical_table_missing_at_backup_time_keeps_the_backup_and_pages(
 # -- the drill ----------------------------------------------------------------------------------
 
 def test_drill_restores_the_latest_backup_verifies_it_and_its_evidence_links_to_the_object(
-        backup: Manifest, cluster: TemporaryCluster, endpoint: str, files: Path, s3: Any, tmp_path: Path) -> None:
-    code, record = drill(cluster, endpoint, files, tmp_path, "--prefix", "postgres/good/")
+        backup: Manifest, cluster: TemporaryCluster, endpoint: str, files: Path, s3: Any, tmp_path: Path,
+        heartbeat: tuple[str, Pings]) -> None:
+    heartbeat[1].received.clear()
+    code, record = drill(cluster, endpoint, files, tmp_path, "--prefix", "postgres/good/", pings=heartbeat[0])
     assert code == 0, record["failure"]
+    assert heartbeat[1].paths() == ["/ping/drill"] and "restore drill passed" in heartbeat[1].received[0][1]
     assert record["result"] == "passed" and record["failure"] is None
     assert record["object"]["version_id"] == backup.version_id
     assert record["object"]["sha256"] == backup.encrypted_sha256 and record["dump"]["sha256"] == backup.plain_sha256
@@ -327,9 +332,13 @@ def test_a_missing_critical_table_fails_verification(
 
 
 def test_a_drill_slower_than_the_rto_fails_and_still_writes_its_evidence(
-        backup: Manifest, cluster: TemporaryCluster, endpoint: str, files: Path, s3: Any, tmp_path: Path) -> None:
-    code, record = drill(cluster, endpoint, files, tmp_path, "--prefix", "postgres/good/", "--rto", "0.0001")
+        backup: Manifest, cluster: TemporaryCluster, endpoint: str, files: Path, s3: Any, tmp_path: Path,
+        heartbeat: tuple[str, Pings]) -> None:
+    heartbeat[1].received.clear()
+    code, record = drill(cluster, endpoint, files, tmp_path, "--prefix", "postgres/good/", "--rto", "0.0001",
+                         pings=heartbeat[0])
     assert code == 1
+    assert heartbeat[1].paths() == ["/ping/drill/fail"] and "RTO" in heartbeat[1].received[0][1]
     assert record["result"] == "failed" and record["failure"]["stage"] == "rto"
     assert record["verification"]["problems"] == []  # it restored fine, just too slowly
     assert any("RTO" in p for p in validate_evidence(

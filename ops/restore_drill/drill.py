@@ -125,6 +125,8 @@ def run_drill(options: DrillOptions, s3: Any = None, clock: Callable[[], dt.date
         record["failure"] = {"stage": stage, "message": str(error)}
     except psycopg.Error as error:
         record["failure"] = {"stage": stage, "message": " ".join(str(error).split())[:300]}
+    except Exception as error:  # a bug or an unforeseen failure: still a failed drill, with its evidence
+        record["failure"] = {"stage": stage, "message": f"unexpected {type(error).__name__}: {error}"[:300]}
     timing.setdefault("total_seconds", round(time.perf_counter() - started, 3))
     record["result"] = "failed" if record["failure"] else "passed"
     record["finished_at"] = store.iso(clock())
