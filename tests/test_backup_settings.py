@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from pyrage import x25519
 
 from ops.restore_drill.__main__ import main as drill_main
+from ops.restore_drill.cluster import server_user
 from ops.restore_drill.targets import stack_targets
 from services.backup.__main__ import main as backup_main
 from services.backup.crypto import CryptoError, parse_identities, parse_recipients
 from services.backup.heartbeat import ping
-from services.backup.pg import error_lines, split_password
+from services.backup.pg import PostgresError, error_lines, split_password
 from services.backup.settings import load_settings
 from services.backup.verification import DEFAULT_FILE, VerificationError, load_verification
 
@@ -129,3 +131,15 @@ def test_drill_usage_errors_exit_2_before_touching_the_bucket(argv: list[str], e
     assert drill_main([*argv, "--evidence", str(tmp_path / "e.json")], env) == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "e.json").exists()
+
+
+def test_as_root_the_server_runs_as_a_named_unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LSP_PG_USER", "no-such-user-lsp")
+    if os.geteuid() != 0:
+        assert server_user() is None  # not root: the caller runs the server itself
+        return
+    with pytest.raises(PostgresError, match="none of the users no-such-user-lsp exists"):
+        server_user()
+    monkeypatch.setenv("LSP_PG_USER", "nobody")
+    user = server_user()
+    assert user is not None and user.pw_uid != 0

@@ -47,6 +47,7 @@ class TemporaryCluster:
         self.bindir = self.postgres.path.parent
         self.directory: Path | None = None
         self.port = 0
+        self._run_as: dict[str, Any] = {}
 
     @property
     def version(self) -> str:
@@ -59,13 +60,20 @@ class TemporaryCluster:
         user = server_user()
         directory = Path(tempfile.mkdtemp(prefix="lsp-pg-"))
         self.directory = directory
-        run_as: dict[str, Any] = {"cwd": directory}
+        self._run_as = {"cwd": directory}
         if user is not None:
             os.chown(directory, user.pw_uid, user.pw_gid)
-            run_as.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
-        self._run_as = run_as
-        self._program("initdb", "--pgdata", str(directory / "data"), "--username=postgres", "--auth=trust",
-                      "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions")
+            self._run_as.update(user=user.pw_uid, group=user.pw_gid, extra_groups=[])
+        try:
+            self._program("initdb", "--pgdata", str(directory / "data"), "--username=postgres", "--auth=trust",
+                          "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions")
+            self._start_on_a_free_port(directory)
+        except BaseException:
+            self.stop()  # `with` does not call __exit__ when __enter__ fails: leave nothing behind
+            raise
+        return self
+
+    def _start_on_a_free_port(self, directory: Path) -> None:
         for attempt in range(_START_ATTEMPTS):
             self.port = _free_port()
             options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={directory} "
@@ -73,11 +81,10 @@ class TemporaryCluster:
             try:
                 self._program("pg_ctl", "start", "--pgdata", str(directory / "data"), "--wait", "--timeout=60",
                               "--log", str(directory / "server.log"), "-o", options)
-                return self
+                return
             except PostgresError:
                 if attempt == _START_ATTEMPTS - 1:
                     raise  # else another process took the port between the probe and the start: retry
-        return self
 
     def stop(self) -> None:
         if self.directory is None:
