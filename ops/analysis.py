@@ -99,7 +99,7 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The servicer builds and drops a fresh property tree per policy and resource; that garbage is
     acyclic (reference counting frees it), but it keeps triggering full collections whose cost grows
     with the stack, which made analysis cost per resource grow with the resource count."""
@@ -132,7 +132,7 @@ class PolicyRun:
 
     def analyze(self, resources: Iterable[PlannedResource], stack: bool = True) -> list[Violation]:
         """Analyze each resource, then (unless ``stack`` is False) the whole stack."""
-        with _collector_paused():
+        with collector_paused():
             return self._analyze(list(resources), stack)
 
     def _analyze(self, resources: list[PlannedResource], stack: bool) -> list[Violation]:
