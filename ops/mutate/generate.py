@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource, is_secret
+from ops.resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource, is_secret, map_secrets
 
 from .edits import DELETE, EDITS, Context, PropPath, Site, Variant
 from .operators import KINDS, OPERATORS, Operator
@@ -282,13 +282,14 @@ def _unprotections(graph: Graph, operator: Operator, candidates: list[PlannedRes
 
 
 def _secret_outputs_dropped(graph: Graph, operator: Operator, candidates: list[PlannedResource]) -> Iterator[Mutant]:
-    """Each additional secret output no longer marked secret: state keeps that output in plain text."""
+    """Each additional secret output no longer marked secret: state keeps that output in plain text
+    (what was ciphertext becomes a plaintext marker: the real value is not known offline)."""
     for resource in candidates:
         for name in dict.fromkeys(resource.additional_secret_outputs):
             clone = copy.deepcopy(resource)
             clone.additional_secret_outputs = [n for n in resource.additional_secret_outputs if n != name]
-            if is_secret(clone.outputs.get(name)):
-                clone.outputs[name] = operator.arg
+            if name in clone.outputs:  # a dynamic provider's outputs come back plain unless listed
+                clone.outputs[name] = map_secrets(clone.outputs[name], lambda _: operator.arg)
             yield _mutant(graph, operator, resource, (name,), f"{name} no longer in additionalSecretOutputs",
                           {resource.urn: clone}, {resource.urn: [(OPTIONS, "additional_secret_outputs"), (name,)]})
 
