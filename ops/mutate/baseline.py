@@ -76,7 +76,7 @@ def apply_equivalents(results: list[Result], entries: dict[str, str]) -> list[st
     matched_killed: dict[str, list[str]] = {}
     for result in results:
         for pattern, reason in entries.items():
-            if not fnmatch.fnmatchcase(result.mutant.id, pattern):
+            if pattern != result.mutant.id and not fnmatch.fnmatchcase(result.mutant.id, pattern):
                 continue
             if result.outcome.status in EQUIVALABLE:
                 result.reason = result.reason or reason

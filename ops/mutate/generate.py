@@ -51,6 +51,20 @@ def short_type(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
 
+def _labels(resources: list[PlannedResource]) -> dict[str, str]:
+    """Each resource's name, with its type when another resource shares the name (ids stay readable)."""
+    def count(key: Callable[[PlannedResource], Any]) -> dict[Any, int]:
+        counts: dict[Any, int] = {}
+        for resource in resources:
+            counts[key(resource)] = counts.get(key(resource), 0) + 1
+        return counts
+
+    names, short = count(lambda r: r.name), count(lambda r: (r.name, short_type(r.type)))
+    return {r.urn: r.name if names[r.name] == 1 else
+            f"{r.name}[{short_type(r.type)}]" if short[(r.name, short_type(r.type))] == 1 else f"{r.name}[{r.type}]"
+            for r in resources}
+
+
 class Graph:
     """The unmutated resources, their labels (names, made unique) and their top-level components."""
 
@@ -61,10 +75,7 @@ class Graph:
         for resource in resources:
             if resource.parent:
                 self.children.setdefault(resource.parent, []).append(resource.urn)
-        names: dict[str, int] = {}
-        for resource in resources:
-            names[resource.name] = names.get(resource.name, 0) + 1
-        self.labels = {r.urn: r.name if names[r.name] == 1 else f"{r.name}[{short_type(r.type)}]" for r in resources}
+        self.labels = _labels(resources)
 
     def is_component(self, resource: PlannedResource) -> bool:
         return not resource.custom and resource.type != STACK_TYPE
@@ -79,7 +90,7 @@ class Graph:
             if self.is_component(current):
                 top = current
             current = self.by_urn.get(current.parent)
-        return f"{self.labels[top.urn]} ({short_type(top.type)})" if top is not None else "(stack)"
+        return f"{top.name} ({short_type(top.type)})" if top is not None else "(stack)"
 
     def subtree(self, urn: str) -> list[str]:
         found = [urn]
@@ -182,8 +193,11 @@ def _edited(graph: Graph, resource: PlannedResource, operator: Operator, path: P
         # The engine stores these outputs as secrets whatever the program passes.
         if is_secret(resource.outputs.get(name)) and name in clone.outputs and not is_secret(clone.outputs[name]):
             clone.outputs[name] = {SIG_KEY: SECRET_SIG, "value": clone.outputs[name]}
+    # A provider's properties reach policies through every resource it manages, a channel the baseline
+    # does not record: evaluate such a mutant with every stack policy (changed=None).
+    changed = None if resource.is_provider else {resource.urn: list(variant.changes)}
     return _mutant(graph, operator, resource, (*path, *variant.suffix), variant.detail, {resource.urn: clone},
-                   {resource.urn: list(variant.changes)})
+                   changed)
 
 
 def _mutant(graph: Graph, operator: Operator, subject: PlannedResource, path: PropPath, edit: str,

@@ -34,7 +34,6 @@ class Result:
 @dataclass
 class Timing:
     plan_wall: float = 0.0
-    plan_cpu: float = 0.0
     baseline_cpu: float = 0.0
     mutants_wall: float = 0.0
     mutants_cpu: float = 0.0
