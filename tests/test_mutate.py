@@ -155,6 +155,7 @@ def test_whole_resource_operators(mutants: dict[str, Mutant]) -> None:
     rewired = mutants["rewire:shop-web-secret:projectId"].patch[env.urn]
     assert rewired is not None and rewired.property_dependencies == {"projectId": [items["shop-admin"].urn]}
     assert rewired.inputs["projectId"] == "shop-admin-id" and rewired.dependencies == [items["shop-admin"].urn]
+    assert mutants["switch-off:shop-web:gitForkProtection"].changed == {web.urn: [("gitForkProtection",)]}
     network = mutants["unprotect:shop-network:@opts.protect"].patch[items["shop-network"].urn]
     assert network is not None and network.protect is False
     dropped = mutants["secret-output-dropped:shop-variables:sealedVariables"].patch[items["shop-variables"].urn]
@@ -290,9 +291,10 @@ def _report(statuses: dict[str, str]) -> Report:
 
 
 def test_equivalents_are_honoured_only_when_listed_and_stale_entries_are_errors() -> None:
-    report = _report({"a:x": SURVIVED, "b:x": SURVIVED, "c:x": KILLED, "d:x": FLAGGED})
-    stale = files.apply_equivalents(report.results, {"a:*": "harmless", "c:x": "was harmless", "gone:*": "old"})
-    assert [r.status for r in report.results] == [EQUIVALENT, SURVIVED, KILLED, FLAGGED]
+    report = _report({"a:x": SURVIVED, "b:x": SURVIVED, "c:x": KILLED, "d:x": FLAGGED, "e:api[Project]": SURVIVED})
+    stale = files.apply_equivalents(report.results, {"a:*": "harmless", "c:x": "was harmless", "gone:*": "old",
+                                                     "e:api[Project]": "an exact id, brackets and all"})
+    assert [r.status for r in report.results] == [EQUIVALENT, SURVIVED, KILLED, FLAGGED, EQUIVALENT]
     assert report.results[0].reason == "harmless"
     assert len(stale) == 2 and "c:x" in stale[0] and "now kills" in stale[0] and "gone:*" in stale[1]
     assert (report.killed, report.considered) == (1, 3)
