@@ -298,6 +298,8 @@ def test_equivalents_are_honoured_only_when_listed_and_stale_entries_are_errors(
     assert report.results[0].reason == "harmless"
     assert len(stale) == 2 and "c:x" in stale[0] and "now kills" in stale[0] and "gone:*" in stale[1]
     assert (report.killed, report.considered) == (1, 3)
+    assert files.changes({"a:*": "old", "c:x": "same"}, {"a:*": "new", "b:*": "why", "c:x": "same"}) == [
+        "added: `b:*`: why", "reason changed: `a:*`: new"]
     with pytest.raises(files.MutationInputError, match="needs a reason"):
         files.parse_equivalents("production:\n  'a:x': ''\n", "test", STACK)
 

@@ -36,7 +36,8 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--check-baseline", action="store_true",
                       help="exit 1 when the score drops below the baseline or a new mutant survives")
     mode.add_argument("--write-baseline", action="store_true", help="record this run as the stack's baseline")
-    p.add_argument("--baseline", type=Path, default=BASELINE, help=f"baseline file (default: {BASELINE.name})")
+    p.add_argument("--baseline", type=Path, default=BASELINE,
+                   help="baseline file (default: policies/mutation-baseline.json)")
     p.add_argument("--equivalents", type=Path, default=EQUIVALENTS,
                    help=f"equivalents allowlist (default: policies/{EQUIVALENTS.name})")
     p.add_argument("--base-ref", metavar="REF",
