@@ -215,7 +215,7 @@ class Evaluator:
         self.run.call("Configure", configure_request(config))
         self._configured = disabled
 
-    def violations(self, mutant: Mutant) -> list[Violation]:
+    def _findings(self, mutant: Mutant) -> list[Violation]:
         patch = mutant.patch
         providers = self.providers
         again: set[str] = set()
@@ -240,7 +240,7 @@ class Evaluator:
 
     def evaluate(self, mutant: Mutant) -> Outcome:
         try:
-            violations = self.violations(mutant)
+            violations = self._findings(mutant)
         except Exception as exc:  # a policy that crashes on the mutant: no verdict, the preview would error
             return Outcome(CRASHED, error=f"{type(exc).__name__}: {exc}"[:500])
         new = tuple(v for v in violations if _key(v) not in self.baseline)
