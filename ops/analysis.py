@@ -99,7 +99,7 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The servicer builds and drops a fresh property tree per policy and resource; that garbage is
     acyclic (reference counting frees it), but it keeps triggering full collections whose cost grows
     with the stack, which made analysis cost per resource grow with the resource count."""
@@ -132,50 +132,50 @@ class PolicyRun:
 
     def analyze(self, resources: Iterable[PlannedResource], stack: bool = True) -> list[Violation]:
         """Analyze each resource, then (unless ``stack`` is False) the whole stack."""
-        with _collector_paused():
+        with collector_paused():
             return self._analyze(list(resources), stack)
 
     def _analyze(self, resources: list[PlannedResource], stack: bool) -> list[Violation]:
-        by_urn = {r.urn: r for r in resources}
-        providers: dict[str, Any] = {}  # one message per provider, not one per resource it manages
-
-        def provider_of(resource: PlannedResource) -> Any:
-            urn = resource.provider_urn
-            if urn not in providers:
-                provider = by_urn.get(urn)
-                providers[urn] = self._provider(provider) if provider is not None else None
-            return providers[urn]
-
+        providers = self.providers(resources)
         violations: list[Violation] = []
-        options = {r.urn: self._options(r) for r in resources}
         for resource in resources:
-            if resource.type == "pulumi:pulumi:Stack":
-                continue
-            request = proto.AnalyzeRequest(
-                type=resource.type, name=resource.name, urn=resource.urn,
-                properties=_struct(resource.inputs), options=options[resource.urn])
-            provider = provider_of(resource)
-            if provider is not None:
-                request.provider.CopyFrom(provider)
-            response = self.call("Analyze", request)
-            violations += self._violations(response, resource.urn)
-        if not stack:
-            return violations
-
-        stack_request = proto.AnalyzeStackRequest()
-        for resource in resources:
-            # AnalyzeStack sees final outputs, not inputs (engine step_generator.go).
-            entry = stack_request.resources.add(
-                type=resource.type, name=resource.name, urn=resource.urn,
-                properties=_struct(resource.outputs), options=options[resource.urn],
-                parent=resource.parent, dependencies=resource.dependencies)
-            for key, urns in resource.property_dependencies.items():
-                entry.propertyDependencies[key].urns.extend(urns)
-            provider = provider_of(resource)
-            if provider is not None:
-                entry.provider.CopyFrom(provider)
-        violations += self._violations(self.call("AnalyzeStack", stack_request), "")
+            if resource.type != "pulumi:pulumi:Stack":
+                violations += self.analyze_resource(resource, providers.get(resource.provider_urn))
+        if stack:
+            # AnalyzeStack sees every resource, with final outputs rather than inputs (engine step_generator.go).
+            violations += self.analyze_stack(self.stack_entry(r, providers.get(r.provider_urn)) for r in resources)
         return violations
+
+    def providers(self, resources: Iterable[PlannedResource]) -> dict[str, Any]:
+        """One `AnalyzerProviderResource` per provider among ``resources``, by URN (not one per resource)."""
+        return {r.urn: self._provider(r) for r in resources if r.is_provider}
+
+    def analyze_resource(self, resource: PlannedResource, provider: Any = None) -> list[Violation]:
+        """`Analyze` of one resource (its inputs), as the engine sends it with its provider."""
+        request = proto.AnalyzeRequest(
+            type=resource.type, name=resource.name, urn=resource.urn,
+            properties=_struct(resource.inputs), options=self._options(resource))
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        return self._violations(self.call("Analyze", request), resource.urn)
+
+    def stack_entry(self, resource: PlannedResource, provider: Any = None) -> Any:
+        """One resource as `AnalyzeStack` receives it: outputs, options, parent and dependencies."""
+        entry = proto.AnalyzerResource(
+            type=resource.type, name=resource.name, urn=resource.urn,
+            properties=_struct(resource.outputs), options=self._options(resource),
+            parent=resource.parent, dependencies=resource.dependencies)
+        for key, urns in resource.property_dependencies.items():
+            entry.propertyDependencies[key].urns.extend(urns)
+        if provider is not None:
+            entry.provider.CopyFrom(provider)
+        return entry
+
+    def analyze_stack(self, entries: Iterable[Any]) -> list[Violation]:
+        """`AnalyzeStack` over entries built by `stack_entry` (every resource of the stack)."""
+        request = proto.AnalyzeStackRequest()
+        request.resources.extend(entries)
+        return self._violations(self.call("AnalyzeStack", request), "")
 
     @staticmethod
     def _options(resource: PlannedResource) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -47,6 +48,14 @@ def freeze_loaded_objects() -> None:
 def fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def crashed(what: str, exc: Exception) -> int:
+    """A bug, not bad input: one line (the traceback with ``LSP_DEBUG=1``) and exit code 3."""
+    if os.environ.get("LSP_DEBUG"):
+        raise exc
+    print(f"error: {what}: {type(exc).__name__}: {exc}\n(set LSP_DEBUG=1 for the traceback)", file=sys.stderr)
+    return EXIT_PROGRAM_ERROR
 
 
 def default_policy_config(stack: str, explicit: Path | None) -> Path | None:

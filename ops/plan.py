@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from pathlib import Path
 
 from .cli import (
     EXIT_OK,
-    EXIT_PROGRAM_ERROR,
     EXIT_VIOLATIONS,
     Progress,
+    crashed,
     default_policy_config,
     fail,
     freeze_loaded_objects,
@@ -66,11 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, PolicyConfigError) as exc:
         return fail(str(exc))
     except Exception as exc:  # a bug in the program or a component, not bad input
-        if os.environ.get("LSP_DEBUG"):
-            raise
-        print(f"error: the program failed under mocks: {type(exc).__name__}: {exc}\n"
-              f"(set LSP_DEBUG=1 for the traceback)", file=sys.stderr)
-        return EXIT_PROGRAM_ERROR
+        return crashed("the program failed under mocks", exc)
     if args.export:
         write_plan_export(args.export, run, args.config_file)
     if args.sarif:
