@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import runpy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,8 +129,32 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return answer(args.args), []
 
 
+def _in_own_event_loop(call: Callable[[], Any]) -> Any:
+    """Run one mock RPC with an event loop of its own, closed afterwards.
+
+    The SDK answers registrations in executor threads, where its mock monitor makes an event loop
+    per thread (`_ensure_event_loop`) and never closes it: each plan would leak a loop and its
+    socket pair. Outside the main thread each call gets a fresh loop instead, closed when it ends.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return call()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return call()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, keeping each registration in the engine's own encoding."""
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return _in_own_event_loop(lambda: super(RecordingMonitor, self).Invoke(request))
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return _in_own_event_loop(lambda: super(RecordingMonitor, self).ReadResource(request))
 
     def __init__(self, mocks: pulumi.runtime.Mocks, root: Path = REPO_ROOT) -> None:
         super().__init__(mocks)
@@ -151,7 +176,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = _in_own_event_loop(lambda: super(RecordingMonitor, self).RegisterResource(request))
         is_stack = request.type == STACK_TYPE
         position = request.sourcePosition if request.HasField("sourcePosition") else None
         source_file = project_path(position.uri, self.root) if position is not None else ""

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import pulumi
 import pulumi_cloudflare  # noqa: F401  (~4 s to import; every test shares this one import)
 import pulumi_github  # noqa: F401
 import pulumiverse_vercel  # noqa: F401
@@ -18,12 +19,13 @@ freeze_loaded_objects()
 
 @pytest.fixture(autouse=True)
 def fresh_pulumi_runtime() -> Iterator[None]:
-    """Each test owns an event loop and a clean Pulumi runtime (no root stack or mocks leak)."""
+    """Each test owns an event loop and a clean Pulumi runtime (no root stack, mocks or config leak)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.reset_options()
     yield
     settings.reset_options()
+    pulumi.runtime.set_all_config({}, [])
     loop.close()
     asyncio.set_event_loop(None)
 
