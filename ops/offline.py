@@ -239,8 +239,15 @@ def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT
 
 
 def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT,
-                monitor: RecordingMonitor | None = None, preview: bool = False) -> ProgramRun:
-    """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises."""
+                monitor: RecordingMonitor | None = None, preview: bool = False, dry_run: bool = True) -> ProgramRun:
+    """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises.
+
+    A plan is a dry run, as `pulumi preview` runs the program; the mocks answer with the outputs an
+    apply would give, or, with ``preview``, as a first preview (ids and computed values unknown).
+    ``dry_run=False`` runs the program as `pulumi up` does (which refuses the stack file's example values).
+    """
+    if preview and not dry_run:
+        raise ValueError("a first preview's unknown outputs only exist in a dry run")
     config, placeholders, environments = engine_config(stack, config_file, root)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -248,7 +255,7 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config(config, placeholders)
         monitor = monitor or RecordingMonitor(OfflineMocks(preview), root)
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview,
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=dry_run,
                                  monitor=monitor, organization="organization")
         outputs: dict[str, Any] = {}
 
