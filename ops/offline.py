@@ -150,12 +150,6 @@ def _in_own_event_loop(call: Callable[[], Any]) -> Any:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, keeping each registration in the engine's own encoding."""
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        return _in_own_event_loop(lambda: super(RecordingMonitor, self).Invoke(request))
-
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        return _in_own_event_loop(lambda: super(RecordingMonitor, self).ReadResource(request))
-
     def __init__(self, mocks: pulumi.runtime.Mocks, root: Path = REPO_ROOT) -> None:
         super().__init__(mocks)
         self.planned: list[PlannedResource] = []
@@ -174,6 +168,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if resource.urn == request.urn and resource.type != STACK_TYPE:
                 resource.outputs = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return _in_own_event_loop(lambda: super(RecordingMonitor, self).Invoke(request))
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return _in_own_event_loop(lambda: super(RecordingMonitor, self).ReadResource(request))
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = _in_own_event_loop(lambda: super(RecordingMonitor, self).RegisterResource(request))

@@ -4,7 +4,7 @@ Runs the real program under Pulumi's mocks with the stack's config, evaluates th
 through pulumi_policy's analyzer with that stack's policy config, and prints the plan.
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage,
 3 the program itself crashed (a bug, not bad input). Apply blockers (example values `pulumi up`
-refuses) are listed, and leave the exit code alone: a plan of them is still a good plan.
+refuses) are listed but leave the exit code alone: the plan itself is sound.
 """
 
 from __future__ import annotations
