@@ -146,4 +146,6 @@ def test_the_program_reaches_the_vocabulary_without_loading_the_pack() -> None:
              "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('lightspeedpay_', 'pulumi_policy')))))")
     out = subprocess.run([sys.executable, "-c", f"import json; {probe}"], cwd=REPO, capture_output=True,
                          text=True, check=True, timeout=120).stdout
-    assert json.loads(out) == ["lightspeedpay_vocabulary", "lightspeedpay_vocabulary.placeholders"]
+    loaded = json.loads(out)
+    assert "lightspeedpay_vocabulary.placeholders" in loaded
+    assert [m for m in loaded if m.startswith(("lightspeedpay_policies", "pulumi_policy"))] == []
