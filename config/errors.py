@@ -29,10 +29,10 @@ class ConfigIssue:
 class ConfigError(pulumi.RunError):
     """Stack configuration is invalid; raised before any resource is declared."""
 
-    def __init__(self, stack: str, issues: Sequence[ConfigIssue]) -> None:
+    def __init__(self, stack: str, issues: Sequence[ConfigIssue], summary: str = "has invalid configuration") -> None:
         self.stack = stack
         self.issues = list(issues)
-        lines = [f"stack '{stack}' has invalid configuration ({len(self.issues)} problem(s)):"]
+        lines = [f"stack '{stack}' {summary} ({len(self.issues)} problem(s)):"]
         lines += [f"  - {issue.render()}" for issue in self.issues]
         super().__init__("\n".join(lines))
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, ConfigIssue, join_allowed
 from .model import PROJECT, StackConfig, cross_checks, top_level_keys
+from .placeholders import apply_blockers, refuse_to_apply
 from .secrets import SECRETS, secrets_for
 from .stackfile import REPO_ROOT, read_stack_file, stack_file_path
 from .strictness import compare, shared_resources
@@ -87,6 +88,8 @@ def load_stack_config(stack: str | None = None, compare_with_staging: bool = Tru
             issues.extend(_compare_with_staging(cfg, root))
     if issues or cfg is None:
         raise ConfigError(stack, issues)
+    if not pulumi.runtime.is_dry_run():  # `pulumi up` (and --run-program refresh/destroy): nothing applied yet
+        refuse_to_apply(stack, apply_blockers(raw, secret_sections))
     return cfg
 
 

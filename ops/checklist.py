@@ -6,6 +6,8 @@ status computed from a real offline plan and analyzer run, and what enforces it:
 - passes: every policy that guards it is in the pack and found nothing;
 - fails: a guarding policy reported a violation (mandatory or advisory);
 - attested until DATE: a human sign-off the pack accepted, good until DATE;
+- placeholder sign-off: the record is well formed but its reference is still the repository's
+  placeholder (no-placeholder-values says so): not attested, and not counted as such;
 - not yet covered: a policy it maps to is not in the pack yet (or is disabled for this stack);
 - not required: its sign-off is not required for this stack (its policy config says so).
 
@@ -30,9 +32,11 @@ from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
 if TYPE_CHECKING:  # the heavy SDK imports wait until main() has shown progress
     from .analysis import PolicyRun, Violation
 
-PASSES, FAILS, ATTESTED, NOT_COVERED, NOT_REQUIRED = (
-    "passes", "fails", "attested", "not yet covered", "not required")
-_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", NOT_COVERED: "⏳", NOT_REQUIRED: "➖"}
+PASSES, FAILS, ATTESTED, PLACEHOLDER, NOT_COVERED, NOT_REQUIRED = (
+    "passes", "fails", "attested", "placeholder sign-off", "not yet covered", "not required")
+_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", PLACEHOLDER: "🚧", NOT_COVERED: "⏳", NOT_REQUIRED: "➖"}
+PLACEHOLDER_POLICY = "no-placeholder-values"
+"""Reports sign-offs whose reference is still a placeholder, tagged with the attestation."""
 
 
 @dataclass
@@ -41,7 +45,7 @@ class Enforcer:
 
     label: str
     state: str
-    """passes, fails, attested, not yet covered or not required."""
+    """passes, fails, attested, placeholder sign-off, not yet covered or not required."""
     until: str = ""
     findings: list[str] = field(default_factory=list)
     mandatory: bool = False
@@ -62,6 +66,8 @@ class ItemStatus:
             return FAILS
         if NOT_COVERED in states:
             return NOT_COVERED
+        if PLACEHOLDER in states:
+            return PLACEHOLDER
         if ATTESTED in states:
             return ATTESTED
         if states and all(s == NOT_REQUIRED for s in states):
@@ -89,10 +95,16 @@ def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violat
     active = {name for name, level in levels.items() if level != "disabled"}
     by_policy: dict[str, list[Violation]] = defaultdict(list)
     by_tag: dict[tuple[str, str], list[Violation]] = defaultdict(list)
+    placeholders: dict[str, list[str]] = defaultdict(list)  # attestation → the lines that call it a placeholder
     for violation in violations:
         by_policy[violation.policy].append(violation)
         for tag in checklist.tags_in(violation.message):
             by_tag[tag].append(violation)
+        if violation.policy == PLACEHOLDER_POLICY:
+            for line in violation.message.splitlines():
+                for kind, key in checklist.tags_in(line):
+                    if kind == "attestation":
+                        placeholders[key].append(line)
     attestation_config = pack.config.get("checklist-attestations")
     required = set((attestation_config.properties or {}).get("required", checklist.ATTESTATIONS)
                    if attestation_config is not None else ())
@@ -115,20 +127,23 @@ def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violat
             enforcers.append(policy("checklist-resources-declared", found,
                                     f"declares {requirement.what} ({requirement.type})"))
         if item.attestation:
-            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records))
+            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records,
+                                          placeholders.get(item.attestation, [])))
         statuses.append(ItemStatus(item.id, item.section, item.text, enforcers, item.note))
     return statuses
 
 
 def _attestation(key: str, policy: Callable[[str, list[Violation], str], Enforcer],
                  by_tag: Mapping[tuple[str, str], list[Violation]], required: set[str],
-                 records: Mapping[str, Any]) -> Enforcer:
+                 records: Mapping[str, Any], placeholder: list[str]) -> Enforcer:
     found = [v for v in by_tag.get(("attestation", key), []) if v.policy == "checklist-attestations"]
     record = records.get(key)
     shown = (f"attestation {key}: {record.get('by')}, {record.get('date')}, {record.get('reference')}"
              if isinstance(record, Mapping) else f"attestation {key}")
     enforcer: Enforcer = policy("checklist-attestations", found, shown)
-    if enforcer.state == PASSES:
+    if enforcer.state == PASSES and placeholder:
+        enforcer.state, enforcer.findings = PLACEHOLDER, placeholder
+    elif enforcer.state == PASSES:
         if isinstance(record, Mapping):
             enforcer.state, enforcer.until = ATTESTED, str(record.get("validUntil"))
         elif key not in required:
@@ -142,7 +157,7 @@ def _last_line(message: str) -> str:
 
 
 def summary(statuses: Sequence[ItemStatus]) -> dict[str, int]:
-    counts = {PASSES: 0, FAILS: 0, ATTESTED: 0, NOT_COVERED: 0, NOT_REQUIRED: 0}
+    counts = {PASSES: 0, FAILS: 0, ATTESTED: 0, PLACEHOLDER: 0, NOT_COVERED: 0, NOT_REQUIRED: 0}
     for status in statuses:
         counts[status.status] += 1
     return counts
@@ -158,7 +173,8 @@ def _sections(statuses: Sequence[ItemStatus]) -> dict[str, list[ItemStatus]]:
 def _summary_line(statuses: Sequence[ItemStatus]) -> str:
     counts = summary(statuses)
     return (f"{len(statuses)} items: {counts[PASSES]} pass, {counts[FAILS]} fail, {counts[ATTESTED]} attested, "
-            f"{counts[NOT_COVERED]} not yet covered, {counts[NOT_REQUIRED]} not required")
+            f"{counts[PLACEHOLDER]} placeholder sign-offs, {counts[NOT_COVERED]} not yet covered, "
+            f"{counts[NOT_REQUIRED]} not required")
 
 
 def render_text(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Violation]) -> str:
@@ -189,8 +205,8 @@ def render_markdown(stack: str, statuses: Sequence[ItemStatus], other: Sequence[
     """A pull-request comment or `$GITHUB_STEP_SUMMARY` body."""
     counts = summary(statuses)
     tally = " · ".join(f"{_MARK[state]} {counts[state]} {word}" for state, word in (
-        (PASSES, "pass"), (FAILS, "fail"), (ATTESTED, "attested"), (NOT_COVERED, "not yet covered"),
-        (NOT_REQUIRED, "not required")))
+        (PASSES, "pass"), (FAILS, "fail"), (ATTESTED, "attested"), (PLACEHOLDER, "placeholder sign-offs"),
+        (NOT_COVERED, "not yet covered"), (NOT_REQUIRED, "not required")))
     lines = [f"### Deployment checklist: `{stack}`", "", f"**{len(statuses)} items**: {tally}", ""]
     for section, items in _sections(statuses).items():
         lines += [f"#### {section}", "", "| | Item | Status | Enforced by |", "|---|---|---|---|"]
@@ -278,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     checklist = import_pack().checklist
     statuses = evaluate(checklist, pack, violations, run.outputs)
     tied = checklist.mapped_policies()
-    other = [v for v in violations if v.policy not in tied]
+    other = [v for v in violations if v.policy not in tied and not checklist.tags_in(v.message)]
     if args.json:
         print(render_json(args.stack, statuses))
     elif args.markdown:

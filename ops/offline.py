@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import runpy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,24 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return answer(args.args), []
 
 
+def _in_own_event_loop(call: Callable[[], Any]) -> Any:
+    """Run one mock RPC with an event loop of its own, closed afterwards.
+
+    The SDK answers registrations in executor threads, where its mock monitor makes an event loop
+    per thread (`_ensure_event_loop`) and never closes it: each plan would leak a loop and its
+    socket pair. Outside the main thread each call gets a fresh loop instead, closed when it ends.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return call()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return call()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, keeping each registration in the engine's own encoding."""
 
@@ -150,8 +169,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 resource.outputs = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)
 
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return _in_own_event_loop(lambda: super(RecordingMonitor, self).Invoke(request))
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        return _in_own_event_loop(lambda: super(RecordingMonitor, self).ReadResource(request))
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = _in_own_event_loop(lambda: super(RecordingMonitor, self).RegisterResource(request))
         is_stack = request.type == STACK_TYPE
         position = request.sourcePosition if request.HasField("sourcePosition") else None
         source_file = project_path(position.uri, self.root) if position is not None else ""
@@ -214,8 +239,15 @@ def engine_config(stack: str, config_file: Path | None, root: Path = REPO_ROOT
 
 
 def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_ROOT,
-                monitor: RecordingMonitor | None = None, preview: bool = False) -> ProgramRun:
-    """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises."""
+                monitor: RecordingMonitor | None = None, preview: bool = False, dry_run: bool = True) -> ProgramRun:
+    """Run `__main__.py` for ``stack`` under mocks; raises whatever the program raises.
+
+    A plan is a dry run, as `pulumi preview` runs the program; the mocks answer with the outputs an
+    apply would give, or, with ``preview``, as a first preview (ids and computed values unknown).
+    ``dry_run=False`` runs the program as `pulumi up` does (which refuses the stack file's example values).
+    """
+    if preview and not dry_run:
+        raise ValueError("a first preview's unknown outputs only exist in a dry run")
     config, placeholders, environments = engine_config(stack, config_file, root)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -223,7 +255,7 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
         pulumi_settings.reset_options()
         pulumi.runtime.set_all_config(config, placeholders)
         monitor = monitor or RecordingMonitor(OfflineMocks(preview), root)
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview,
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=dry_run,
                                  monitor=monitor, organization="organization")
         outputs: dict[str, Any] = {}
 

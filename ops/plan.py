@@ -3,7 +3,8 @@
 Runs the real program under Pulumi's mocks with the stack's config, evaluates the policy pack
 through pulumi_policy's analyzer with that stack's policy config, and prints the plan.
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage,
-3 the program itself crashed (a bug, not bad input).
+3 the program itself crashed (a bug, not bad input). Apply blockers (example values `pulumi up`
+refuses) are listed but leave the exit code alone: the plan itself is sound.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress()
     with progress.step("loading Pulumi and the provider SDKs"):
         from config import PROJECT, ConfigError
+        from config.placeholders import apply_blockers
+        from config.stackfile import read_stack_file, stack_file_path
 
         from .analysis import PolicyRun
         from .export import write_plan_export
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         with progress.step("evaluating the policy pack"):
             pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
             violations = pack.analyze(run.resources)
+        # What `pulumi up` of this stack file would refuse (the program's own check, on the file's values).
+        stack_file = read_stack_file(args.config_file or stack_file_path(args.stack), args.stack)
+        blockers = apply_blockers(stack_file.project_values())
     except (ConfigError, PolicyConfigError) as exc:
         return fail(str(exc))
     except Exception as exc:  # a bug in the program or a component, not bad input
@@ -72,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         write_sarif(args.sarif, args.stack, pack, violations, run.resources, args.config_file)
     progress.done()
     if args.json:
-        print(render_json(args.stack, run.resources, violations))
+        print(render_json(args.stack, run.resources, violations, blockers))
     else:
-        print(render_text(args.stack, run.resources, violations))
+        print(render_text(args.stack, run.resources, violations, blockers=blockers))
         if run.placeholders:
             print(f"({len(run.placeholders)} secret(s) replaced by offline placeholders.)")
         if run.environments:

@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from config.errors import ConfigIssue
+
 from .analysis import Violation
 from .resources import STACK_TYPE, PlannedResource, map_secrets, redact, tidy_numbers
 
@@ -32,7 +34,7 @@ def _provider_label(resource: PlannedResource) -> str:
 
 
 def render_text(stack: str, resources: Sequence[PlannedResource], violations: Sequence[Violation],
-                title: str = "Offline plan") -> str:
+                title: str = "Offline plan", blockers: Sequence[ConfigIssue] = ()) -> str:
     by_urn = {r.urn: r for r in resources}
     children: dict[str, list[PlannedResource]] = defaultdict(list)
     for resource in resources:
@@ -73,14 +75,20 @@ def render_text(stack: str, resources: Sequence[PlannedResource], violations: Se
             for text in violation.message.splitlines():
                 lines.append(f"      {text}")
         lines.append("")
+    if blockers:
+        lines.append(f"Apply blockers ({len(blockers)}): `pulumi up` refuses this stack file until these example "
+                     f"values are replaced; previews still run.")
+        lines += [f"  {issue.render()}" for issue in blockers]
+        lines.append("")
     verdict = "FAILED" if mandatory else "OK"
     lines.append(f"{verdict}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} other "
                  f"policy finding(s).")
     return "\n".join(lines)
 
 
-def render_json(stack: str, resources: Sequence[PlannedResource], violations: Sequence[Violation]) -> str:
-    document = {
+def render_json(stack: str, resources: Sequence[PlannedResource], violations: Sequence[Violation],
+                blockers: Sequence[ConfigIssue] | None = None) -> str:
+    document: dict[str, Any] = {
         "stack": stack,
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom,
@@ -92,4 +100,8 @@ def render_json(stack: str, resources: Sequence[PlannedResource], violations: Se
             for v in violations
         ],
     }
+    if blockers is not None:  # a plan knows them; a check of deployed state has no stack file to judge
+        document["applyBlockers"] = [
+            {"key": issue.key, "value": issue.value if issue.has_value else "[secret]", "message": issue.message}
+            for issue in blockers]
     return json.dumps(document, indent=2)

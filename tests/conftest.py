@@ -1,29 +1,39 @@
-"""Session-wide set-up: the heavy SDKs are imported once per session, not once per test."""
+"""Session-wide set-up: the heavy SDKs are imported once per test process, not once per test."""
 
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
-import pulumi_cloudflare  # noqa: F401  (~4 s to import; every test shares this one import)
-import pulumi_github  # noqa: F401
-import pulumiverse_vercel  # noqa: F401
 import pytest
-from pulumi.runtime import settings
 
 from ops.cli import freeze_loaded_objects
 
-# The SDKs' objects live for the whole session; keep the collector from walking them again and again.
-freeze_loaded_objects()
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist's controller only hands tests to its workers: it would pay ~4 s of CPU, before any
+    # worker starts, for SDKs it never uses. Workers (and a run without -n) import them here, once.
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import pulumi_cloudflare  # noqa: F401  (~3 s to import; every test of the process shares it)
+    import pulumi_github  # noqa: F401
+    import pulumiverse_vercel  # noqa: F401
+
+    # The SDKs' objects live for the whole session; keep the collector from walking them again and again.
+    freeze_loaded_objects()
 
 
 @pytest.fixture(autouse=True)
 def fresh_pulumi_runtime() -> Iterator[None]:
-    """Each test owns an event loop and a clean Pulumi runtime (no root stack or mocks leak)."""
+    """Each test owns an event loop and a clean Pulumi runtime (no root stack, mocks or config leak)."""
+    import pulumi
+    from pulumi.runtime import settings
+
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     settings.reset_options()
     yield
     settings.reset_options()
+    pulumi.runtime.set_all_config({}, [])
     loop.close()
     asyncio.set_event_loop(None)
 

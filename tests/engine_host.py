@@ -46,11 +46,10 @@ def dynamic_provider_host(
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline().strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        stub = provider_pb2_grpc.ResourceProviderStub(channel)
-        stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False), timeout=30)
-        yield stub
-        channel.close()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False), timeout=30)
+            yield stub
     finally:
         process.kill()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # reaps the host and closes both of its pipes

@@ -183,10 +183,10 @@ def test_repository_policy_config_keeps_the_warning_advisory_in_production() -> 
     assert POLICY not in config  # mandatory through "all"
 
 
-def test_an_audit_of_an_export_sees_the_sign_offs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_audit_of_an_export_sees_the_sign_offs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 production_export: Path) -> None:
     export = tmp_path / "plan.json"
-    assert plan_cli.main(["--stack", "production", "--export", str(export)]) == 0
-    document = json.loads(export.read_text())
+    document = json.loads(production_export.read_text())
     root = next(r for r in document["deployment"]["resources"] if r["type"] == STACK_TYPE)
     assert set(root["outputs"]["attestations"]) == set(checklist.ATTESTATIONS)
     del root["outputs"]["attestations"]["payment-processor-agreements"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import importlib
 from pathlib import Path
 
 import pytest
 
-from ops import bench
+from ops import bench, offline
 from ops.export import read_export
 from ops.synthetic import grow, write_synthetic_export
 from tests.harness import analyze, plan
@@ -31,13 +33,19 @@ def test_a_grown_plan_has_the_size_asked_for_and_stays_a_consistent_stack(tmp_pa
     assert [v for v in analyze("production", whole) if v.mandatory] == []
 
 
-def test_the_check_figures_run_at_a_small_size(capsys: pytest.CaptureFixture[str]) -> None:
-    figures = bench.check_figures([60, 120], rounds=1)
+def test_the_check_figures_run_at_a_small_size(capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bench plans production first; the session's plan of it is the same, so it is handed over.
+    monkeypatch.setattr(offline, "run_program", lambda stack: copy.deepcopy(plan(stack)))
+    figures = bench.check_figures([40, 80], rounds=1)
     out = capsys.readouterr().out
     assert "resources/s" in out and "the pack's own checks add" in out
-    assert figures["check_120_per_s"] > 0 and figures["bare40_per_s"] > 0 and "overhead" in figures
+    assert figures["check_80_per_s"] > 0 and figures["bare40_per_s"] > 0 and "overhead" in figures
 
 
-def test_other_benches_run_only_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench, "OTHER_BENCHES", ("ops.bench_nowhere",))
-    assert bench.other_benches() == 0
+def test_every_other_bench_exists_and_runs_as_a_module() -> None:
+    # other_benches() skips a module it cannot find: a renamed bench must not silently drop its figures.
+    for name in bench.OTHER_BENCHES:
+        module = importlib.import_module(name)
+        assert callable(module.main), name
+        assert module.__spec__ is not None and module.__spec__.origin, name

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from config import ConfigError
 from ops import check as check_cli
 from ops import plan as plan_cli
 from ops.offline import run_program
@@ -30,11 +31,21 @@ def test_stacks_share_no_vendor_name() -> None:
     assert names("production").isdisjoint(names("staging"))
 
 
+def _refused_keys(stack: str) -> list[str]:
+    """The keys the program itself names when run as `pulumi up` (it stops before any resource)."""
+    with pytest.raises(ConfigError) as refusal:
+        run_program(stack, dry_run=False)
+    return [issue.key for issue in refusal.value.issues]
+
+
 def test_plan_cli_text_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    # Staging still holds example values: the plan lists what `pulumi up` would refuse, and stays exit 0.
     assert plan_cli.main(["--stack", "staging"]) == 0
     out = capsys.readouterr().out
     assert "Offline plan of stack 'staging'" in out
     assert "lightspeedpay:edge:VercelWebApp" in out
+    section = out.split("Apply blockers (", 1)[1].split("\n\n", 1)[0]
+    assert [line.split(" = ", 1)[0].strip() for line in section.splitlines()[1:]] == _refused_keys("staging")
     assert "OK: 0 mandatory" in out
 
 
@@ -42,7 +53,9 @@ def test_plan_cli_json_never_prints_a_secret(capsys: pytest.CaptureFixture[str])
     assert plan_cli.main(["--stack", "production", "--json"]) == 0
     out = capsys.readouterr().out
     document = json.loads(out)
-    assert set(document) == {"stack", "resources", "violations"}
+    assert set(document) == {"stack", "resources", "violations", "applyBlockers"}
+    assert [b["key"] for b in document["applyBlockers"]] == _refused_keys("production")
+    assert document["applyBlockers"][0]["value"] == "203.0.113.0/28"
     assert document["stack"] == "production"
     first = document["resources"][1]
     assert set(first) == {"urn", "type", "name", "custom", "parent", "inputs"}

@@ -1,19 +1,26 @@
-"""Tier C: the real pack process, started as the CLI starts it, spoken to over gRPC.
+"""Tier C: the real pack process, started exactly as the Pulumi CLI starts it, spoken to over gRPC.
 
-`pulumi preview --policy-pack policies` has the Python language host run `python policies` (the
-pack directory as the program, PYTHONUNBUFFERED set); `PolicyPack(...)` prints its port on stdout and
-serves the Analyzer service. Here the same process answers the same requests as the in-process
-servicer behind ops.plan, and the answers must match exactly.
+`pulumi preview --policy-pack policies` loads the pack through the Python language host
+(pulumi/pulumi: pkg/resource/plugin/analyzer_plugin.go, sdk/python/cmd/pulumi-language-python
+`RunPlugin`, sdk/policy_proxy.go). The host answers the engine's Handshake and ConfigureStack itself,
+then starts `<pack>/venv/bin/python -u -m pulumi.policy <engine address> <absolute pack dir>` with the
+pack directory as its working directory and PULUMI_ORGANIZATION/PROJECT/STACK/DRY_RUN/CONFIG taken
+from that ConfigureStack, reads the port the pack prints, forwards ConfigureStack and then proxies
+GetAnalyzerInfo, Configure, Analyze and AnalyzeStack. Here the same process, in the venv that
+`pulumi install -C policies` builds (./dev builds it the same way, from policies/requirements.txt
+only), answers the same requests as the in-process servicer behind ops.plan, and must answer alike.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import grpc  # type: ignore[import-untyped]
 import pytest
@@ -22,19 +29,43 @@ from pulumi.runtime import proto
 
 from config import PROJECT
 from ops.analysis import POLICY_DIR, PolicyRun, Violation, over_grpc, policy_config_path
+from ops.offline import engine_config
 from ops.resources import STACK_TYPE, PlannedResource
-from tests.harness import REPO, analyze, plan, resources, secret
+from tests.harness import analyze, plan, resources, secret
+
+PACK_PYTHON = POLICY_DIR / "venv" / "bin" / "python"
+
+
+@dataclass
+class PackProcess:
+    stub: proto.AnalyzerStub
+    argv: list[str]
+    exit_code: int | None = None
+    stderr: str = ""
+
+
+def _cli_environment(stack: str) -> dict[str, str]:
+    """The pack's environment as the language host builds it: ours with the venv activated
+    (toolchain.ActivateVirtualEnv) plus what it read from the engine's ConfigureStack."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_") and k != "PYTHONHOME"}
+    env["PATH"] = f"{PACK_PYTHON.parent}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(PACK_PYTHON.parent.parent)
+    config, _secret_keys, _environments = engine_config(stack, None)
+    env.update(PULUMI_ORGANIZATION="organization", PULUMI_PROJECT=PROJECT, PULUMI_STACK=stack,
+               PULUMI_DRY_RUN="true", PULUMI_CONFIG=json.dumps(config))
+    return env
 
 
 @contextmanager
-def pack_process(exit_codes: list[int]) -> Iterator[proto.AnalyzerStub]:
-    """The running pack's stub; on exit the process is interrupted and its exit code appended."""
-    # No PULUMI_* variables: with PULUMI_PROJECT/STACK/DRY_RUN set the SDK would reconfigure itself.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
-    env["PYTHONUNBUFFERED"] = "1"  # the language host sets it; PolicyPack writes the port without a flush
-    process = subprocess.Popen(
-        [sys.executable, POLICY_DIR.name, "127.0.0.1:0"],  # argv[1] is the engine address, which Python ignores
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def pack_process(stack: str) -> Iterator[PackProcess]:
+    """The running pack; on exit it is interrupted, reaped, and its exit code and stderr kept."""
+    if not PACK_PYTHON.exists():
+        pytest.fail(f"{PACK_PYTHON} is missing: `./dev test` builds it as `pulumi install -C policies` does")
+    # The engine's address comes first: the pack does not call the engine back, so nothing listens there.
+    argv = [str(PACK_PYTHON), "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(POLICY_DIR)]
+    process = subprocess.Popen(argv, cwd=POLICY_DIR, env=_cli_environment(stack),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    running: PackProcess | None = None
     try:
         assert process.stdout is not None
         line = process.stdout.readline().decode().strip()
@@ -44,18 +75,20 @@ def pack_process(exit_codes: list[int]) -> Iterator[proto.AnalyzerStub]:
             pytest.fail(f"the pack printed {line!r} instead of a port; stderr:\n{err.decode()}")
         with grpc.insecure_channel(f"127.0.0.1:{int(line)}") as channel:
             grpc.channel_ready_future(channel).result(timeout=10)
-            yield proto.AnalyzerStub(channel)
+            running = PackProcess(proto.AnalyzerStub(channel), argv)
+            yield running
     finally:
         if process.poll() is None:
-            # PolicyPack stops its server on KeyboardInterrupt once it sleeps in its serving loop (it is,
+            # PolicyPack stops its server on KeyboardInterrupt once it sleeps in its serving loop (it does
             # after answering RPCs; an interrupt right after the port is printed would escape its handler).
             process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        exit_codes.append(process.returncode)
+        try:
+            _, err = process.communicate(timeout=10)  # reaps the process and closes its pipes
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+        if running is not None:
+            running.exit_code, running.stderr = process.returncode, err.decode()
 
 
 def _mutated_production() -> list[PlannedResource]:
@@ -80,17 +113,39 @@ def _key(violations: list[Violation]) -> list[tuple[str, str, str, str, str]]:
     return sorted((v.policy, v.enforcement, v.urn, v.message, v.severity) for v in violations)
 
 
+def _pinned(requirements: str) -> set[str]:
+    names = set()
+    for line in requirements.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            names.add(f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}")
+    return names
+
+
+def test_the_pack_venv_holds_exactly_the_pack_requirements() -> None:
+    """What the pack imports must be in policies/requirements.txt: the CLI's venv has nothing else."""
+    listing = subprocess.run(
+        [str(PACK_PYTHON), "-c", "import importlib.metadata as m; "
+         "print('\\n'.join(f\"{d.metadata['Name']}=={d.version}\" for d in m.distributions()))"],
+        capture_output=True, text=True, check=True, timeout=60).stdout
+    tools = ("pip==", "setuptools==", "wheel==")  # what `python -m venv` (and `pulumi install`) put there
+    installed = {p for p in _pinned(listing) if not p.startswith(tools)}
+    assert installed == _pinned((POLICY_DIR / "requirements.txt").read_text())
+
+
 def test_the_pack_process_answers_like_the_in_process_servicer() -> None:
     clean = plan("production").resources
     mutated = _mutated_production()
-    exit_codes: list[int] = []
-    with pack_process(exit_codes) as stub:
-        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-        remote = PolicyRun("production", PROJECT, policy_config_path("production"), analyzer=over_grpc(stub))
+    with pack_process("production") as pack:
+        info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        remote = PolicyRun("production", PROJECT, policy_config_path("production"), analyzer=over_grpc(pack.stub))
         remote_clean = remote.analyze(clean)
         remote_mutated = remote.analyze(mutated)
 
-    assert exit_codes == [0], "the pack process did not stop cleanly on SIGINT"
+    assert pack.argv[1:4] == ["-u", "-m", "pulumi.policy"] and pack.argv[-1] == str(POLICY_DIR)
+    assert pack.exit_code == 0, f"the pack process did not stop cleanly on SIGINT:\n{pack.stderr}"
+    assert "Traceback" not in pack.stderr
     local = PolicyRun("production", PROJECT, policy_config_path("production"))
     assert info.name == local.info.name == "lightspeedpay"
     assert [p.name for p in info.policies] == local.policy_names()

@@ -18,9 +18,14 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_command() -> None:
     assert "./dev test" in (REPO / ".ci" / "run").read_text()
 
 
-def test_readme_names_every_stack() -> None:
-    for path in REPO.glob("Pulumi.*.yaml"):
-        assert path.name.split(".")[1] in README
+def test_the_stacks_table_has_a_column_per_stack_file() -> None:
+    """The README's "Stacks" table compares exactly the stacks that exist, each with its policy config."""
+    section = README.split("\n## Stacks\n", 1)[1]
+    header = next(line for line in section.splitlines() if line.startswith("|"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    stacks = sorted(path.name.split(".")[1] for path in REPO.glob("Pulumi.*.yaml"))
+    assert sorted(columns) == stacks
+    assert all((REPO / "policies" / "config" / f"{stack}.json").is_file() for stack in stacks)
 
 
 def test_readme_lists_every_policy() -> None:

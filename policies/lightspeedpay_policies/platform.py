@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
-from .graph import linked, of_type, prop, stack_outputs
+from lightspeedpay_vocabulary.placeholders import found_in
+
+from .attestations import OUTPUT as ATTESTATIONS
+from .checklist import tagged
+from .graph import STACK, linked, of_type, prop, stack_outputs
 from .meta import Report, cert_in, pci, rbi_cyber_resilience, rbi_localisation, stack_policy
-from .props import as_list, known, plain
+from .props import as_list, plain
 from .vercel import PROJECT
 from .vercel_firewall import DOMAIN, WEBHOOK_PATHS, _is_api
 
@@ -102,51 +103,33 @@ def _same_database(args: StackValidationArgs, report: Report) -> None:
                    "write data the API never sees.", urn)
 
 
-DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
-"""RFC 5737 / RFC 3849 ranges: examples in a file, never anyone's real egress."""
-PLACEHOLDER_TEXT = re.compile(r"^(PLACEHOLDER-|00000000-0000-4000-8000-)", re.IGNORECASE)
-
-
-def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every known scalar below ``value`` with its path; unknown values (a preview) are skipped."""
-    if isinstance(value, Mapping):
-        for key in list(value):
-            ok, item = known(value, key)
-            if ok:
-                yield from _leaves(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, (list, tuple)) or (hasattr(value, "__getitem__") and hasattr(value, "__len__")
-                                              and not isinstance(value, str)):
-        for index in range(len(value)):
-            try:
-                item = value[index]
-            except UnknownValueError:
-                continue
-            yield from _leaves(item, f"{path}[{index}]")
-    else:
-        yield path, value
-
-
-def _is_placeholder(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    if PLACEHOLDER_TEXT.match(value):
-        return True
-    try:
-        network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return False
-    return any(network.version == doc.version and network.subnet_of(doc)  # type: ignore[arg-type]
-               for doc in DOCUMENTATION_NETWORKS)
+def _sign_off(resource: PolicyResource, path: str) -> str | None:
+    """The attestation a stack output path belongs to (``attestations.<id>.reference``), if any."""
+    head, _, rest = path.partition(".")
+    if resource.resource_type != STACK or head != ATTESTATIONS:
+        return None
+    return rest.partition(".")[0] or None
 
 
 def _placeholders(args: StackValidationArgs, report: Report) -> None:
     for resource in args.resources:
-        found = sorted({f"{path} = {value}" for path, value in _leaves(resource.props) if _is_placeholder(value)})
+        found: set[str] = set()
+        sign_offs: set[str] = set()
+        for path, value, _kind in found_in(resource.props, unknown=UnknownValueError):
+            attestation = _sign_off(resource, path)
+            if attestation:
+                # Tagged per attestation: ops.checklist shows the item as a placeholder, not as attested.
+                sign_offs.add(tagged("attestation", attestation, f"{path} = {value} is a placeholder, not a "
+                                     f"sign-off: record the real evidence (by, date, reference)."))
+            else:
+                found.add(f"{path} = {value}")
         if found:
-            shown = "; ".join(found[:4]) + (f"; and {len(found) - 4} more" if len(found) > 4 else "")
+            shown = "; ".join(sorted(found)[:4]) + (f"; and {len(found) - 4} more" if len(found) > 4 else "")
             report(f"{resource.name} still holds example values from the repository: {shown}. Replace them in "
-                   f"the stack file with the real ones before rolling out.", resource.urn)
+                   f"the stack file with the real ones: `pulumi up` refuses to apply them.", resource.urn)
+        if sign_offs:
+            report("Sign-offs still referencing the repository's placeholders count as not signed off:\n"
+                   + "\n".join(sorted(sign_offs)), resource.urn)
 
 
 POLICIES = [

@@ -28,6 +28,12 @@ class _Reader:
     def __init__(self, sock: socket.socket) -> None:
         self.file = sock.makefile("rb")
 
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.file.close()  # the socket's descriptor stays open while a file made from it is
+
     def line(self) -> bytes:
         raw = self.file.readline()
         if not raw.endswith(b"\r\n"):
@@ -74,7 +80,8 @@ class RedisQueue:
                 sock: socket.socket = raw
                 if parts.scheme == "rediss":
                     sock = ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
-                return self._ask(sock, parts.username, parts.password, parts.path.strip("/"))
+                with sock, _Reader(sock) as reader:
+                    return self._ask(sock, reader, parts.username, parts.password, parts.path.strip("/"))
         except RedisReplyError as error:
             text = str(error)
             if text.startswith(("WRONGPASS", "NOAUTH")):
@@ -84,8 +91,8 @@ class RedisQueue:
             where = f"{parts.hostname}:{parts.port or 6379}"
             raise QueueError(f"cannot reach Redis at {where} ({error.strerror or error})") from None
 
-    def _ask(self, sock: socket.socket, user: str | None, password: str | None, database: str) -> int:
-        reader = _Reader(sock)
+    def _ask(self, sock: socket.socket, reader: _Reader, user: str | None, password: str | None,
+             database: str) -> int:
 
         def call(*args: str) -> object:
             sock.sendall(encode(*args))

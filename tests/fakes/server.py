@@ -41,7 +41,12 @@ class FakeServer:
         self.requests: list[Recorded] = []
         self.failures: list[Reply] = []
         """Replies served (in order) before the handler sees requests again."""
+        self.hang_ups = 0
+        """Replies the client did not wait for (it closed the connection first)."""
+        self.errors: list[Exception] = []
+        """Exceptions the handler raised: a bug in the fake or the test, never a vendor's answer."""
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         fake = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -57,22 +62,32 @@ class FakeServer:
                     fake.requests.append(recorded)
                     reply = fake.failures.pop(0) if fake.failures else None
                 if reply is None:
-                    reply = fake.handler(recorded)
+                    try:
+                        reply = fake.handler(recorded)
+                    except Exception as exc:
+                        fake.errors.append(exc)
+                        raise  # socketserver prints it; __exit__ fails the test that started the server
                 if reply.delay:
-                    threading.Event().wait(reply.delay)
+                    fake._closing.wait(reply.delay)  # a slow vendor, cut short when the test ends
                 payload = (
                     reply.raw
                     if reply.raw is not None
                     else (b"" if reply.body is None else json.dumps(reply.body).encode())
                 )
-                self.send_response(reply.status)
-                content_type = "text/html" if reply.raw is not None else "application/json"
-                self.send_header("Content-Type", reply.headers.pop("content-type", content_type))
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(reply.status)
+                    content_type = "text/html" if reply.raw is not None else "application/json"
+                    self.send_header("Content-Type", reply.headers.pop("content-type", content_type))
+                    for key, value in reply.headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client hung up before the reply, as a client that timed out on a slow vendor
+                    # does: normal, and counted for the tests that provoke it. Nothing else is caught.
+                    with fake._lock:
+                        fake.hang_ups += 1
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
 
@@ -93,6 +108,9 @@ class FakeServer:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
+        if self.errors and exc_type is None:
+            raise AssertionError(f"the fake API failed on {len(self.errors)} request(s)") from self.errors[0]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import re
 import string
-import sys
 import threading
 import time
 import urllib.parse
@@ -103,23 +102,6 @@ class FakeProject:
 
 
 Route = Callable[[dict[str, str], dict[str, str], Any], Reply]
-
-
-class QuickServer(FakeServer):
-    """The shared fake server, polling for shutdown every 50 ms instead of serve_forever's 500 ms
-    (every test module pays the shutdown once; the whole suite has a 60 s budget)."""
-
-    def __init__(self, handler: Callable[[Recorded], Reply]) -> None:
-        super().__init__(handler)
-        self._thread = threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.05), daemon=True)
-        default = self._server.handle_error
-
-        def quiet(request: Any, address: Any) -> None:
-            # A reply the test deliberately stalled finds the client gone: expected, not news.
-            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-                default(request, address)
-
-        self._server.handle_error = quiet  # type: ignore[method-assign,assignment]
 
 
 class FakeSupabase:
@@ -237,7 +219,7 @@ class FakeSupabase:
         return Reply(200, None, headers)
 
     def serve(self) -> FakeServer:
-        return QuickServer(self.handle)
+        return FakeServer(self.handle)
 
     def add_project(self, name: str, region: str = "ap-south-1", size: str = "small",
                     status: str = "ACTIVE_HEALTHY", org: str = "lightspeedpay") -> FakeProject:
@@ -578,7 +560,7 @@ class FakeSupabase:
 def supabase_server_fixture() -> Iterator[tuple[FakeServer, list[FakeSupabase]]]:
     """One listening server per test module (shutting one down costs half a second)."""
     current: list[FakeSupabase] = []
-    with QuickServer(lambda recorded: current[-1].handle(recorded)) as server:
+    with FakeServer(lambda recorded: current[-1].handle(recorded)) as server:
         yield server, current
 
 

@@ -1,0 +1,65 @@
+"""The repository's example values: what a stack file holds until the team knows the real value.
+
+The pack's `no-placeholder-values` reports them on every plan; the program refuses to apply the ones
+that would reach a vendor (`pulumi up` stops before registering any resource). Both ask here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping, Sequence
+
+DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # RFC 5737 (IPv4 examples)
+    "2001:db8::/32",                                        # RFC 3849 (IPv6 examples)
+))
+"""Ranges reserved for documentation: examples in a file, never anyone's real egress."""
+
+PLACEHOLDER_TEXT = re.compile(r"^(PLACEHOLDER-|00000000-0000-4000-8000-)", re.IGNORECASE)
+"""Example ids and references: ``PLACEHOLDER-…`` text and the all-zero UUIDs of the stack files."""
+
+
+def placeholder_kind(value: object) -> str | None:
+    """What kind of example ``value`` is (for a message), or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    if PLACEHOLDER_TEXT.match(value):
+        return "a placeholder id or reference"
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    for documentation in DOCUMENTATION_NETWORKS:
+        if network.version == documentation.version and network.subnet_of(documentation):  # type: ignore[arg-type]
+            return f"a documentation network, {'RFC 5737' if network.version == 4 else 'RFC 3849'}"
+    return None
+
+
+Skipped = type[BaseException] | tuple[type[BaseException], ...]
+
+
+def found_in(value: object, path: str = "", unknown: Skipped = ()) -> Iterator[tuple[str, str, str]]:
+    """Every example value below ``value``: (its path such as ``rules[0].values[1]``, the value, its kind).
+
+    Items that raise ``unknown`` when read are skipped: the pack passes pulumi_policy's
+    UnknownValueError, raised by values a preview does not know yet.
+    """
+    if isinstance(value, str):
+        kind = placeholder_kind(value)
+        if kind is not None:
+            yield path, value, kind
+    elif isinstance(value, Mapping):
+        for key in list(value):
+            try:
+                item = value[key]
+            except unknown:
+                continue
+            yield from found_in(item, f"{path}.{key}" if path else str(key), unknown)
+    elif isinstance(value, Sequence):
+        for index in range(len(value)):
+            try:
+                item = value[index]
+            except unknown:
+                continue
+            yield from found_in(item, f"{path}[{index}]", unknown)
