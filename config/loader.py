@@ -41,7 +41,10 @@ def present_keys() -> set[str]:
 
 
 def load_stack_config(stack: str | None = None, compare_with_staging: bool = True,
-                      root: Path = REPO_ROOT) -> StackConfig:
+                      root: Path = REPO_ROOT, applying: bool | None = None) -> StackConfig:
+    """The stack's validated config. ``applying`` (default: this program run is not a dry run, i.e.
+    `pulumi up`) also refuses the stack file's example values; tools that only read a stack's config
+    (ops.smoke) pass False."""
     stack = stack or pulumi.get_stack()
     config = pulumi.Config(PROJECT)
     known = top_level_keys()
@@ -88,7 +91,9 @@ def load_stack_config(stack: str | None = None, compare_with_staging: bool = Tru
             issues.extend(_compare_with_staging(cfg, root))
     if issues or cfg is None:
         raise ConfigError(stack, issues)
-    if not pulumi.runtime.is_dry_run():  # `pulumi up` (and --run-program refresh/destroy): nothing applied yet
+    if applying is None:
+        applying = not pulumi.runtime.is_dry_run()  # `pulumi up` (and --run-program refresh/destroy)
+    if applying:  # nothing has been registered yet
         refuse_to_apply(stack, apply_blockers(raw, secret_sections))
     return cfg
 

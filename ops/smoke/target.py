@@ -67,7 +67,7 @@ def load_stack(stack: str, root: Path = REPO_ROOT) -> StackConfig:
     config, placeholders, _environments = engine_config(stack, None, root)
     try:
         pulumi.runtime.set_all_config(config, placeholders)
-        return load_stack_config(stack, root=root)
+        return load_stack_config(stack, root=root, applying=False)  # a release's checks read, never apply
     finally:
         pulumi.runtime.set_all_config({}, [])
 
