@@ -10,6 +10,7 @@ Exit codes: 0 printed, 2 bad usage (unknown stack, invalid stack file).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,8 @@ class ReleaseFacts:
     """`database.recovery.rtoMinutes`."""
     slack_channel: str
     """`monitoring.slackChannel`: where the release announcements go (the webhook posts there)."""
+    node_version: str
+    """`vercel.nodeVersion`: the Node.js the migrations run on, the one Vercel builds the application with."""
 
     @classmethod
     def from_config(cls, stack: str, cfg: StackConfig) -> ReleaseFacts:
@@ -74,7 +77,8 @@ class ReleaseFacts:
             railway_project=cfg.jobs.project_name, railway_environment=cfg.jobs.environment_name,
             worker_service=f"{prefix}-worker", supabase_project=cfg.database.project_name,
             pitr_days=cfg.database.pitr_days, rpo_minutes=cfg.database.recovery.rpo_minutes,
-            rto_minutes=cfg.database.recovery.rto_minutes, slack_channel=cfg.monitoring.slack_channel)
+            rto_minutes=cfg.database.recovery.rto_minutes, slack_channel=cfg.monitoring.slack_channel,
+            node_version=cfg.vercel.node_version)
 
     def vercel_project(self, stage: Stage) -> str:
         if stage == "api":
@@ -95,6 +99,7 @@ class ReleaseFacts:
             "api-hosts": " ".join(self.api_hosts), "frontend-hosts": " ".join(self.frontend_hosts),
             "railway-project": self.railway_project, "railway-environment": self.railway_environment,
             "worker-service": self.worker_service, "supabase-project": self.supabase_project,
+            "node-version": self.node_version,
         }
 
 
@@ -103,9 +108,17 @@ def load_facts(stack: str) -> ReleaseFacts:
     return ReleaseFacts.from_config(stack, load_stack(stack))
 
 
+def _commit(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{40}", text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a full commit SHA (40 lowercase hex digits): a release "
+                                         f"names the exact commit, never a branch or tag that can move")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ops.release", description=__doc__.splitlines()[0])
     p.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
+    p.add_argument("--ref", type=_commit, help="the commit to release (checked, and echoed as ref=)")
     p.add_argument("--github-output", type=Path, metavar="FILE",
                    help="append the names as key=value lines to FILE (the workflow passes $GITHUB_OUTPUT)")
     return p
@@ -119,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"--stack: {exc}")
     except ConfigError as exc:
         return fail(str(exc))
-    lines = [f"{key}={value}" for key, value in facts.outputs().items()]
+    outputs = facts.outputs() | ({"ref": args.ref} if args.ref else {})
+    lines = [f"{key}={value}" for key, value in outputs.items()]
     if args.github_output is not None:
         with args.github_output.open("a", encoding="utf-8") as out:
             out.write("".join(line + "\n" for line in lines))
