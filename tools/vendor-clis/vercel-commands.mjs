@@ -22,7 +22,8 @@ async function exporting(name) {
   return load(file);
 }
 
-const option = (o) => ({ name: o.name, shorthand: o.shorthand ?? null });
+// `value`: the option takes an argument (every type but Boolean does).
+const option = (o) => ({ name: o.name, shorthand: o.shorthand ?? null, value: o.type !== Boolean });
 const command = (c) => ({
   name: c.name,
   aliases: c.aliases ?? [],
