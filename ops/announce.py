@@ -124,7 +124,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def post(url: str, payload: dict[str, Any], sleep: Any = time.sleep) -> None:
+def post(url: str, payload: dict[str, Any]) -> None:
     """POST the message; retry a refused or throttled delivery (429, 5xx, no connection) up to ATTEMPTS times."""
     body = json.dumps(payload).encode()
     problem = ""
@@ -148,7 +148,7 @@ def post(url: str, payload: dict[str, Any], sleep: Any = time.sleep) -> None:
             reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
             problem = f"no answer ({type(reason).__name__})"
         if attempt < ATTEMPTS:
-            sleep(retry_after)
+            time.sleep(retry_after)
     raise AnnounceError(f"the Slack webhook ({WEBHOOK_ENV}) did not accept the message: {problem}")
 
 
