@@ -87,6 +87,7 @@ def _railway(facts: ReleaseFacts, known: Known) -> Action:
     where = f"--service {_q(facts.worker_service)} --environment {_q(facts.railway_environment)}"
     mutation = _q("mutation($id: String!) { deploymentRollback(id: $id) }")
     previous = known.previous.get("jobs")
+    commands: tuple[str, ...]
     if previous is None:
         commands = (f"railway deployment list {where} --limit 5 --json"
                     "   # PREVIOUS_DEPLOYMENT: the newest SUCCESS/REMOVED one before the release's",
@@ -134,7 +135,7 @@ def _infrastructure(facts: ReleaseFacts) -> Action:
         "history (`environment.\"git.head\"` in --json), check it out, and apply it with the policy pack.",
         (f"pulumi stack history --stack {stack} --json --page-size 5",
          'git checkout "$LAST_GOOD_COMMIT"',
-         f"pulumi install && pulumi install -C policies",
+         "pulumi install && pulumi install -C policies",
          f"pulumi up --stack {stack} {pack}"))
 
 
@@ -172,7 +173,8 @@ def render(facts: ReleaseFacts, actions: list[Action], markdown: bool = False) -
 def _previous(text: str) -> tuple[str, str]:
     stage, sep, value = text.partition("=")
     if not sep or stage not in _PREVIOUS_KEYS:
-        raise argparse.ArgumentTypeError(f"'{text}' is not STAGE=DEPLOYMENT with STAGE one of {', '.join(_PREVIOUS_KEYS)}")
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not STAGE=DEPLOYMENT with STAGE one of {', '.join(_PREVIOUS_KEYS)}")
     pattern, what = ((_RAILWAY_DEPLOYMENT, "a Railway deployment id (a UUID)") if stage == "jobs"
                      else (_VERCEL_DEPLOYMENT, "a Vercel deployment id (dpl_…) or https://….vercel.app URL"))
     if not pattern.match(value):

@@ -31,7 +31,7 @@ class FakeSlack:
         slack = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server interface)
+            def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 slack.bodies.append(json.loads(self.rfile.read(length)))
                 slack.paths.append(self.path)
@@ -109,8 +109,8 @@ def test_the_finish_message_names_the_failed_step_and_the_rollback(slack: FakeSl
     assert "to staging finished" in slack.bodies[-1]["text"] and "rollback" not in slack.bodies[-1]["text"]
 
 
-def test_a_throttled_or_failing_slack_is_retried_and_never_shows_the_webhook(slack: FakeSlack,
-                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_throttled_or_failing_slack_is_retried_and_never_shows_the_webhook(
+        slack: FakeSlack, capsys: pytest.CaptureFixture[str]) -> None:
     slack.bodies.clear()
     slack.statuses[:] = [503, 429]
     argv = ["start", "--stack", "production", "--ref", REF, "--run-url", RUN]
@@ -190,6 +190,7 @@ def test_smoke_stages_split_the_checks_by_hostname() -> None:
     assert {host for _, host in api} == {"api.lightspeedpay.com"}
     assert {"api-health", "razorpay-webhook-unsigned", "phonepe-callback-bad-signature"} <= {n for n, _ in api}
     assert ("checkout-page", "checkout.lightspeedpay.com") in frontend
-    assert {host for _, host in frontend} == {"lightspeedpay.com", "www.lightspeedpay.com", "checkout.lightspeedpay.com"}
+    assert {host for _, host in frontend} == {"lightspeedpay.com", "www.lightspeedpay.com",
+                                              "checkout.lightspeedpay.com"}
     with pytest.raises(ValueError, match="unknown stage"):
         target.stage_hosts("jobs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -51,7 +52,7 @@ def test_the_jobs_run_in_the_guides_order(workflow: dict[str, Any]) -> None:
     # and the backup point before the migrations.
     assert STAGES == ("migrate", "api", "frontend", "jobs")
     assert "backup" in needs(jobs["migrate"])
-    for earlier, later in zip(STAGES, STAGES[1:], strict=False):
+    for earlier, later in itertools.pairwise(STAGES):
         assert earlier in needs(jobs[later]), (earlier, later)
     # Only the summary runs after a failure, and nothing skips a failed predecessor.
     assert [job_id for job_id, job in jobs.items() if "if" in job] == ["summary"]
@@ -65,8 +66,10 @@ def test_each_job_runs_its_real_command(workflow: dict[str, Any]) -> None:
         in runs(jobs["prepare"])
     assert any(line.startswith("venv/bin/python -m ops.announce start ") for line in runs(jobs["prepare"]))
     assert runs(jobs["backup"])[-1] == ".github/scripts/release-backup"
-    assert [s.get("uses", "").split("@")[0] for s in jobs["backup"]["steps"]][2] == "aws-actions/configure-aws-credentials"
-    assert runs(jobs["migrate"]) == ['bash -euo pipefail -c "$MIGRATION_COMMAND"', 'bash -euo pipefail -c "$VERIFY_COMMAND"']
+    uses = [s.get("uses", "").split("@")[0] for s in jobs["backup"]["steps"]]
+    assert uses[2] == "aws-actions/configure-aws-credentials"
+    assert runs(jobs["migrate"]) == ['bash -euo pipefail -c "$MIGRATION_COMMAND"',
+                                     'bash -euo pipefail -c "$VERIFY_COMMAND"']
     migrate_env = [s.get("env", {}) for s in jobs["migrate"]["steps"] if "run" in s]
     assert migrate_env[0]["MIGRATION_COMMAND"] == "${{ inputs.migration-command }}"
     assert migrate_env[1]["VERIFY_COMMAND"] == "${{ inputs.migration-verify-command }}"
@@ -92,7 +95,8 @@ def test_each_job_runs_its_real_command(workflow: dict[str, Any]) -> None:
 def test_every_ops_command_of_the_workflow_parses(workflow: dict[str, Any]) -> None:
     """With the step's `env:` values put in (as the runner would), each `python -m ops.…` line parses."""
     sample = {"STACK": "production", "REF": "0" * 40, "RUN_URL": "https://github.com/lightspeedpay/platform/actions/runs/1",
-              "ACTOR": "octocat", "MAINTENANCE_MINUTES": "30", "GITHUB_OUTPUT": "/tmp/out", "RESTORE_POINT": "1764540000",
+              "ACTOR": "octocat", "MAINTENANCE_MINUTES": "30", "GITHUB_OUTPUT": "/tmp/out",
+              "RESTORE_POINT": "1764540000",
               "BACKUP": "success", "MIGRATE": "success", "API": "failure", "FRONTEND": "skipped", "JOBS": "skipped",
               "VERIFY": "skipped"}
     parsed = 0
@@ -215,7 +219,8 @@ esac
     assert made[0] == ("ecs run-task --cluster lightspeedpay-backups --task-definition "
                        "arn:aws:ecs:ap-south-2:000000000000:task-definition/backup:7 --launch-type FARGATE "
                        "--network-configuration awsvpcConfiguration={subnets=[subnet-1,subnet-2],securityGroups=[sg-1],"
-                       "assignPublicIp=DISABLED} --started-by release-42 --count 1 --query tasks[0].taskArn --output text")
+                       "assignPublicIp=DISABLED} --started-by release-42 --count 1 --query tasks[0].taskArn "
+                       "--output text")
     assert [call.split()[1] for call in made] == ["run-task", "wait", "wait", "describe-tasks"]
     assert "containers[?name=='backup'].exitCode" in made[-1]
 
@@ -238,7 +243,8 @@ esac
     output = tmp_path / "github-output"
     env = {"PATH": "/usr/bin:/bin", "VERCEL_SCOPE": "lightspeedpay", "GITHUB_OUTPUT": str(output),
            "VERCEL_TOKEN": "test-token-not-real"}
-    done = subprocess.run([str(SCRIPTS / "release-vercel-promote"), "lightspeedpay-api", "api.lightspeedpay.com", "b" * 40],
+    script = [str(SCRIPTS / "release-vercel-promote"), "lightspeedpay-api", "api.lightspeedpay.com", "b" * 40]
+    done = subprocess.run(script,
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert output.read_text().splitlines() == ["released=dpl_new0000001", "previous=dpl_old0000001"]

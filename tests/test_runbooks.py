@@ -142,9 +142,10 @@ def test_every_rollback_command_printed_is_real() -> None:
     commands = []
     for stack in ("production", "staging"):
         facts = load_facts(stack)
-        for known in (rollback.Known(), rollback.Known(previous={"api": "dpl_1a2b3c4d5e6f", "frontend": "dpl_6f5e4d3c2b1a",
-                                                                  "jobs": "0b9c2a51-5e4f-4b4e-9d0a-2f1e3c4d5a6b"},
-                                                        released={"api": "dpl_99aa88bb77cc"}, restore_point=1_764_540_000)):
+        recorded = rollback.Known(previous={"api": "dpl_1a2b3c4d5e6f", "frontend": "dpl_6f5e4d3c2b1a",
+                                            "jobs": "0b9c2a51-5e4f-4b4e-9d0a-2f1e3c4d5a6b"},
+                                  released={"api": "dpl_99aa88bb77cc"}, restore_point=1_764_540_000)
+        for known in (rollback.Known(), recorded):
             for action in rollback.rollback_plan(facts, known):
                 commands += [argv for line in action.commands for argv in simple_commands(line)]
     checker = Checker()

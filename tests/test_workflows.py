@@ -185,8 +185,8 @@ def test_one_story_for_backend_and_secrets() -> None:
 def test_the_release_reads_secrets_only_in_its_environment_and_only_through_env() -> None:
     """Vercel, Railway, the migration's database and Slack have no OIDC: their tokens are secrets of the
     application repository's GitHub environment, read only by jobs bound to it, only in a step's `env:`."""
-    workflow = load(GITHUB / "workflows" / RELEASE)
-    declared = set(workflow[True]["workflow_call"]["secrets"])
+    workflow: dict[Any, Any] = load(GITHUB / "workflows" / RELEASE)
+    declared = set(workflow[True]["workflow_call"]["secrets"])  # YAML 1.1 reads the key `on` as true
     readers = 0
     for job_id, job in workflow["jobs"].items():
         for step in job.get("steps", []):
@@ -196,7 +196,7 @@ def test_the_release_reads_secrets_only_in_its_environment_and_only_through_env(
                 assert job.get("environment") == "${{ inputs.stack }}", f"{job_id} reads {used} outside the environment"
                 assert used <= declared, (job_id, used - declared)
                 readers += 1
-    assert readers == 7  # Slack in prepare and summary, the database twice in migrate, Vercel in api and frontend, Railway
+    assert readers == 7  # Slack (prepare, summary), the database (migrate, twice), Vercel (api, frontend), Railway
 
 
 def test_the_cli_version_is_the_sdk_pin() -> None:

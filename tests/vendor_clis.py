@@ -258,10 +258,10 @@ def _flags(args: list[str], known: dict[str, tuple[str | None, bool]]) -> tuple[
             elif known[name][1] and not has_value:
                 next(tokens, None)
         elif token.startswith("-") and len(token) > 1 and not token[1].isdigit():
-            name = by_short.get(token[1])
-            if name is None:
+            long = by_short.get(token[1])
+            if long is None:
                 problems.append(f"no flag {token[:2]}")
-            elif known[name][1] and len(token) == 2:
+            elif known[long][1] and len(token) == 2:
                 next(tokens, None)
         else:
             positional.append(token)

@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
                    help="trust only the CA certificates in FILE (PEM) instead of the system store")
     p.add_argument("--timeout", type=_timeout, default=10.0, metavar="SECONDS",
                    help="limit of every network operation (default 10)")
-    p.add_argument("--stage", choices=STAGES,
+    p.add_argument("--stage", choices=STAGES, metavar="STAGE",
                    help="only the hostnames one release stage deploys: api (the API's) or frontend (site, www, "
                         "checkout); default: every hostname")
     p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
@@ -84,10 +84,10 @@ def render_text(report: SmokeReport, network: Network, stage: str | None = None)
         lines.append(f"{'PASS' if result.passed else 'FAIL'}  {result.check:<{name_width}}  "
                      f"{result.host:<{host_width}}  {result.detail}")
     failed = len(report.failures)
-    lines.append(f"FAILED: {failed} of {len(report.results)} checks" if failed
-                 else f"OK: all {len(report.results)} checks passed")
     if failed:
         lines.append(rollback_pointer(report.stack, stage))
+    lines.append(f"FAILED: {failed} of {len(report.results)} checks" if failed
+                 else f"OK: all {len(report.results)} checks passed")
     return "\n".join(lines)
 
 

@@ -11,7 +11,6 @@ from config import StackConfig, load_stack_config
 from config.stackfile import REPO_ROOT, stack_file_path
 from ops.offline import engine_config
 
-
 STAGES = ("api", "frontend")
 """The release stages that change public hostnames (`--stage`; the release workflow smoke-tests each)."""
 

@@ -51,7 +51,8 @@ RAILWAY = {
 }
 
 # pflag: <Type>Var[P](&v, "name", ["s",] default, usage) / <Type>[P]("name", ["s",] ...) / Var[P](v, "name", ["s",] ...)
-_PFLAG = re.compile(r'Flags\(\)\.(?P<fn>\w+)\(\s*(?:[&\w.\[\]()]+\s*,\s*)?"(?P<name>[a-z0-9-]+)"(?:\s*,\s*"(?P<short>[a-zA-Z]?)")?')
+_PFLAG = re.compile(r'Flags\(\)\.(?P<fn>\w+)\(\s*(?:[&\w.\[\]()]+\s*,\s*)?'
+                    r'"(?P<name>[a-z0-9-]+)"(?:\s*,\s*"(?P<short>[a-zA-Z]?)")?')
 _HIDDEN = re.compile(r'MarkHidden\("(?P<name>[a-z0-9-]+)"\)')
 
 
@@ -95,7 +96,8 @@ def clap_flags(text: str, struct: str | None) -> dict[str, dict[str, object]]:
         long = re.search(r'long\s*=\s*"([a-z0-9-]+)"', attr)
         short = re.search(r"short\s*=\s*'(\w)'", attr)
         name = long.group(1) if long else field.replace("_", "-")
-        flags[name] = {"short": short.group(1) if short else (field[0] if re.search(r"\bshort\b(?!\s*=)", attr) else None),
+        bare_short = re.search(r"\bshort\b(?!\s*=)", attr)  # `short` alone: the field's first letter
+        flags[name] = {"short": short.group(1) if short else (field[0] if bare_short else None),
                        "value": kind != "bool"}
     return flags
 
@@ -109,8 +111,8 @@ def build(cli: str, repo: Path, commit: str) -> dict[str, object]:
             for file in files:
                 text = git_show(repo, commit, file)
                 if path.startswith("config "):  # config.go declares the group's flags and each subcommand's
-                    text = _function_of(text, {"config set": "newConfigSetCmd", "config refresh": "newConfigRefreshCmd"}[path]) \
-                        + _function_of(text, "NewConfigCmd")
+                    own = {"config set": "newConfigSetCmd", "config refresh": "newConfigRefreshCmd"}[path]
+                    text = _function_of(text, own) + _function_of(text, "NewConfigCmd")
                 flags.update(pflags(text))
             commands[path] = {"source": files, "flags": flags}
     else:
