@@ -27,10 +27,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from config import ConfigError
 from ops.cli import EXIT_OK, EXIT_VIOLATIONS, fail
-from ops.release import STAGES, ReleaseFacts, load_facts
-from ops.smoke.target import UnknownStackError
+from ops.release import STAGES, ReleaseFacts, facts_for_command
 
 WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
 RESULTS = ("success", "failure", "cancelled", "skipped")
@@ -208,12 +206,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        facts = load_facts(args.stack)
-    except UnknownStackError as exc:
-        return fail(f"--stack: {exc}")
-    except ConfigError as exc:
-        return fail(str(exc))
+    facts = facts_for_command(args.stack)
+    if isinstance(facts, int):
+        return facts
     release = Release(facts, args.ref, args.run_url, args.actor)
     if args.kind == "start":
         message = start_message(release, args.maintenance_minutes, datetime.now(UTC))

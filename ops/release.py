@@ -115,6 +115,16 @@ def _commit(text: str) -> str:
     return text
 
 
+def facts_for_command(stack: str) -> ReleaseFacts | int:
+    """load_facts for a command line: the facts, or the exit code (2) after one message naming the problem."""
+    try:
+        return load_facts(stack)
+    except UnknownStackError as exc:
+        return fail(f"--stack: {exc}")
+    except ConfigError as exc:
+        return fail(str(exc))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ops.release", description=__doc__.splitlines()[0])
     p.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
@@ -126,12 +136,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        facts = load_facts(args.stack)
-    except UnknownStackError as exc:
-        return fail(f"--stack: {exc}")
-    except ConfigError as exc:
-        return fail(str(exc))
+    facts = facts_for_command(args.stack)
+    if isinstance(facts, int):
+        return facts
     outputs = facts.outputs() | ({"ref": args.ref} if args.ref else {})
     lines = [f"{key}={value}" for key, value in outputs.items()]
     if args.github_output is not None:

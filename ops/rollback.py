@@ -21,10 +21,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from config import ConfigError
 from ops.cli import EXIT_OK, fail
-from ops.release import ReleaseFacts, load_facts
-from ops.smoke.target import UnknownStackError
+from ops.release import ReleaseFacts, facts_for_command
 
 ROLLBACK_STAGES = ("jobs", "frontend", "api", "database", "infrastructure")
 """Undo order: the reverse of the release (ops.release.STAGES), then the infrastructure itself."""
@@ -208,12 +206,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        facts = load_facts(args.stack)
-    except UnknownStackError as exc:
-        return fail(f"--stack: {exc}")
-    except ConfigError as exc:
-        return fail(str(exc))
+    facts = facts_for_command(args.stack)
+    if isinstance(facts, int):
+        return facts
     if args.restore_point is not None:
         now = int(time.time())
         if args.restore_point > now:
