@@ -327,7 +327,8 @@ def test_bad_usage_exits_2_with_one_clear_message(argv: list[str], message: str,
     err = capsys.readouterr().err
     assert code == 2
     assert message in err
-    assert "Traceback" not in err and len(err.strip().splitlines()) <= 3
+    lines = err.strip().splitlines()  # argparse's usage (up to three lines), then the one message
+    assert "Traceback" not in err and len(lines) <= 4 and sum("error:" in line for line in lines) == 1
 
 
 # --- what the checks read from config ------------------------------------------------------------------

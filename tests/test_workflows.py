@@ -20,6 +20,8 @@ WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
 ACTIONS = sorted((GITHUB / "actions").glob("*/action.yml"))
 PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40}) # (?P<tag>v\d+\.\d+\.\d+)$")
 PULUMI_ACTION = "$/.github/actions/pulumi"
+AWS_OIDC_ACTION = "aws-actions/configure-aws-credentials@"
+RELEASE = "release.yml"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -101,8 +103,10 @@ def test_permissions_are_empty_at_the_top_and_granted_per_job() -> None:
         assert isinstance(permissions, dict) and permissions, f"{workflow} {job_id}: no job-level permissions"
         assert "write-all" not in str(permissions)
         uses = {step.get("uses") for step in job.get("steps", [])}
-        # A Pulumi token only where the Pulumi CLI runs; issues only for the drift issue job.
-        assert (permissions.get("id-token") == "write") == (PULUMI_ACTION in uses), (workflow, job_id)
+        # An OIDC token only where the Pulumi CLI runs or the release assumes its AWS role; issues only for
+        # the drift issue job.
+        oidc = PULUMI_ACTION in uses or any(str(u).startswith(AWS_OIDC_ACTION) for u in uses)
+        assert (permissions.get("id-token") == "write") == oidc, (workflow, job_id)
         if "issues" in permissions:
             assert (workflow, job_id, permissions["issues"]) == ("drift.yml", "issue", "write")
         assert job.get("timeout-minutes"), f"{workflow} {job_id}: no timeout"
@@ -174,7 +178,25 @@ def test_one_story_for_backend_and_secrets() -> None:
     readme = (REPO / "README.md").read_text()
     assert "file://~" not in readme and "PULUMI_ACCESS_TOKEN: ${{ secrets" not in readme
     for path in WORKFLOWS:
-        assert "secrets." not in path.read_text(), f"{path.name} reads a stored secret"
+        if path.name != RELEASE:
+            assert "secrets." not in path.read_text(), f"{path.name} reads a stored secret"
+
+
+def test_the_release_reads_secrets_only_in_its_environment_and_only_through_env() -> None:
+    """Vercel, Railway, the migration's database and Slack have no OIDC: their tokens are secrets of the
+    application repository's GitHub environment, read only by jobs bound to it, only in a step's `env:`."""
+    workflow: dict[Any, Any] = load(GITHUB / "workflows" / RELEASE)
+    declared = set(workflow[True]["workflow_call"]["secrets"])  # YAML 1.1 reads the key `on` as true
+    readers = 0
+    for job_id, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            assert "secrets." not in step.get("run", "") and "secrets." not in str(step.get("with", "")), job_id
+            used = {m for value in step.get("env", {}).values() for m in re.findall(r"secrets\.(\w+)", str(value))}
+            if used:
+                assert job.get("environment") == "${{ inputs.stack }}", f"{job_id} reads {used} outside the environment"
+                assert used <= declared, (job_id, used - declared)
+                readers += 1
+    assert readers == 7  # Slack (prepare, summary), the database (migrate, twice), Vercel (api, frontend), Railway
 
 
 def test_the_cli_version_is_the_sdk_pin() -> None:

@@ -1,7 +1,7 @@
 """`python -m ops.smoke --stack NAME`: is the released stack answering as it must? One line per check.
 
-Exit codes: 0 every check passed, 1 a check failed, 2 bad usage (unknown stack, malformed
---connect-to, unreadable CA file, invalid stack config).
+Exit codes: 0 every check passed, 1 a check failed (the text output then names the rollback command),
+2 bad usage (unknown stack, malformed --connect-to, unreadable CA file, invalid stack config).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ops.cli import EXIT_OK, EXIT_VIOLATIONS, fail
 
 from .checks import SmokeReport, run_smoke
 from .net import Address, Network, parse_connect_to
-from .target import SmokeTarget, UnknownStackError, load_target
+from .target import STAGES, SmokeTarget, UnknownStackError, load_target
 
 
 def _connect_to(text: str) -> tuple[str, Address]:
@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
                    help="trust only the CA certificates in FILE (PEM) instead of the system store")
     p.add_argument("--timeout", type=_timeout, default=10.0, metavar="SECONDS",
                    help="limit of every network operation (default 10)")
+    p.add_argument("--stage", choices=STAGES, metavar="STAGE",
+                   help="only the hostnames one release stage deploys: api (the API's) or frontend (site, www, "
+                        "checkout); default: every hostname")
     p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
     return p
 
@@ -67,7 +70,12 @@ def network_from_args(target: SmokeTarget, args: argparse.Namespace) -> Network:
         raise ValueError(f"--ca-file: {args.ca_file} is not a readable PEM file of CA certificates ({exc})") from None
 
 
-def render_text(report: SmokeReport, network: Network) -> str:
+def rollback_pointer(stack: str, stage: str | None) -> str:
+    """Where a failed smoke test sends the operator: the one source of rollback commands (ops.rollback)."""
+    return f"Roll back: python -m ops.rollback --stack {stack}" + (f" --stage {stage}" if stage else "")
+
+
+def render_text(report: SmokeReport, network: Network, stage: str | None = None) -> str:
     lines = [f"Smoke test of stack '{report.stack}'"]
     lines += [f"  {host} → {addr}:{port} (--connect-to)" for host, (addr, port) in network.connect_to.items()]
     name_width = max(len(result.check) for result in report.results)
@@ -76,6 +84,8 @@ def render_text(report: SmokeReport, network: Network) -> str:
         lines.append(f"{'PASS' if result.passed else 'FAIL'}  {result.check:<{name_width}}  "
                      f"{result.host:<{host_width}}  {result.detail}")
     failed = len(report.failures)
+    if failed:
+        lines.append(rollback_pointer(report.stack, stage))
     lines.append(f"FAILED: {failed} of {len(report.results)} checks" if failed
                  else f"OK: all {len(report.results)} checks passed")
     return "\n".join(lines)
@@ -93,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         network = network_from_args(target, args)
     except ValueError as exc:
         return fail(str(exc))
-    report = run_smoke(target, network)
-    print(json.dumps(report.as_json(), indent=2) if args.json else render_text(report, network))
+    hosts = target.stage_hosts(args.stage) if args.stage else None
+    report = run_smoke(target, network, hosts=hosts)
+    print(json.dumps(report.as_json(), indent=2) if args.json else render_text(report, network, args.stage))
     return EXIT_OK if report.passed else EXIT_VIOLATIONS

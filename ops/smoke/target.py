@@ -11,6 +11,9 @@ from config import StackConfig, load_stack_config
 from config.stackfile import REPO_ROOT, stack_file_path
 from ops.offline import engine_config
 
+STAGES = ("api", "frontend")
+"""The release stages that change public hostnames (`--stage`; the release workflow smoke-tests each)."""
+
 
 class UnknownStackError(ValueError):
     """No `Pulumi.<stack>.yaml` for the stack named on the command line."""
@@ -37,6 +40,13 @@ class SmokeTarget:
     """`tls.hsts.maxAgeSeconds`: the least max-age every hostname must announce."""
     certificate_min_days: int
     """`monitoring.sslExpiryAlertDays`: the one certificate-expiry threshold, shared with the Checkly alerts."""
+
+    def stage_hosts(self, stage: str) -> tuple[str, ...]:
+        """The hostnames a release stage deploys: `api` is the API's; `frontend` every other one (site, www,
+        checkout). ValueError for any other stage."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage '{stage}'; allowed: {', '.join(STAGES)}")
+        return (self.api_host,) if stage == "api" else tuple(h for h in self.hostnames if h != self.api_host)
 
     @classmethod
     def from_config(cls, stack: str, cfg: StackConfig) -> SmokeTarget:
