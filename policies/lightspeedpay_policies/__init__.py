@@ -1,44 +1,22 @@
-"""The LightSpeedPay CrossGuard pack: the deployment guide's checklist as policies.
+"""The LightSpeedPay CrossGuard pack, and the vocabularies the program shares with it.
 
-Importable on its own so the offline plan, the tests and `policies/__main__.py` build the very
-same pack. Each module owns one concern and exports POLICIES.
+Importing this package is cheap on purpose: the program imports the stdlib-only vocabulary modules
+(`thresholds`, `facts`) through `config/from_pack.py`, and must not pay for the pack's policies and
+`pulumi_policy` at every plan. The pack itself lives in `pack.py`; its names (PACK_NAME, POLICIES,
+PACK_KWARGS) are loaded on first use (PEP 562), so `from lightspeedpay_policies import POLICIES`
+and `policies/__main__.py` work as before.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Policy
+_PACK_NAMES = ("PACK_NAME", "POLICIES", "PACK_KWARGS")
 
-from . import (
-    attestations,
-    cloudflare,
-    declared,
-    dns,
-    github,
-    monitoring,
-    platform,
-    railway,
-    stack,
-    supabase,
-    vercel,
-    vercel_firewall,
-)
 
-PACK_NAME = "lightspeedpay"
+def __getattr__(name: str) -> Any:
+    if name in _PACK_NAMES:
+        from . import pack
 
-POLICIES: list[Policy] = [
-    *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
-    *railway.POLICIES, *supabase.POLICIES, *platform.POLICIES, *monitoring.POLICIES, *stack.POLICIES,
-    *attestations.POLICIES, *declared.POLICIES,
-]
-
-PACK_KWARGS: dict[str, Any] = {
-    "name": PACK_NAME,
-    "policies": POLICIES,
-    # Mandatory unless a stack's policy config file says otherwise (policies/config/<stack>.json).
-    "enforcement_level": EnforcementLevel.MANDATORY,
-    "description": "LightSpeedPay security and compliance checklist (PCI DSS 4.0.1, RBI, CERT-In).",
-    "display_name": "LightSpeedPay deployment checklist",
-    "tags": ["payments", "india", "pci-dss"],
-}
+        return getattr(pack, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,46 @@
+"""The LightSpeedPay CrossGuard pack: the deployment guide's checklist as policies.
+
+Importable on its own so the offline plan, the tests and `policies/__main__.py` build the very
+same pack. Each module owns one concern and exports POLICIES.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from . import (
+    attestations,
+    cloudflare,
+    declared,
+    dns,
+    gateways,
+    github,
+    monitoring,
+    platform,
+    railway,
+    runtime,
+    stack,
+    supabase,
+    vercel,
+    vercel_firewall,
+)
+
+PACK_NAME = "lightspeedpay"
+
+POLICIES: list[Policy] = [
+    *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
+    *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
+    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES,
+]
+
+PACK_KWARGS: dict[str, Any] = {
+    "name": PACK_NAME,
+    "policies": POLICIES,
+    # Mandatory unless a stack's policy config file says otherwise (policies/config/<stack>.json).
+    "enforcement_level": EnforcementLevel.MANDATORY,
+    "description": "LightSpeedPay security and compliance checklist (PCI DSS 4.0.1, RBI, CERT-In).",
+    "display_name": "LightSpeedPay deployment checklist",
+    "tags": ["payments", "india", "pci-dss"],
+}
