@@ -159,6 +159,9 @@ class GithubConfig(Model):
     repository: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
     default_branch: str = Field(min_length=1)
     required_checks: list[str] = Field(min_length=1)
+    app_required_checks: list[str] = Field(
+        min_length=1, description="Checks the app repository (vercel.gitRepository) requires before a merge to "
+                                  "vercel.productionBranch, the branch Vercel deploys to production.")
     required_approvals: int = Field(ge=0, le=6)
     production_reviewers: list[str] = Field(
         default_factory=list, description="GitHub team slugs that approve production rollouts."

@@ -42,7 +42,7 @@ def test_plan_cli_json_never_prints_a_secret(capsys: pytest.CaptureFixture[str])
     assert plan_cli.main(["--stack", "production", "--json"]) == 0
     out = capsys.readouterr().out
     document = json.loads(out)
-    assert set(document) == {"stack", "resources", "violations"}
+    assert set(document) == {"stack", "resources", "violations", "notVerified"}
     assert document["stack"] == "production"
     first = document["resources"][1]
     assert set(first) == {"urn", "type", "name", "custom", "parent", "inputs"}

@@ -8,6 +8,7 @@ servicer behind ops.plan, and the answers must match exactly.
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import subprocess
@@ -68,16 +69,16 @@ def _mutated_production() -> list[PlannedResource]:
                 and resource.inputs["key"] == "RAZORPAY_KEY_SECRET":
             resource.inputs["sensitive"] = resource.outputs["sensitive"] = False
         if resource.type == STACK_TYPE:
-            records = dict(resource.outputs["attestations"])
-            del records["security-audit"]
-            records["security-scan"] = {**records["security-scan"], "validUntil": "2020-01-01"}
-            resource.outputs = {**resource.outputs, "attestations": records,
-                                "apiUrl": "https://payments.example.org", "leak": secret("never-printed")}
+            facts = copy.deepcopy(resource.outputs["facts"])
+            del facts["attestations"]["security-audit"]
+            facts["attestations"]["security-scan"]["validUntil"] = "2020-01-01"
+            facts["domains"]["api"] = "payments.example.org"
+            resource.outputs = {**resource.outputs, "facts": facts, "leak": secret("never-printed")}
     return items
 
 
-def _key(violations: list[Violation]) -> list[tuple[str, str, str, str, str]]:
-    return sorted((v.policy, v.enforcement, v.urn, v.message, v.severity) for v in violations)
+def _key(violations: list[Violation]) -> list[tuple[str, str, str, str, str, bool]]:
+    return sorted((v.policy, v.enforcement, v.urn, v.message, v.severity, v.not_verified) for v in violations)
 
 
 def test_the_pack_process_answers_like_the_in_process_servicer() -> None:
