@@ -1,13 +1,17 @@
-"""`python -m ops.checklist --stack NAME [--markdown|--json]`: the guide's checklist, item by item.
+"""`python -m ops.checklist --stack NAME [--markdown|--json]`: the deployment guide, requirement by requirement.
 
-Each item of the deployment guide's checklist (policies/lightspeedpay_policies/checklist.py) gets a
-status computed from a real offline plan and analyzer run, and what enforces it:
+Every requirement of the guide (policies/lightspeedpay_policies/checklist.py) gets a status computed
+from a real offline plan and analyzer run, and what stands behind it:
 
 - passes: every policy that guards it is in the pack and found nothing;
-- fails: a guarding policy reported a violation (mandatory or advisory);
-- attested until DATE: a human sign-off the pack accepted, good until DATE;
-- not yet covered: a policy it maps to is not in the pack yet (or is disabled for this stack);
-- not required: its sign-off is not required for this stack (its policy config says so).
+- fails: a guarding policy reported a violation (mandatory or advisory), or the sign-off it rests on
+  is still the repository's placeholder, not evidence;
+- attested: a human sign-off the pack accepted, with real evidence, good until its date;
+- not yet covered: nothing in the code does it yet (with the reason), a policy it maps to is not in
+  the pack yet or is disabled for this stack, or a value it rests on cannot be verified here;
+- not infrastructure: user documentation and the content of external announcements (with the reason);
+- not required: its sign-off is not required for this stack (its policy config says so; never in
+  production).
 
 Exit codes as ops.plan: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage.
 """
@@ -30,18 +34,20 @@ from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
 if TYPE_CHECKING:  # the heavy SDK imports wait until main() has shown progress
     from .analysis import PolicyRun, Violation
 
-PASSES, FAILS, ATTESTED, NOT_COVERED, NOT_REQUIRED = (
-    "passes", "fails", "attested", "not yet covered", "not required")
-_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", NOT_COVERED: "⏳", NOT_REQUIRED: "➖"}
+PASSES, FAILS, ATTESTED, NOT_COVERED, NOT_INFRASTRUCTURE, NOT_REQUIRED = (
+    "passes", "fails", "attested", "not yet covered", "not infrastructure", "not required")
+STATES = (PASSES, FAILS, ATTESTED, NOT_COVERED, NOT_INFRASTRUCTURE, NOT_REQUIRED)
+_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", NOT_COVERED: "⏳", NOT_INFRASTRUCTURE: "📄", NOT_REQUIRED: "➖"}
+_PRECEDENCE = (FAILS, NOT_COVERED, ATTESTED, NOT_INFRASTRUCTURE, PASSES, NOT_REQUIRED)
+"""An item takes the first state any of its enforcers is in; all "not required" makes it not required."""
 
 
 @dataclass
 class Enforcer:
-    """One thing that enforces an item, and what it found."""
+    """One thing that stands behind an item, and what it found."""
 
     label: str
     state: str
-    """passes, fails, attested, not yet covered or not required."""
     until: str = ""
     findings: list[str] = field(default_factory=list)
     mandatory: bool = False
@@ -57,16 +63,10 @@ class ItemStatus:
 
     @property
     def status(self) -> str:
-        states = [e.state for e in self.enforcers]
-        if FAILS in states:
-            return FAILS
-        if NOT_COVERED in states:
-            return NOT_COVERED
-        if ATTESTED in states:
-            return ATTESTED
-        if states and all(s == NOT_REQUIRED for s in states):
+        states = {e.state for e in self.enforcers}
+        if states == {NOT_REQUIRED}:
             return NOT_REQUIRED
-        return PASSES
+        return next(state for state in _PRECEDENCE if state in states or state == PASSES)
 
     @property
     def until(self) -> str:
@@ -82,9 +82,16 @@ class ItemStatus:
         return self.status
 
 
+def _stack_facts(outputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    facts = outputs.get("facts")
+    return facts if isinstance(facts, Mapping) else {}
+
+
 def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violation],
              stack_outputs: Mapping[str, Any]) -> list[ItemStatus]:
     """Statuses for every item of ``checklist`` (the pack's checklist module) from one analyzer run."""
+    from lightspeedpay_policies.platform import is_placeholder
+
     levels = {name: value.enforcement_level for name, value in pack.config.items()}
     active = {name for name, level in levels.items() if level != "disabled"}
     by_policy: dict[str, list[Violation]] = defaultdict(list)
@@ -96,40 +103,59 @@ def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violat
     attestation_config = pack.config.get("checklist-attestations")
     required = set((attestation_config.properties or {}).get("required", checklist.ATTESTATIONS)
                    if attestation_config is not None else ())
-    records = stack_outputs.get("attestations") or {}
+    records = _stack_facts(stack_outputs).get("attestations") or {}
 
-    def policy(name: str, found: list[Violation], label: str) -> Enforcer:
+    def policy(name: str, found: Sequence[Violation], label: str) -> Enforcer:
         if name not in levels:
             return Enforcer(f"{label} (not in the pack yet)", NOT_COVERED)
         if name not in active:
             return Enforcer(f"{label} (disabled for this stack)", NOT_COVERED)
-        return Enforcer(label, FAILS if found else PASSES, findings=[_last_line(v.message) for v in found],
-                        mandatory=any(v.mandatory for v in found))
+        failed = [v for v in found if not v.not_verified]
+        unseen = [v for v in found if v.not_verified]
+        if failed:
+            return Enforcer(label, FAILS, findings=[_last_line(v.message) for v in failed],
+                            mandatory=any(v.mandatory for v in failed))
+        if unseen:
+            return Enforcer(f"{label} (not verified here)", NOT_COVERED, findings=[v.message for v in unseen])
+        return Enforcer(label, PASSES)
 
     statuses = []
     for item in checklist.CHECKLIST:
-        enforcers = [policy(name, by_policy.get(name, []), f"policy {name}") for name in item.policies]
+        enforcers = []
+        for name in item.policies:
+            found = by_policy.get(name, [])
+            if item.variable and name == checklist.RUNTIME:
+                found = [v for v in by_tag.get(("variable", item.variable), []) if v.policy == name]
+            enforcers.append(policy(name, found, f"policy {name}"))
         for requirement in item.declared:
             found = [v for v in by_tag.get(("item", item.id), [])
                      if v.policy == "checklist-resources-declared" and requirement.what in v.message]
             enforcers.append(policy("checklist-resources-declared", found,
                                     f"declares {requirement.what} ({requirement.type})"))
         if item.attestation:
-            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records))
+            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records, is_placeholder))
+        if item.not_covered:
+            enforcers.append(Enforcer(f"not yet covered: {item.not_covered}", NOT_COVERED))
+        if item.not_infrastructure:
+            enforcers.append(Enforcer(f"not infrastructure: {item.not_infrastructure}", NOT_INFRASTRUCTURE))
         statuses.append(ItemStatus(item.id, item.section, item.text, enforcers, item.note))
     return statuses
 
 
-def _attestation(key: str, policy: Callable[[str, list[Violation], str], Enforcer],
+def _attestation(key: str, policy: Callable[[str, Sequence[Violation], str], Enforcer],
                  by_tag: Mapping[tuple[str, str], list[Violation]], required: set[str],
-                 records: Mapping[str, Any]) -> Enforcer:
+                 records: Mapping[str, Any], is_placeholder: Callable[[Any], bool]) -> Enforcer:
     found = [v for v in by_tag.get(("attestation", key), []) if v.policy == "checklist-attestations"]
     record = records.get(key)
     shown = (f"attestation {key}: {record.get('by')}, {record.get('date')}, {record.get('reference')}"
              if isinstance(record, Mapping) else f"attestation {key}")
     enforcer: Enforcer = policy("checklist-attestations", found, shown)
     if enforcer.state == PASSES:
-        if isinstance(record, Mapping):
+        if isinstance(record, Mapping) and is_placeholder(record.get("reference")):
+            enforcer.state = FAILS
+            enforcer.label = (f"attestation {key}: placeholder evidence ({record.get('reference')}), "
+                              f"not a sign-off")
+        elif isinstance(record, Mapping):
             enforcer.state, enforcer.until = ATTESTED, str(record.get("validUntil"))
         elif key not in required:
             enforcer.state, enforcer.label = NOT_REQUIRED, f"attestation {key} (not required for this stack)"
@@ -142,7 +168,7 @@ def _last_line(message: str) -> str:
 
 
 def summary(statuses: Sequence[ItemStatus]) -> dict[str, int]:
-    counts = {PASSES: 0, FAILS: 0, ATTESTED: 0, NOT_COVERED: 0, NOT_REQUIRED: 0}
+    counts = dict.fromkeys(STATES, 0)
     for status in statuses:
         counts[status.status] += 1
     return counts
@@ -158,7 +184,8 @@ def _sections(statuses: Sequence[ItemStatus]) -> dict[str, list[ItemStatus]]:
 def _summary_line(statuses: Sequence[ItemStatus]) -> str:
     counts = summary(statuses)
     return (f"{len(statuses)} items: {counts[PASSES]} pass, {counts[FAILS]} fail, {counts[ATTESTED]} attested, "
-            f"{counts[NOT_COVERED]} not yet covered, {counts[NOT_REQUIRED]} not required")
+            f"{counts[NOT_COVERED]} not yet covered, {counts[NOT_INFRASTRUCTURE]} not infrastructure, "
+            f"{counts[NOT_REQUIRED]} not required")
 
 
 def render_text(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Violation]) -> str:
@@ -190,7 +217,7 @@ def render_markdown(stack: str, statuses: Sequence[ItemStatus], other: Sequence[
     counts = summary(statuses)
     tally = " · ".join(f"{_MARK[state]} {counts[state]} {word}" for state, word in (
         (PASSES, "pass"), (FAILS, "fail"), (ATTESTED, "attested"), (NOT_COVERED, "not yet covered"),
-        (NOT_REQUIRED, "not required")))
+        (NOT_INFRASTRUCTURE, "not infrastructure"), (NOT_REQUIRED, "not required")))
     lines = [f"### Deployment checklist: `{stack}`", "", f"**{len(statuses)} items**: {tally}", ""]
     for section, items in _sections(statuses).items():
         lines += [f"#### {section}", "", "| | Item | Status | Enforced by |", "|---|---|---|---|"]
@@ -218,7 +245,9 @@ def render_mapping(checklist: ModuleType) -> str:
         parts = [f"`{name}`" + (" ⏳" if name in checklist.PENDING_POLICIES else "") for name in item.policies]
         parts += [f"declares {requirement.what}" for requirement in item.declared]
         parts += [f"attestation `{item.attestation}`"] if item.attestation else []
-        lines.append(f"| {_cell(item.text)} | {', '.join(parts)} |")
+        parts += [f"not yet covered: {item.not_covered}"] if item.not_covered else []
+        parts += [f"not infrastructure: {item.not_infrastructure}"] if item.not_infrastructure else []
+        lines.append(f"| {_cell(item.text)} | {_cell(', '.join(parts))} |")
     return "\n".join(lines).strip() + "\n"
 
 
@@ -278,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     checklist = import_pack().checklist
     statuses = evaluate(checklist, pack, violations, run.outputs)
     tied = checklist.mapped_policies()
-    other = [v for v in violations if v.policy not in tied]
+    other = [v for v in violations if v.policy not in tied and not v.not_verified]
     if args.json:
         print(render_json(args.stack, statuses))
     elif args.markdown:
