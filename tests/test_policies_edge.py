@@ -303,8 +303,11 @@ CHECK = "checkly:index/check:Check"
         lambda p: p.__setitem__("alertChannelSubscriptions", []),
         lambda p: p.__setitem__("muted", True),
         lambda p: p["request"].__setitem__("assertions", []),
+        lambda p: p.pop("degradedResponseTime"),
+        lambda p: p.__setitem__("degradedResponseTime", p["maxResponseTime"]),
     ],
-    ids=["deactivated", "hourly", "no alerts", "muted", "no assertions"],
+    ids=["deactivated", "hourly", "no alerts", "muted", "no assertions", "no degradation budget",
+         "degrades only when it fails"],
 )
 def test_weakened_uptime_check_is_refused(change: Callable[[dict[str, Any]], None]) -> None:
     _refused("production", CHECK, "uptime-api", change, "uptime-check-alerting")
@@ -330,6 +333,8 @@ def test_staging_may_check_less_often_than_production() -> None:
         "frequency": 10,
         "alertChannelSubscriptions": [{"activated": True, "channelId": 1}],
         "request": {"url": "https://x/", "assertions": [{"source": "STATUS_CODE"}]},
+        "degradedResponseTime": 2000,
+        "maxResponseTime": 5000,
     }
     assert of_policy(check(CHECK, props, stack="production"), "uptime-check-alerting")
     assert not check(CHECK, props, stack="staging")

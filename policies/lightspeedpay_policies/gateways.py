@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from .facts import FactsError, GatewayFacts, read
-from .graph import linked, of_type, prop, role_of, stack_facts
+from .graph import of_type, project_role, prop, roles, stack_facts
 from .meta import Report, pci, stack_policy, strings
 from .props import as_list, is_redacted, known, plain
 from .thresholds import KEY_MODE_UNVERIFIED, RAZORPAY_REQUIRED_EVENTS, WEBHOOK_PATHS, razorpay_key_mode
-from .vercel import ENV_VAR, PROJECT
+from .vercel import ENV_VAR
 from .vercel_firewall import DOMAIN
 
 SPARED_PATHS = strings("webhookPaths", WEBHOOK_PATHS)
@@ -40,8 +40,9 @@ def gateway_facts(args: StackValidationArgs, report: Report) -> GatewayFacts | N
 
 def _webhooks_served(args: StackValidationArgs, report: Report) -> None:
     paths = set(SPARED_PATHS.of(args))
+    project_roles = roles(args)
     api_hosts = {str(prop(d, "domain")) for d in of_type(args, DOMAIN)
-                 if role_of(linked(d, "projectId", PROJECT)) == "api" and not prop(d, "redirect")}
+                 if project_role(project_roles, d) == "api" and not prop(d, "redirect")}
     facts = stack_facts(args, report)
     urls = list(facts.webhook_urls) if facts is not None else []
     if facts is not None and not urls:
@@ -70,8 +71,9 @@ def _razorpay_events(args: StackValidationArgs, report: Report) -> None:
 def _key_id_variables(args: StackValidationArgs) -> dict[str, list[PolicyResource]]:
     """Vercel target → the API's RAZORPAY_KEY_ID variables for it."""
     found: dict[str, list[PolicyResource]] = {}
+    project_roles = roles(args)
     for variable in of_type(args, ENV_VAR):
-        if prop(variable, "key") != "RAZORPAY_KEY_ID" or role_of(linked(variable, "projectId", PROJECT)) != "api":
+        if prop(variable, "key") != "RAZORPAY_KEY_ID" or project_role(project_roles, variable) != "api":
             continue
         for target in as_list(prop(variable, "targets", [])):
             found.setdefault(str(target), []).append(variable)

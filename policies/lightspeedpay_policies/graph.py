@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 
 from pulumi_policy import PolicyResource, StackValidationArgs
 
-from .facts import FACTS_KEY, STACK, FactsError, Record, StackFacts, read
+from .facts import FACTS_KEY, STACK, WEB_APP, FactsError, Record, StackFacts, WebAppFacts, read
 from .meta import Report
 from .props import known, plain, whole
+from .vercel import PROJECT
 
 R = TypeVar("R", bound=Record)
 
@@ -57,8 +58,10 @@ def facts_of(resource: PolicyResource, record: type[R]) -> R:
     return read(record, whole(plain(resource.props.get(FACTS_KEY))))
 
 
-def published(args: StackValidationArgs, record: type[R], report: Report) -> list[tuple[PolicyResource, R]]:
-    """Every publisher of ``record`` with its facts; a publisher without them is reported."""
+def published(args: StackValidationArgs, record: type[R], report: Report,
+              required: str = "") -> list[tuple[PolicyResource, R]]:
+    """Every publisher of ``record`` with its facts; a publisher without them is reported, and so is having
+    none at all when ``required`` says what is then missing."""
     found = []
     for resource in of_type(args, record.PUBLISHER):
         try:
@@ -66,6 +69,8 @@ def published(args: StackValidationArgs, record: type[R], report: Report) -> lis
         except FactsError as error:
             report(f"{resource.name} publishes no usable facts ({error}); the pack cannot tell what it guards.",
                    resource.urn)
+    if required and not of_type(args, record.PUBLISHER):
+        report(f"The stack declares no {record.PUBLISHER} component: {required}")
     return found
 
 
@@ -79,14 +84,22 @@ def stack_facts(args: StackValidationArgs, report: Report) -> StackFacts | None:
     return found[0][1] if found else None
 
 
-def role_of(project: PolicyResource | None) -> str | None:
-    """What a Vercel project is for ('site', 'api'), from the facts of the component that declares it."""
-    from .facts import WEB_APP, WebAppFacts
+def roles(args: StackValidationArgs) -> dict[str, str]:
+    """Vercel project URN → what it is for ('site', 'api'), from the facts of the components that declare them.
 
-    parent = project.parent if project is not None else None
-    if parent is None or parent.resource_type != WEB_APP:
-        return None
-    try:
-        return facts_of(parent, WebAppFacts).role
-    except FactsError:
-        return None
+    Computed once per policy run: a project's role is read from its parent's published facts.
+    """
+    published_roles: dict[str, str] = {}
+    for component in of_type(args, WEB_APP):
+        try:
+            published_roles[component.urn] = facts_of(component, WebAppFacts).role
+        except FactsError:
+            continue
+    return {r.urn: published_roles[r.parent.urn] for r in of_type(args, PROJECT)
+            if r.parent is not None and r.parent.urn in published_roles}
+
+
+def project_role(project_roles: dict[str, str], resource: PolicyResource, prop_name: str = "projectId") -> str | None:
+    """The role of the Vercel project ``resource``'s ``prop_name`` was computed from (its projectId)."""
+    project = linked(resource, prop_name, PROJECT)
+    return project_roles.get(project.urn) if project is not None else None

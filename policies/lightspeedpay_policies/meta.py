@@ -65,6 +65,8 @@ class NotVerifiedError(UnknownValueError):
 class _Findings:
     """The Report a policy receives: violations go straight to the analyzer, not-verified items wait."""
 
+    __slots__ = ("_report", "unseen")
+
     def __init__(self, report: Callable[..., None]) -> None:
         self._report = report
         self.unseen: list[tuple[str, str | None]] = []

@@ -36,6 +36,10 @@ def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
         report("The check's alerts are muted.")
     if not as_list(dig(props, "request.assertions")):
         report("The check asserts nothing about the response.")
+    degraded, failed = props.get("degradedResponseTime"), props.get("maxResponseTime")
+    if not (isinstance(degraded, int | float) and isinstance(failed, int | float) and 0 < degraded < failed):
+        report(f"The check has no response-time budget that degrades before it fails (degraded {degraded!r} ms, "
+               f"failed {failed!r} ms): slow responses would alert nobody.")
 
 
 def _endpoints_covered(args: StackValidationArgs, report: Report) -> None:
@@ -59,7 +63,7 @@ def _endpoints_covered(args: StackValidationArgs, report: Report) -> None:
 POLICIES = [
     resource_policy(
         "uptime-check-alerting",
-        "Every uptime check must be active, frequent, assert on the response and alert someone.",
+        "Every uptime check must be active, frequent, assert on the response, time it and alert someone.",
         guard=Guard("each uptime check", refused_by="uptime-checks-cover-endpoints"),
         validate=_check_alerting, severity=Severity.MEDIUM, config=[MAX_FREQUENCY],
         remediation="Set lightspeedpay:monitoring.frequencyMinutes; components/monitoring.py subscribes every "

@@ -62,6 +62,7 @@ _CREDENTIAL_VALUE = re.compile(r"(://[^/\s:@]+:[^/\s@]+@|-----BEGIN|\bBearer\s+\
 _DATABASE_IMAGE = re.compile(r"(^|/)(postgres|postgis|mysql|mariadb|mongo|cockroach|clickhouse|timescale|"
                              r"elasticsearch|opensearch|cassandra|minio)([:@]|$)", re.IGNORECASE)
 _UNKNOWN = object()
+NO_FLEET = "nothing says which Railway service runs the jobs, so no guarantee of the worker fleet can be checked."
 
 MIN_REPLICAS = integer("minReplicas", GUIDE_WORKER_REPLICAS[0], minimum=0)
 MIN_MAX_REPLICAS = integer("maxReplicas", GUIDE_WORKER_REPLICAS[1], minimum=1)
@@ -238,7 +239,7 @@ def _plan_cap(args: StackValidationArgs, report: Report) -> None:
 def _workers(args: StackValidationArgs, report: Report) -> list[tuple[PolicyResource, JobsFacts, list[PolicyResource]]]:
     """Each fleet's component and facts with its worker's instances (reported when there is none)."""
     found = []
-    for component, facts in published(args, JobsFacts, report):
+    for component, facts in published(args, JobsFacts, report, required=NO_FLEET):
         instances = _of_service(args, INSTANCE, facts.worker_service)
         if not instances:
             report("The job fleet's worker has no service instance: nothing runs the jobs, and no replica "

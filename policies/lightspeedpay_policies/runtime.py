@@ -18,7 +18,7 @@ from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from .checklist import tagged
 from .facts import ROLES, JobsFacts
-from .graph import linked, of_type, prop, published, role_of, sources, stack_facts
+from .graph import of_type, project_role, prop, published, roles, sources, stack_facts
 from .meta import Report, cert_in, integer, mapping, pci, rbi_localisation, stack_policy, strings
 from .props import as_list, is_redacted, known, plain
 from .thresholds import GUIDE_RUNTIME, GUIDE_SECRETS, LOG_RETENTION_DAYS, LOG_STORE_REGIONS
@@ -50,8 +50,9 @@ def _say(report: Report, app: str, key: str, text: str, urn: str | None = None) 
 def _production_variables(args: StackValidationArgs) -> dict[str, dict[str, list[PolicyResource]]]:
     """Role → key → the Vercel variables of that role's projects that target production."""
     found: dict[str, dict[str, list[PolicyResource]]] = {role: {} for role in ROLES}
+    project_roles = roles(args)
     for variable in of_type(args, ENV_VAR):
-        role = role_of(linked(variable, "projectId", PROJECT))
+        role = project_role(project_roles, variable)
         if role in found and "production" in as_list(prop(variable, "targets", [])):
             found[role].setdefault(str(prop(variable, "key", "")), []).append(variable)
     return found
@@ -120,7 +121,7 @@ def _api(args: StackValidationArgs, report: Report, variables: Mapping[str, list
 def _worker_variables(args: StackValidationArgs, report: Report) -> list[tuple[JobsFacts, list[PolicyResource]]]:
     """Each job fleet's facts with the Variables resources of its worker service."""
     fleets = []
-    for _, facts in published(args, JobsFacts, report):
+    for _, facts in published(args, JobsFacts, report, required="the workers' environment cannot be found."):
         variables = [v for v in of_type(args, RAILWAY_VARIABLES) if facts.worker_service in sources(v, "serviceId")]
         fleets.append((facts, variables))
     return fleets
@@ -149,13 +150,13 @@ def _workers(args: StackValidationArgs, report: Report) -> None:
 
 
 def _runtime_environment(args: StackValidationArgs, report: Report) -> None:
-    roles = {role_of(p) for p in of_type(args, PROJECT)}
+    project_roles = roles(args)
     for project in of_type(args, PROJECT):
-        if role_of(project) is None:
+        if project.urn not in project_roles:
             report(f"Vercel project {prop(project, 'name', project.name)!r} belongs to no LightSpeedPay app "
                    f"(its component publishes no role), so no guide requirement can be checked on it.", project.urn)
     for role in ROLES:
-        if role not in roles:
+        if role not in project_roles.values():
             report(f"The stack declares no Vercel project for the {role} (components.web_app.VercelWebApp with "
                    f"role {role!r}).")
     variables = _production_variables(args)

@@ -217,15 +217,24 @@ def _keys(resource: PolicyResource) -> set[str]:
 
 
 def _projects(resources: Iterable[PolicyResource]) -> list[tuple[PolicyResource, dict[str, list[PolicyResource]]]]:
-    """Each project with its companion resources, by type."""
-    resources = list(resources)
+    """Each project with its companion resources, by type (one pass over the stack, then look-ups)."""
+    projects: list[PolicyResource] = []
+    by_key: dict[str, list[PolicyResource]] = {}
+    for resource in resources:
+        if resource.resource_type == PROJECT:
+            projects.append(resource)
+        elif resource.resource_type.startswith(DYNAMIC):
+            for key in _keys(resource):
+                by_key.setdefault(key, []).append(resource)
     result = []
-    for project in (r for r in resources if r.resource_type == PROJECT):
-        keys = _keys(project)
+    for project in projects:
         companions: dict[str, list[PolicyResource]] = {}
-        for other in resources:
-            if other.resource_type.startswith(DYNAMIC) and other is not project and _keys(other) & keys:
-                companions.setdefault(other.resource_type, []).append(other)
+        seen: set[int] = set()
+        for key in _keys(project):
+            for other in by_key.get(key, []):
+                if id(other) not in seen:
+                    seen.add(id(other))
+                    companions.setdefault(other.resource_type, []).append(other)
         result.append((project, companions))
     return result
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from .graph import linked, of_type, prop, role_of
+from .graph import linked, of_type, project_role, prop, roles
 from .meta import Guard, Report, cert_in, integer, number, pci, resource_policy, stack_policy, strings, text
 from .props import as_list, dig, is_redacted, known, plain
 from .thresholds import (
@@ -48,10 +48,6 @@ def _rules(firewall: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _conditions(rule: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
     return [as_list(group.get("conditions")) for group in as_list(rule.get("conditionGroups"))]
-
-
-def _is_api(project: PolicyResource | None) -> bool:
-    return role_of(project) == "api"
 
 
 # --- resource policies -------------------------------------------------------------------------
@@ -185,9 +181,10 @@ def _every_project_guarded(args: StackValidationArgs, report: Report) -> None:
 
 def _api_rate_limited(args: StackValidationArgs, report: Report) -> None:
     max_per_minute = MAX_PER_MINUTE.of(args)
+    project_roles = roles(args)
     firewalls = _project_links(args, FIREWALL)
     for project in of_type(args, PROJECT):
-        if not _is_api(project):
+        if project_roles.get(project.urn) != "api":
             continue
         limits = [dig(rule, "action.rateLimit") for fw in firewalls.get(project.urn, []) for rule in _rules(fw.props)
                   if dig(rule, "action.action") == "rate_limit"]
@@ -201,8 +198,9 @@ def _api_rate_limited(args: StackValidationArgs, report: Report) -> None:
 
 
 def _api_bots_logged(args: StackValidationArgs, report: Report) -> None:
+    project_roles = roles(args)
     for firewall in of_type(args, FIREWALL):
-        if not _is_api(linked(firewall, "projectId", PROJECT)):
+        if project_role(project_roles, firewall) != "api":
             continue
         action = dig(plain(prop(firewall, "managedRulesets", {})), "botProtection.action")
         if action in ("deny", "challenge"):
@@ -213,8 +211,9 @@ def _api_bots_logged(args: StackValidationArgs, report: Report) -> None:
 def _phonepe_allowlisted(args: StackValidationArgs, report: Report) -> None:
     path = CALLBACK_PATH.of(args)
     firewalls = _project_links(args, FIREWALL)
+    project_roles = roles(args)
     for project in of_type(args, PROJECT):
-        if not _is_api(project):
+        if project_roles.get(project.urn) != "api":
             continue
         gated = False
         for firewall in firewalls.get(project.urn, []):
@@ -260,9 +259,9 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
 
 def _cors_exact(args: StackValidationArgs, report: Report) -> None:
     origins: set[str] = set()
+    project_roles = roles(args)
     for domain in of_type(args, DOMAIN):
-        project = linked(domain, "projectId", PROJECT)
-        if project is not None and role_of(project) == "site" and not prop(domain, "redirect"):
+        if project_role(project_roles, domain) == "site" and not prop(domain, "redirect"):
             origins.add(f"https://{prop(domain, 'domain')}")
     for variable in of_type(args, ENV_VAR):
         if prop(variable, "key") != "CORS_ALLOWED_ORIGINS":
