@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
 
+from .dynamic_apply import substitute
 from .export import write_export
 from .offline import ProgramRun
 from .resources import STACK_TYPE, PlannedResource
 
 
-def _remap(value: Any, urns: dict[str, str]) -> Any:
-    """``value`` with every URN it names (published facts name services by URN) moved to the copy's."""
-    if isinstance(value, str):
-        return urns.get(value, value)
-    if isinstance(value, dict):
-        return {k: _remap(v, urns) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_remap(v, urns) for v in value]
-    return value
-
-
 def _renamed(resource: PlannedResource, copy_no: int, urns: dict[str, str]) -> PlannedResource:
     clone = copy.deepcopy(resource)
-    clone.outputs = _remap(clone.outputs, urns)
+    clone.outputs = substitute(clone.outputs, urns)  # published facts name services by URN
     clone.name = f"{resource.name}-copy{copy_no}"
     clone.urn = urns[resource.urn]
     clone.parent = urns.get(resource.parent, resource.parent)

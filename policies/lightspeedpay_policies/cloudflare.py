@@ -19,7 +19,7 @@ _PCI_421 = pci("4.2.1", "Strong cryptography and security protocols safeguard da
 
 
 def _setting(args: ResourceValidationArgs, setting_id: str) -> tuple[bool, object]:
-    if args.resource_type != ZONE_SETTING or args.props.get("settingId") != setting_id:
+    if args.props.get("settingId") != setting_id:
         return False, None
     return True, args.props.get("value")
 
@@ -92,13 +92,14 @@ POLICIES = [
     resource_policy(
         "cloudflare-ssl-strict",
         "Cloudflare must validate the origin certificate (SSL mode Full (strict)).",
-        guard=_zone("ssl"), validate=_ssl_strict, severity=Severity.HIGH, framework=_PCI_421,
+        judges=[ZONE_SETTING], guard=_zone("ssl"), validate=_ssl_strict, severity=Severity.HIGH, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.sslMode to 'strict'. Flexible sends plain HTTP to the origin and "
                     "loops with Vercel's HTTPS redirect; Full accepts any certificate.",
         tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-min-tls-version",
         "The zone must refuse TLS versions older than the configured minimum (TLS 1.2 by default).",
+        judges=[ZONE_SETTING],
         guard=_zone("min_tls_version"), validate=_min_tls, severity=Severity.HIGH, framework=_PCI_421,
         config=[MINIMUM_VERSION],
         remediation="Set lightspeedpay:tls.minTlsVersion to '1.2' or '1.3'. PCI DSS treats TLS 1.0/1.1 as "
@@ -107,21 +108,24 @@ POLICIES = [
     resource_policy(
         "cloudflare-tls-1-3",
         "TLS 1.3 must be enabled on the zone.",
-        guard=_zone("tls_1_3"), validate=_tls13, severity=Severity.MEDIUM, framework=_PCI_421,
+        judges=[ZONE_SETTING], guard=_zone("tls_1_3"), validate=_tls13, severity=Severity.MEDIUM, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.tls13 to 'on'.", tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-always-use-https",
         "Every plain HTTP request to the zone must be redirected to HTTPS.",
+        judges=[ZONE_SETTING],
         guard=_zone("always_use_https"), validate=_always_https, severity=Severity.HIGH, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.alwaysUseHttps to true.", tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-automatic-https-rewrites",
         "Automatic HTTPS rewrites must be on so pages never load mixed content.",
+        judges=[ZONE_SETTING],
         guard=_zone("automatic_https_rewrites"), validate=_https_rewrites, severity=Severity.LOW, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.automaticHttpsRewrites to true.", tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-hsts",
         "HSTS must be on for the zone, include subdomains, send nosniff and last at least a year.",
+        judges=[ZONE_SETTING],
         guard=_zone("security_header"), validate=_hsts, severity=Severity.MEDIUM, framework=_PCI_421,
         config=[MIN_MAX_AGE],
         remediation="Set lightspeedpay:tls.hsts (enabled, maxAgeSeconds >= 31536000, includeSubdomains, "

@@ -22,19 +22,18 @@ def points_at_vercel(content: object) -> bool:
 
 
 def _dns_only(args: ResourceValidationArgs, report: Report) -> None:
-    if (args.resource_type == DNS_RECORD and points_at_vercel(args.props.get("content"))
-            and args.props.get("proxied") is not False):
+    if points_at_vercel(args.props.get("content")) and args.props.get("proxied") is not False:
         report(f"{args.props.get('name')} points at Vercel but is not explicitly DNS-only (proxied=False): a "
                f"proxy hides client IPs from the Vercel firewall and breaks certificate issuance.")
 
 
 def _proxied_ttl(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == DNS_RECORD and args.props.get("proxied") and float(args.props.get("ttl") or 0) != 1:
+    if args.props.get("proxied") and float(args.props.get("ttl") or 0) != 1:
         report("A proxied record must use ttl=1 (automatic); Cloudflare refuses anything else at apply time.")
 
 
 def _caa(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != DNS_RECORD or args.props.get("type") != "CAA":
+    if args.props.get("type") != "CAA":
         return
     allowed = set(ALLOWED_ISSUERS.of(args))
     data = plain(args.props.get("data")) or {}
@@ -45,7 +44,7 @@ def _caa(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _dnssec(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == DNSSEC and args.props.get("status") != "active":
+    if args.props.get("status") != "active":
         report(f"DNSSEC status is {args.props.get('status')!r}; it must be 'active'.")
 
 
@@ -82,6 +81,7 @@ def _dangling(args: StackValidationArgs, report: Report) -> None:
 POLICIES = [
     resource_policy(
         "dns-only-for-vercel", "DNS records that point at Vercel must be DNS-only (not proxied).",
+        judges=[DNS_RECORD],
         guard=Guard("each record pointing at Vercel", harmless="public-domains-complete requires a record for "
                     "every served domain; a name without one is unreachable, not exposed"),
         validate=_dns_only, severity=Severity.MEDIUM,
@@ -92,19 +92,20 @@ POLICIES = [
         tags=["cloudflare", "dns"]),
     resource_policy(
         "cloudflare-proxied-ttl-auto", "A proxied DNS record must use the automatic TTL.",
+        judges=[DNS_RECORD],
         guard=Guard("each proxied DNS record", harmless="a record that is not proxied needs no automatic TTL"),
         validate=_proxied_ttl, severity=Severity.LOW,
         remediation="Set ttl=1 on proxied records (pulumi/pulumi-cloudflare#669: only the apply fails otherwise).",
         tags=["cloudflare", "dns"]),
     resource_policy(
         "cloudflare-caa-allowlist", "CAA records must allow only the certificate authority Vercel uses.",
-        guard=Guard("the zone's CAA records", refused_by="public-domains-complete"),
+        judges=[DNS_RECORD], guard=Guard("the zone's CAA records", refused_by="public-domains-complete"),
         validate=_caa, severity=Severity.MEDIUM, framework=_PCI_421, config=[ALLOWED_ISSUERS],
         remediation="Set lightspeedpay:tls.caaIssuers to [letsencrypt.org]; wildcards stay denied (issuewild ';').",
         tags=["cloudflare", "dns", "tls"]),
     resource_policy(
         "cloudflare-dnssec-active", "DNSSEC must be active for the zone.",
-        guard=Guard("the zone's DNSSEC", refused_by="public-domains-complete"),
+        judges=[DNSSEC], guard=Guard("the zone's DNSSEC", refused_by="public-domains-complete"),
         validate=_dnssec, severity=Severity.MEDIUM,
         remediation="Set lightspeedpay:tls.dnssec to true and add the DS record output at the registrar.",
         tags=["cloudflare", "dns"]),

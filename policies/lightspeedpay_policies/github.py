@@ -19,8 +19,6 @@ _PCI_651 = pci("6.5.1", "Changes to production are made according to established
 
 
 def _branch_protection(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != BRANCH_PROTECTION:
-        return
     props = plain(args.props)
     minimum = MIN_APPROVALS.of(args)
     if props.get("allowsForcePushes") is not False:
@@ -41,7 +39,7 @@ def _branch_protection(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _production_environment(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != ENVIRONMENT or args.props.get("environment") != "production":
+    if args.props.get("environment") != "production":
         return
     props = plain(args.props)
     reviewers = [r for r in as_list(props.get("reviewers")) if as_list(r.get("teams")) or as_list(r.get("users"))]
@@ -88,6 +86,7 @@ POLICIES = [
     resource_policy(
         "github-branch-protection",
         "The default branch must require CI checks and reviews, for administrators too, with no force pushes.",
+        judges=[BRANCH_PROTECTION],
         guard=_REPOSITORY, validate=_branch_protection, severity=Severity.HIGH, framework=_PCI_651,
         config=[MIN_APPROVALS],
         remediation="Set lightspeedpay:github.requiredChecks and requiredApprovals; components/repository.py "
@@ -96,7 +95,7 @@ POLICIES = [
     resource_policy(
         "github-production-environment",
         "Production rollouts must wait for a reviewer other than their author, from protected branches only.",
-        guard=_REPOSITORY, validate=_production_environment, severity=Severity.HIGH,
+        judges=[ENVIRONMENT], guard=_REPOSITORY, validate=_production_environment, severity=Severity.HIGH,
         framework=pci("6.5.4", "Roles and functions are separated between production and pre-production so "
                                "that only reviewed and approved changes are deployed."),
         remediation="Set lightspeedpay:github.productionReviewers; components/repository.py declares the rest.",

@@ -78,8 +78,12 @@ class _Findings:
         self.unseen.append((what, urn))
 
 
-def _judged(check: Callable[[Any, Report], object]) -> Callable[[Any, Callable[..., None]], None]:
+def _judged(check: Callable[[Any, Report], object],
+            judges: frozenset[str] = frozenset()) -> Callable[[Any, Callable[..., None]], None]:
+    """``check`` with a Report that can say "not verified"; a resource policy runs only on the types it judges."""
     def validate(args: Any, report: Callable[..., None]) -> None:
+        if judges and args.resource_type not in judges:
+            return
         findings = _Findings(report)
         check(args, findings)
         if findings.unseen:
@@ -166,9 +170,10 @@ class Guard:
 
 
 class GuardedPolicy(ResourceValidationPolicy):
-    """A resource policy that names who refuses the absence of what it guards."""
+    """A resource policy that says which resource types it judges and who refuses their absence."""
 
     guard: Guard
+    judges: tuple[str, ...]
 
 _KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -212,7 +217,7 @@ def _schema(settings: Sequence[Setting[Any]]) -> PolicyConfigSchema | None:
     return PolicyConfigSchema(properties=properties) if properties else None
 
 
-def resource_policy(name: str, description: str, *, validate: ResourceCheck, guard: Guard,
+def resource_policy(name: str, description: str, *, judges: Sequence[str], validate: ResourceCheck, guard: Guard,
                     severity: Severity, remediation: str,
                     framework: PolicyComplianceFramework | None = None,
                     config: Sequence[Setting[Any]] = (),
@@ -220,10 +225,10 @@ def resource_policy(name: str, description: str, *, validate: ResourceCheck, gua
                     enforcement_level: EnforcementLevel | None = None) -> GuardedPolicy:
     _check_metadata(name, description, remediation)
     policy = GuardedPolicy(
-        name=name, description=description, validate=cast(ResourceValidation, _judged(validate)), severity=severity,
-        remediation_steps=remediation, framework=framework, config_schema=_schema(config),
+        name=name, description=description, validate=cast(ResourceValidation, _judged(validate, frozenset(judges))),
+        severity=severity, remediation_steps=remediation, framework=framework, config_schema=_schema(config),
         tags=list(tags), enforcement_level=enforcement_level)
-    policy.guard = guard
+    policy.guard, policy.judges = guard, tuple(judges)
     return policy
 
 

@@ -18,8 +18,6 @@ REQUIRED_LOCATION = text("requiredLocation", UPTIME_REQUIRED_LOCATION)
 
 
 def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != CHECK:
-        return
     # Field by field: alert channel ids are unknown until the channels exist, and reading them would
     # turn the whole policy into a "can't run during preview" notice.
     props = args.props
@@ -64,7 +62,7 @@ POLICIES = [
     resource_policy(
         "uptime-check-alerting",
         "Every uptime check must be active, frequent, assert on the response, time it and alert someone.",
-        guard=Guard("each uptime check", refused_by="uptime-checks-cover-endpoints"),
+        judges=[CHECK], guard=Guard("each uptime check", refused_by="uptime-checks-cover-endpoints"),
         validate=_check_alerting, severity=Severity.MEDIUM, config=[MAX_FREQUENCY],
         remediation="Set lightspeedpay:monitoring.frequencyMinutes; components/monitoring.py subscribes every "
                     "check to the email and Slack channels.",

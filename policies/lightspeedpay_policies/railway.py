@@ -129,8 +129,6 @@ def _most(props: Mapping[str, Any]) -> int:
 
 # --------------------------------------------------------------------------------- per resource
 def _health_check(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != INSTANCE:
-        return
     path = _get(args.props, "healthcheckPath")
     timeout = _get(args.props, "healthcheckTimeout")
     limit = MAX_HEALTHCHECK_TIMEOUT.of(args)
@@ -144,8 +142,6 @@ def _health_check(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _restart_policy(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type not in (INSTANCE, REDIS):
-        return
     policy = _get(args.props, "restartPolicyType")
     retries = _get(args.props, "restartPolicyMaxRetries")
     if policy is _UNKNOWN:
@@ -389,7 +385,7 @@ POLICIES = [
     resource_policy(
         "railway-health-check",
         "Every Railway service instance must declare a health check path and a bounded timeout.",
-        guard=_FLEET, validate=_health_check, severity=Severity.MEDIUM, framework=_RESILIENCE,
+        judges=[INSTANCE], guard=_FLEET, validate=_health_check, severity=Severity.MEDIUM, framework=_RESILIENCE,
         config=[MAX_HEALTHCHECK_TIMEOUT],
         remediation="Set lightspeedpay:jobs.healthcheckPath (e.g. /health) and healthcheckTimeoutSeconds; the "
                     "worker must answer 200 there once it can take jobs.",
@@ -397,7 +393,7 @@ POLICIES = [
     resource_policy(
         "railway-restart-policy",
         "Railway services must restart on failure, never run with the NEVER restart policy.",
-        guard=_FLEET, validate=_restart_policy, severity=Severity.HIGH, framework=_RESILIENCE,
+        judges=[INSTANCE, REDIS], guard=_FLEET, validate=_restart_policy, severity=Severity.HIGH, framework=_RESILIENCE,
         remediation="Set lightspeedpay:jobs.restartPolicy to ON_FAILURE (with restartMaxRetries >= 1) or ALWAYS.",
         tags=["railway", "availability"]),
     stack_policy(
@@ -410,7 +406,7 @@ POLICIES = [
     resource_policy(
         "railway-no-plain-secrets",
         "Railway credentials must be sealed variables or references and secret in the Pulumi state.",
-        guard=_EACH, validate=_secrets_not_plain, severity=Severity.CRITICAL,
+        judges=list(SECRET_OUTPUTS), guard=_EACH, validate=_secrets_not_plain, severity=Severity.CRITICAL,
         framework=pci("8.6.2", "Credentials are not hard coded or exposed in configuration files."),
         remediation="Pass credentials through VariablesArgs.sealed_variables (components/jobs.py) or as a "
                     "${{service.VAR}} reference; keep additional_secret_outputs on the Railway resources.",
@@ -428,6 +424,7 @@ POLICIES = [
     resource_policy(
         "railway-outside-india",
         "Every Railway workload is reported with the region it runs in, because Railway has no India region.",
+        judges=[INSTANCE, REDIS],
         guard=_FLEET, validate=_outside_india, severity=Severity.HIGH, framework=_RBI, config=[INDIA_REGIONS],
         remediation="No change needed while railway-no-payment-data-at-rest holds; move the workers to an India "
                     "region as soon as Railway offers one (add it to indiaRegions and allowedRegions).",
@@ -435,6 +432,7 @@ POLICIES = [
     resource_policy(
         "railway-region-allowed",
         "Railway workloads may run only in the reviewed regions nearest to India.",
+        judges=[INSTANCE, REDIS],
         guard=_FLEET, validate=_region_allowed, severity=Severity.HIGH, framework=_RBI, config=[ALLOWED_REGIONS],
         remediation="Set lightspeedpay:jobs.region to asia-southeast1-eqsg3a (Singapore); another region needs a "
                     "data-localisation review and a policy config change.",

@@ -91,8 +91,6 @@ def _get(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
 # -- resource policies ----------------------------------------------------------------------
 
 def _region_in_india(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type not in (PROJECT, REPLICA):
-        return
     allowed = list(ALLOWED_REGIONS.of(args))
     ok, region = _get(args.props, "region")
     if ok and region not in allowed:
@@ -101,16 +99,12 @@ def _region_in_india(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _ssl_enforced(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != SSL:
-        return
     ok, enforced = _get(args.props, "enforced")
     if ok and enforced is not True:
         report("SSL enforcement is off: Postgres and the pooler would accept unencrypted connections.")
 
 
 def _network_restricted(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != NETWORK:
-        return
     min_v4, min_v6 = MIN_PREFIX_V4.of(args), MIN_PREFIX_V6.of(args)
     ok, cidrs = _get(args.props, "allowed_cidrs")
     if not ok:
@@ -136,7 +130,7 @@ def _settings(args: ResourceValidationArgs) -> dict[str, Any] | None:
 
 
 def _token_lifetimes(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+    if (settings := _settings(args)) is None:
         return
     max_jwt, max_reuse = MAX_JWT_EXPIRY.of(args), MAX_REFRESH_REUSE.of(args)
     jwt_exp = settings.get("jwt_exp")
@@ -150,7 +144,7 @@ def _token_lifetimes(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _mfa_available(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+    if (settings := _settings(args)) is None:
         return
     totp = settings.get("mfa_totp_enroll_enabled") is True and settings.get("mfa_totp_verify_enabled") is True
     webauthn = (settings.get("mfa_web_authn_enroll_enabled") is True
@@ -163,7 +157,7 @@ def _mfa_available(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _password_policy(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+    if (settings := _settings(args)) is None:
         return
     minimum = MIN_PASSWORD.of(args)
     length = settings.get("password_min_length")
@@ -174,8 +168,6 @@ def _password_policy(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _audit_logging(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PGAUDIT:
-        return
     required = set(AUDIT_CLASSES.of(args))
     ok, roles = _get(args.props, "roles")
     if not ok:
@@ -192,15 +184,13 @@ def _audit_logging(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _secret_outputs(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
     missing = [k for k in PROJECT_SECRETS if k not in (args.opts.additional_secret_outputs or [])]
     if missing:
         report(f"{missing} are not marked secret (additional_secret_outputs); they would be stored in plain state.")
 
 
 def _project_protected(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == PROJECT and not args.opts.protect:
+    if not args.opts.protect:
         report("The project is not protected; `pulumi destroy` or a replacing change would delete the database.")
 
 
@@ -372,6 +362,7 @@ POLICIES = [
     resource_policy(
         "supabase-region-in-india",
         "The Supabase project and its read replicas must be in an Indian region.",
+        judges=[PROJECT, REPLICA],
         guard=_HARDENED, validate=_region_in_india, severity=Severity.CRITICAL, framework=_RBI,
         config=[ALLOWED_REGIONS],
         remediation="Set lightspeedpay:database.region and readReplicaRegions to ap-south-1 (Mumbai). A "
@@ -380,14 +371,14 @@ POLICIES = [
     resource_policy(
         "supabase-ssl-enforced",
         "Postgres and the connection pooler must refuse connections without TLS.",
-        guard=_HARDENED, validate=_ssl_enforced, severity=Severity.HIGH,
+        judges=[SSL], guard=_HARDENED, validate=_ssl_enforced, severity=Severity.HIGH,
         framework=pci("4.2.1", "Strong cryptography safeguards data during transmission over open networks."),
         remediation="Set lightspeedpay:database.sslEnforced to true; connection strings use sslmode=require.",
         tags=["supabase", "tls"]),
     resource_policy(
         "supabase-network-restricted",
         "Database network access must be limited to declared egress ranges, never the whole internet.",
-        guard=_HARDENED, validate=_network_restricted, severity=Severity.CRITICAL,
+        judges=[NETWORK], guard=_HARDENED, validate=_network_restricted, severity=Severity.CRITICAL,
         framework=pci("1.3.1", "Inbound traffic to the CDE is restricted to only traffic that is necessary."),
         config=[MIN_PREFIX_V4, MIN_PREFIX_V6],
         remediation="List only the API and worker egress CIDRs in lightspeedpay:database.allowedCidrs; never "
@@ -396,7 +387,7 @@ POLICIES = [
     resource_policy(
         "supabase-auth-token-lifetimes",
         "Access tokens must be short-lived and refresh tokens rotated with a short reuse window.",
-        guard=_HARDENED, validate=_token_lifetimes, severity=Severity.HIGH,
+        judges=[AUTH], guard=_HARDENED, validate=_token_lifetimes, severity=Severity.HIGH,
         framework=rbi_cyber_resilience(
             "Procedures limit, lock and terminate sessions after a pre-defined period of inactivity."),
         config=[MAX_JWT_EXPIRY, MAX_REFRESH_REUSE],
@@ -406,7 +397,7 @@ POLICIES = [
     resource_policy(
         "supabase-mfa-available",
         "Users, and admins above all, must be able to enroll and verify a second factor.",
-        guard=_HARDENED, validate=_mfa_available, severity=Severity.HIGH,
+        judges=[AUTH], guard=_HARDENED, validate=_mfa_available, severity=Severity.HIGH,
         framework=pci("8.4.2", "MFA is implemented for all access into the CDE."),
         remediation="Set lightspeedpay:database.auth.mfaTotp to true and mfaMaxEnrolledFactors to at least 1; "
                     "the application requires MFA for admin users.",
@@ -414,7 +405,7 @@ POLICIES = [
     resource_policy(
         "supabase-password-policy",
         "User passwords must meet the minimum length and character rules.",
-        guard=_HARDENED, validate=_password_policy, severity=Severity.MEDIUM,
+        judges=[AUTH], guard=_HARDENED, validate=_password_policy, severity=Severity.MEDIUM,
         framework=pci("8.3.6", "Passwords are at least 12 characters and contain letters and numbers."),
         config=[MIN_PASSWORD],
         remediation="Set lightspeedpay:database.auth.passwordMinLength (≥ 12) and passwordRequiredCharacters.",
@@ -422,7 +413,7 @@ POLICIES = [
     resource_policy(
         "supabase-audit-logging",
         "The pgaudit extension must log schema changes and writes for the roles the applications use.",
-        guard=_HARDENED, validate=_audit_logging, severity=Severity.HIGH,
+        judges=[PGAUDIT], guard=_HARDENED, validate=_audit_logging, severity=Severity.HIGH,
         framework=cert_in("Enable logs of all ICT systems and maintain them securely for 180 days."),
         config=[AUDIT_CLASSES, AUDIT_ROLES],
         remediation="Set lightspeedpay:database.audit.pgaudit to true with pgauditLogClasses including ddl and "
@@ -439,14 +430,14 @@ POLICIES = [
     resource_policy(
         "supabase-secret-outputs",
         "The database password and API keys must be marked secret so state never holds them in plain text.",
-        guard=_HARDENED, validate=_secret_outputs, severity=Severity.CRITICAL,
+        judges=[PROJECT], guard=_HARDENED, validate=_secret_outputs, severity=Severity.CRITICAL,
         framework=pci("8.6.2", "Credentials are not hard coded or exposed in configuration files."),
         remediation="Declare the project through providers.supabase.Project, which sets additional_secret_outputs.",
         tags=["supabase", "secrets"]),
     resource_policy(
         "supabase-project-protected",
         "The production database project must be protected against deletion and replacement.",
-        guard=_HARDENED, validate=_project_protected, severity=Severity.HIGH,
+        judges=[PROJECT], guard=_HARDENED, validate=_project_protected, severity=Severity.HIGH,
         framework=pci("6.5.1", "Changes to production are made according to established procedures."),
         remediation="Keep DatabaseArgs(production=True), which sets protect=True; unprotect deliberately with "
                     "`pulumi state unprotect` when a deletion is intended.",

@@ -53,13 +53,11 @@ def _conditions(rule: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
 # --- resource policies -------------------------------------------------------------------------
 
 def _firewall_enabled(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == FIREWALL and args.props.get("enabled") is False:
+    if args.props.get("enabled") is False:
         report("The project's firewall is disabled; every custom and managed rule is off.")
 
 
 def _allowlists_narrow(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != FIREWALL:
-        return
     min_v4, min_v6 = MIN_PREFIX_V4.of(args), MIN_PREFIX_V6.of(args)
     for rule in _rules(args.props):
         for group in _conditions(rule):
@@ -79,8 +77,6 @@ def _allowlists_narrow(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _rate_limit_spares_webhooks(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != FIREWALL:
-        return
     paths = list(SPARED_PATHS.of(args))
     for rule in _rules(args.props):
         if dig(rule, "action.action") != "rate_limit":
@@ -95,8 +91,6 @@ def _rate_limit_spares_webhooks(args: ResourceValidationArgs, report: Report) ->
 
 
 def _owasp(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != FIREWALL:
-        return
     required = list(REQUIRED_RULES.of(args))
     owasp = plain(dig(args.props, "managedRulesets.owasp")) or {}
     off = [name for name in required
@@ -107,7 +101,7 @@ def _owasp(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _attack_mode_bounded(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != ATTACK_MODE or not args.props.get("enabled"):
+    if not args.props.get("enabled"):
         return
     until_ms = float(args.props.get("attackModeActiveUntil") or 0)
     max_hours = MAX_HOURS.of(args)
@@ -120,15 +114,13 @@ def _attack_mode_bounded(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _redirects_permanent(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == DOMAIN and args.props.get("redirect"):
+    if args.props.get("redirect"):
         status = args.props.get("redirectStatusCode")
         if status not in (301.0, 308.0, 301, 308):
             report(f"{args.props.get('domain')} redirects with status {status}; use 308 (permanent, keeps the method).")
 
 
 def _function_limits(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
     max_timeout = MAX_TIMEOUT.of(args)
     timeout = dig(args.props, "resourceConfig.functionDefaultTimeout")
     if timeout is None:
@@ -285,12 +277,12 @@ _PCI_641 = pci("6.4.2", "An automated technical solution detects and prevents we
 POLICIES = [
     resource_policy(
         "vercel-firewall-enabled", "The Vercel firewall of every project must stay enabled.",
-        guard=_FIREWALL, validate=_firewall_enabled, severity=Severity.HIGH, framework=_PCI_641,
+        judges=[FIREWALL], guard=_FIREWALL, validate=_firewall_enabled, severity=Severity.HIGH, framework=_PCI_641,
         remediation="Keep enabled=True on vercel.FirewallConfig; use rule-level 'active' to pause one rule.",
         tags=["vercel", "firewall"]),
     resource_policy(
         "vercel-allowlists-narrow", "Firewall IP allowlists must name specific networks, never the internet.",
-        guard=_FIREWALL, validate=_allowlists_narrow, severity=Severity.HIGH,
+        judges=[FIREWALL], guard=_FIREWALL, validate=_allowlists_narrow, severity=Severity.HIGH,
         framework=pci("1.3.1", "Inbound traffic is restricted to only that which is necessary."),
         config=[MIN_PREFIX_V4, MIN_PREFIX_V6],
         remediation="List the office/VPN egress ranges in lightspeedpay:firewall.adminAllowedCidrs (and "
@@ -299,19 +291,20 @@ POLICIES = [
     resource_policy(
         "vercel-rate-limit-spares-webhooks",
         "Rate limits must never apply to the payment gateways' webhook paths.",
-        guard=_FIREWALL, validate=_rate_limit_spares_webhooks, severity=Severity.HIGH,
+        judges=[FIREWALL], guard=_FIREWALL, validate=_rate_limit_spares_webhooks, severity=Severity.HIGH,
         config=[SPARED_PATHS],
         remediation="List every webhook path in lightspeedpay:firewall.webhookPaths; the rate-limit rule "
                     "excludes each one (components/firewall.py).",
         tags=["vercel", "firewall", "gateways"]),
     resource_policy(
         "vercel-owasp-rules", "OWASP core managed rules must be active and blocking on every project.",
-        guard=_FIREWALL, validate=_owasp, severity=Severity.MEDIUM, framework=_PCI_641,
+        judges=[FIREWALL], guard=_FIREWALL, validate=_owasp, severity=Severity.MEDIUM, framework=_PCI_641,
         config=[REQUIRED_RULES],
         remediation="Set lightspeedpay:firewall.owaspRules to true (needs a Vercel plan with managed rulesets).",
         tags=["vercel", "firewall"]),
     resource_policy(
         "vercel-attack-mode-bounded", "Attack challenge mode, when on, must have a near, fixed end time.",
+        judges=[ATTACK_MODE],
         guard=Guard("each project's attack challenge switch", refused_by="vercel-projects-guarded"),
         validate=_attack_mode_bounded, severity=Severity.LOW,
         config=[MAX_HOURS],
@@ -320,6 +313,7 @@ POLICIES = [
         tags=["vercel", "incident"]),
     resource_policy(
         "vercel-domain-redirects-permanent", "Domain redirects must be permanent (301 or 308).",
+        judges=[DOMAIN],
         guard=Guard("each redirecting domain", harmless="without the redirect domain the name is not served; "
                     "dangling-dns-records refuses a record left pointing at Vercel"),
         validate=_redirects_permanent, severity=Severity.LOW,
@@ -327,7 +321,7 @@ POLICIES = [
     resource_policy(
         "vercel-function-limits-explicit",
         "Every project must set its function timeout and CPU explicitly and keep skew protection on.",
-        guard=Guard("every Vercel project", refused_by="runtime-environment"),
+        judges=[PROJECT], guard=Guard("every Vercel project", refused_by="runtime-environment"),
         validate=_function_limits, severity=Severity.MEDIUM,
         config=[MAX_TIMEOUT],
         remediation="Set lightspeedpay:vercel.functions.timeoutSeconds/cpuType and vercel.skewProtection.",
