@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigIssue
+from .from_pack import thresholds
 from .model import PROJECT, StackConfig
 
-_SSL_ORDER = ("off", "flexible", "full", "strict")
+_SSL_ORDER = thresholds.SSL_MODES
 _RESTART_ORDER = ("NEVER", "ON_FAILURE", "ALWAYS")
 
 

@@ -76,7 +76,7 @@ CASES: list[tuple[str, Edit, list[str]]] = [
     (
         "not an allowed value",
         _set("tls.sslMode", "strictest"),
-        ["lightspeedpay:tls.sslMode", "'strictest'", "'off', 'flexible', 'full' or 'strict'"],
+        ["lightspeedpay:tls.sslMode", "'strictest'", "must be one of 'off', 'flexible', 'full', 'strict'"],
     ),
     ("missing required key", _delete("database.region"), ["lightspeedpay:database.region", "is required"]),
     ("missing section", _delete("dns"), ["lightspeedpay:dns", "is required"]),

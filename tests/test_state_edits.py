@@ -102,6 +102,11 @@ def test_the_good_export_passes_with_not_verified_findings_not_passes(
     # Sealed variables, preview secrets from config, key modes from placeholders, backups never read: all
     # ciphertext or unknown in this export, each reported rather than passed.
     assert {"railway-logs-shipped", "vercel-previews-isolated", "gateway-key-modes", "supabase-backups-taken"} <= unseen
+    previews = {item["urn"].rsplit("::", 1)[-1] for item in report["notVerified"]
+                if item["policy"] == "vercel-previews-isolated"}
+    # DATABASE_URL: previews' from config, production's from the database; JWT_SECRET: two generators, proven apart.
+    assert "lightspeedpay-api-env-database-url-preview" in previews
+    assert "lightspeedpay-api-env-jwt-secret-preview" not in previews
     notes = [r for r in json.loads((tmp_path / "check.sarif").read_text())["runs"][0]["results"]
              if r["properties"]["notVerified"]]
     assert notes and {r["level"] for r in notes} == {"note"}

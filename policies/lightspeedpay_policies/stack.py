@@ -76,11 +76,14 @@ def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
                            f"non-production values only.", preview.urn)
                     continue
                 seen, production_value = _value(counterpart)
+                counterpart_sources = sources(counterpart, "value")
                 if visible and seen:
                     if plain(value) == plain(production_value):
                         report(f"{key} gives previews the same value as production; previews get "
                                f"test-mode and non-production values only.", preview.urn)
-                elif not preview_sources and not sources(counterpart, "value"):
+                elif preview_sources and counterpart_sources:
+                    continue  # computed from different resources (separate generators, tokens): proven apart
+                elif not preview_sources and not counterpart_sources:
                     # Both come from stack config: the program compared the plaintexts at config load.
                     gateways = gateways if gateways is not None else gateway_facts(args, report)
                     distinct = gateways.preview_credentials_distinct if gateways is not None else None
@@ -88,11 +91,12 @@ def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
                         report(f"{key} gives previews the same value as production (compared at config load).",
                                preview.urn)
                     elif distinct is not True:
-                        report.not_verified(f"{key} of previews against production's: both are secret here and "
-                                            f"the program could not compare them at config load", preview.urn)
+                        report.not_verified(f"{key} of previews against production's: neither value can be read "
+                                            f"here and the program could not compare them at config load",
+                                            preview.urn)
                 else:
-                    report.not_verified(f"{key} of previews against production's: one comes from config and the "
-                                        f"other from the stack's resources, and both are secret here",
+                    report.not_verified(f"{key} of previews against production's: one comes from stack config and "
+                                        f"the other from the stack's resources, and neither value can be read here",
                                         preview.urn)
 
 
