@@ -304,3 +304,12 @@ def test_an_autoscaler_gone_while_the_bounds_say_it_scales_is_refused(tmp_path: 
 
     messages = refused(check(tmp_path, export, gone, only="autoscaler-coherence"), "autoscaler-coherence")
     assert any("the autoscaler's instance, variables are gone" in m for m in messages)
+
+
+def test_a_resource_of_another_stack_in_state_is_refused(tmp_path: Path, export: Entries) -> None:
+    def crossed(entries: Entries) -> None:
+        record = entry(entries, "cloudflare:index/dnsRecord:DnsRecord", "dns-api")
+        record["urn"] = record["urn"].replace("urn:pulumi:production::", "urn:pulumi:staging::")
+
+    messages = refused(check(tmp_path, export, crossed, only="stack-isolation"), "stack-isolation")
+    assert any("mixes resources of other stacks ['staging']" in m for m in messages)

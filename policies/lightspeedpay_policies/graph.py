@@ -44,13 +44,14 @@ def prop(resource: PolicyResource, key: str, default: Any = None) -> Any:
     return known(resource.props, key, default)[1]
 
 
+def urn_stack(urn: str) -> str:
+    """The stack a URN belongs to (``urn:pulumi:<stack>::<project>::…``), or "" for anything else."""
+    return urn.removeprefix("urn:pulumi:").split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
+
+
 def stack_name(args: StackValidationArgs) -> str:
-    """The stack being analysed, from the URNs (``urn:pulumi:<stack>::<project>::…``)."""
-    for resource in args.resources:
-        parts = resource.urn.split(":", 3)
-        if len(parts) == 4 and parts[0] == "urn" and parts[1] == "pulumi":
-            return parts[2].split("::", 1)[0]
-    return ""
+    """The stack being analysed, from the URNs."""
+    return next((stack for stack in map(urn_stack, (r.urn for r in args.resources)) if stack), "")
 
 
 def facts_of(resource: PolicyResource, record: type[R]) -> R:

@@ -8,7 +8,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from .gateways import gateway_facts
-from .graph import of_type, prop, sources, stack_facts, stack_name
+from .graph import of_type, prop, sources, stack_facts, stack_name, urn_stack
 from .meta import Report, pci, rbi_cyber_resilience, stack_policy
 from .props import as_list, is_redacted, known, plain
 from .thresholds import foreign_environments
@@ -108,8 +108,7 @@ def _stack_isolation(args: StackValidationArgs, report: Report) -> None:
     for reference in foreign_environments(stack, facts.esc_environments):
         report(f"Stack {stack!r} imports the ESC environment {reference!r}, which belongs to another stack: stacks "
                f"share no secret (a staging stack with production's environment runs live keys).")
-    foreign = sorted({r.urn.split(":", 3)[2].split("::", 1)[0] for r in args.resources
-                      if r.urn.startswith("urn:pulumi:") and not r.urn.startswith(f"urn:pulumi:{stack}::")})
+    foreign = sorted({urn_stack(r.urn) for r in args.resources} - {stack, ""})
     if foreign:
         report(f"The analysed state mixes resources of other stacks {foreign} into stack {stack!r}.")
 
