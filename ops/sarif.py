@@ -122,19 +122,23 @@ def to_sarif(stack: str, pack: Any, violations: Sequence[Violation], resources: 
     for violation in violations:
         uri, line = locate(violation)
         finding = violation.message.rsplit("\n", 1)[-1]
+        if violation.not_verified:
+            finding = f"Not verified: {finding}"
         resource = by_urn.get(violation.urn)
         text = f"{finding} ({resource.type} '{resource.name}')" if resource is not None else finding
         # Stable across line moves and stacks: the policy, the resource's type and name, the finding.
         identity = "\0".join((violation.policy, *_type_and_name(violation.urn), finding))
         result: dict[str, Any] = {
             "ruleId": violation.policy,
-            "level": _LEVEL.get(violation.enforcement, "warning"),
+            # A value the pack could not see is a note: shown, never an alert (the exit code ignores it too).
+            "level": "note" if violation.not_verified else _LEVEL.get(violation.enforcement, "warning"),
             "message": {"text": text},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": line}}}],
             "partialFingerprints": {"lightspeedpayFinding/v1": hashlib.sha256(identity.encode()).hexdigest()},
-            "properties": {"enforcement": violation.enforcement, "severity": violation.severity},
+            "properties": {"enforcement": violation.enforcement, "severity": violation.severity,
+                           "notVerified": violation.not_verified},
         }
         if violation.policy in index:
             result["ruleIndex"] = index[violation.policy]
