@@ -381,7 +381,8 @@ CHECKLIST: tuple[Item, ...] = (
     Item("deploy.api.deploy", _DEP_API, "Deploy new API version", declared=(_PROJECT,), policies=_DEPLOYS,
          note="Vercel deploys the API from its protected production branch."),
     Item("deploy.api.smoke-tests", _DEP_API, "Run smoke tests",
-         not_covered="No smoke test runs against a deployment from this repository yet."),
+         not_covered="`python -m ops.smoke` runs them against a release (docs/smoke.md), by hand: no pipeline "
+                     "step runs it after a deployment, and no record of a run is kept or checked."),
     Item("deploy.api.endpoints", _DEP_API, "Verify API endpoints", policies=_UPTIME,
          note="The API's health endpoint is checked every minute from Mumbai and Singapore."),
     Item("deploy.api.logs", _DEP_API, "Check logs for errors", not_covered=_PER_RELEASE),
