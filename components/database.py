@@ -22,6 +22,7 @@ import pulumi_random as random
 
 from config.database import AuthConfig as AuthSection
 from config.database import DatabaseConfig
+from config.vocabulary import facts
 from providers.supabase import (
     AuthConfig,
     Backups,
@@ -93,7 +94,7 @@ class Database(pulumi.ComponentResource):
     service_role_key: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("lightspeedpay:database:Database", name, {}, opts)
+        super().__init__(facts.DATABASE, name, {}, opts)
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
 
@@ -141,9 +142,13 @@ class Database(pulumi.ComponentResource):
         self.database_url = pulumi.Output.secret(pulumi.Output.all(
             self.pooler.db_user, password.result, self.pooler.db_host, self.pooler.db_port, self.pooler.db_name,
         ).apply(lambda parts: pooled_url(*parts)))
+        # Recovery declarations no API holds, published for the policy pack (facts.DatabaseFacts).
+        recovery = facts.DatabaseFacts(
+            production=args.production, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
+            restore_drill_minutes=cfg.recovery.restore_drill_minutes)
         self.register_outputs({
             "projectRef": self.project_ref, "supabaseUrl": self.supabase_url, "databaseUrl": self.database_url,
-            "anonKey": self.anon_key, "serviceRoleKey": self.service_role_key,
+            "anonKey": self.anon_key, "serviceRoleKey": self.service_role_key, facts.FACTS_KEY: recovery.publish(),
         })
 
     def env(self) -> DatabaseEnv:

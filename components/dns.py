@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-VERCEL_APEX_IP = "76.76.21.21"
-"""Vercel's anycast address for apex domains (an apex cannot be a CNAME)."""
-VERCEL_CNAME = "cname.vercel-dns.com"
-"""Vercel's target for every subdomain."""
+from config.vocabulary import thresholds
+
+VERCEL_APEX_IP, VERCEL_CNAME = thresholds.VERCEL_APEX_IP, thresholds.VERCEL_CNAME
+"""Vercel's anycast address for apex domains (an apex cannot be a CNAME), and its target for every subdomain."""
 
 
 @dataclass(frozen=True)

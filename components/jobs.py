@@ -9,7 +9,7 @@ Children (all Railway resources are dynamic, `pulumi-python:dynamic/railway:<Kin
   and variables. It owns the worker's replica count within [min, max]; Pulumi keeps the bounds.
 
 Worker logs go to the central log store over OTLP (Railway keeps logs 7–90 days and has no
-drains); the retention that matters is the log store's, carried on this component for policies.
+drains); the retention that matters is the log store's, published in this component's facts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pulumi_random as random
 
 from config.edge import LogStoreConfig
 from config.jobs import RAILWAY_LOG_RETENTION_DAYS, RAILWAY_REPLICA_CAP, JobsConfig
+from config.vocabulary import facts
 from providers.railway.project import Environment, EnvironmentArgs, Project, ProjectArgs
 from providers.railway.redis import Redis, RedisArgs, url_reference
 from providers.railway.service import ReplicaBounds, Service, ServiceArgs, ServiceInstance, ServiceInstanceArgs
@@ -76,17 +77,7 @@ class BackgroundJobs(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BackgroundJobsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         cfg = args.jobs
-        # Facts the policy pack checks. AnalyzeStack gives a component the outputs it registers
-        # (register_outputs below), not its constructor inputs, so they are registered there too.
-        declared = {
-            "region": cfg.region,
-            "plan": cfg.plan,
-            "platformLogRetentionDays": RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
-            "logShipping": {"otlpEndpoint": args.log_store.otlp_endpoint, "store": args.log_store.name,
-                            "retentionDays": args.log_store.retention_days, "storeRegion": args.log_store.region},
-            "jobRetentionSeconds": cfg.job_retention_seconds,
-        }
-        super().__init__("lightspeedpay:jobs:BackgroundJobs", name, declared, opts)
+        super().__init__(facts.JOBS, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         prefix = args.name_prefix
         cap = RAILWAY_REPLICA_CAP[cfg.plan]
@@ -173,4 +164,13 @@ class BackgroundJobs(pulumi.ComponentResource):
 
         self.project_id = self.project.id
         self.worker_service_id = self.worker.id
-        self.register_outputs({**declared, "projectId": self.project_id, "workerServiceId": self.worker_service_id})
+        # The facts the policy pack reads (facts.JobsFacts): context for the worker's own resources.
+        published = facts.JobsFacts(
+            region=cfg.region, plan=cfg.plan, replica_cap=cap, min_replicas=cfg.min_replicas,
+            max_replicas=cfg.max_replicas, worker_service=self.worker.urn, autoscaler_service=self.autoscaler.urn,
+            platform_log_retention_days=RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
+            log_shipping={"otlpEndpoint": args.log_store.otlp_endpoint, "store": args.log_store.name,
+                          "retentionDays": args.log_store.retention_days, "storeRegion": args.log_store.region},
+            job_retention_seconds=cfg.job_retention_seconds)
+        self.register_outputs({facts.FACTS_KEY: published.publish(), "projectId": self.project_id,
+                               "workerServiceId": self.worker_service_id})

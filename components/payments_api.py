@@ -59,7 +59,7 @@ class PaymentsApi(pulumi.ComponentResource):
         preview_jwt = _signing_secret(f"{name}-preview-jwt-secret", self) if args.vercel.previews else None
         self.app = VercelWebApp(
             name,
-            VercelWebAppArgs(project_name=args.project_name, root_directory=args.root_directory,
+            VercelWebAppArgs(role="api", project_name=args.project_name, root_directory=args.root_directory,
                              vercel=args.vercel, domains=[args.domain], env=list(args.env(jwt_secret, preview_jwt)),
                              firewall=args.firewall, firewall_rules=args.firewall_rules,
                              managed_rulesets=args.managed_rulesets),

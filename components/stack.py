@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from config import StackConfig, StackSecrets
+from config.vocabulary import facts
 
 from . import firewall
 from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
@@ -16,7 +17,7 @@ from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
-from .repository import RepositoryProtection
+from .repository import RepositoryProtection, RepositoryProtectionArgs
 from .web_app import VercelWebApp, VercelWebAppArgs
 from .zone import CloudflareZone, CloudflareZoneArgs
 
@@ -29,7 +30,32 @@ def _flag_env(flags: FeatureFlags) -> list[EnvVar]:
     return env
 
 
-def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Input[object]]:
+def stack_facts(cfg: StackConfig, secrets: StackSecrets, esc_environments: tuple[str, ...]) -> facts.StackFacts:
+    """What the policy pack reads about the stack as a whole (facts.StackFacts): no secret among it."""
+    api_origin = f"https://{cfg.domains.api}"
+    keys = secrets.gateway_keys
+    gateways = facts.GatewayFacts(
+        mode=cfg.gateways.mode, razorpay_key_modes=dict(keys.razorpay_key_modes),
+        preview_credentials_distinct=keys.preview_credentials_distinct,
+        razorpay_webhook_events=list(cfg.gateways.razorpay.webhook_events),
+        phonepe_callback_sources=list(cfg.gateways.phonepe.allowed_source_cidrs))
+    return facts.StackFacts(
+        environment=cfg.environment,
+        domains=cfg.domains.model_dump(exclude_none=True),
+        esc_environments=list(esc_environments),
+        webhook_urls=[api_origin + path for path in cfg.gateways.webhook_paths()],
+        log_store={"name": cfg.log_store.name, "region": cfg.log_store.region,
+                   "retentionDays": cfg.log_store.retention_days},
+        # Razorpay webhooks are configured in its dashboard (no merchant API): declared here so the pack
+        # can check the subscription list and reviewers can compare it with the dashboard.
+        gateways=gateways.publish(),
+        # The checklist's sign-offs: the engine sends the root stack's outputs to AnalyzeStack and keeps
+        # them in state, so `pulumi policy analyze` and ops.check see them too.
+        attestations={key: record.as_output() for key, record in cfg.attestations.items()})
+
+
+def build_stack(cfg: StackConfig, secrets: StackSecrets,
+                esc_environments: tuple[str, ...]) -> dict[str, pulumi.Input[object]]:
     """Declare every resource of the stack; return the stack outputs (no secrets among them)."""
     providers = make_providers(cfg, secrets)
     prefix = cfg.name_prefix
@@ -48,7 +74,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
     web = VercelWebApp(
         f"{prefix}-web",
         VercelWebAppArgs(
-            project_name=f"{prefix}-web", root_directory=cfg.frontend.root_directory, framework="nextjs",
+            role="site", project_name=f"{prefix}-web", root_directory=cfg.frontend.root_directory, framework="nextjs",
             vercel=cfg.vercel, domains=site_domains,
             redirects={cfg.domains.www: cfg.domains.site} if cfg.domains.www else {},
             env=[*frontend_env(cfg), *_flag_env(flags)],
@@ -77,8 +103,9 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         ingest_token=secrets["logStoreToken"], project_ids=[web.project_id, api.project_id]), opts=on_vercel)
 
     if cfg.github is not None and providers.github is not None:
-        RepositoryProtection(f"{prefix}-repository", cfg.github,
-                             opts=pulumi.ResourceOptions(providers=[providers.github]))
+        RepositoryProtection(f"{prefix}-repository", RepositoryProtectionArgs(
+            github=cfg.github, deployed_repository=cfg.vercel.git_repository,
+            deployed_branch=cfg.vercel.production_branch), opts=pulumi.ResourceOptions(providers=[providers.github]))
 
     api_origin = f"https://{cfg.domains.api}"
     UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
@@ -106,17 +133,8 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets) -> dict[str, pulumi.Inp
         "siteUrl": f"https://{cfg.domains.site}",
         "checkoutUrl": f"https://{cfg.domains.checkout}",
         "apiUrl": api_origin,
-        # Declared for people and for the pack's stack policies (they read the Stack's outputs).
-        "webhookUrls": [api_origin + path for path in cfg.gateways.webhook_paths()],
-        "logStore": {"name": cfg.log_store.name, "region": cfg.log_store.region,
-                     "retentionDays": cfg.log_store.retention_days},
-        # Razorpay webhooks are configured in its dashboard (no merchant API): declared here so the
-        # pack can check the subscription list and reviewers can compare it with the dashboard.
-        "gateways": {"mode": cfg.gateways.mode, "razorpayWebhookEvents": list(cfg.gateways.razorpay.webhook_events),
-                     "phonepeCallbackSources": list(cfg.gateways.phonepe.allowed_source_cidrs)},
         "jobsProjectId": jobs.project_id,
         "workerServiceId": jobs.worker_service_id,
-        # The checklist's sign-offs. A stack output, not a resource: the engine sends the root stack's
-        # outputs to AnalyzeStack, and they stay in state, so `pulumi policy analyze` and ops.check see them.
-        "attestations": {key: record.as_output() for key, record in cfg.attestations.items()},
+        # The stack's compliance facts, for the pack and for auditors (`pulumi stack output facts --json`).
+        facts.FACTS_KEY: stack_facts(cfg, secrets, esc_environments).publish(),
     }

@@ -11,12 +11,15 @@ import pulumiverse_vercel as vercel
 from pulumiverse_vercel._inputs import FirewallConfigManagedRulesetsArgs, FirewallConfigRulesRuleArgs
 
 from config.edge import FirewallConfig, VercelConfig
+from config.vocabulary import facts
 
 from .app_env import EnvVar
 
 
 @dataclass(frozen=True)
 class VercelWebAppArgs:
+    role: str
+    """What the project is for: 'site' or 'api' (facts.ROLES); published for the policy pack."""
     project_name: str
     """Vercel project name; prefixed per stack so stacks never share a project."""
     root_directory: str
@@ -60,7 +63,7 @@ class VercelWebApp(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: VercelWebAppArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("lightspeedpay:edge:VercelWebApp", name, {}, opts)
+        super().__init__(facts.WEB_APP, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         cfg = args.vercel
         owner, repo = cfg.git_repository.split("/", 1)
@@ -148,4 +151,7 @@ class VercelWebApp(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.register_outputs({"projectId": self.project_id, "domains": list(self.domains)})
+        published = facts.WebAppFacts(role=args.role, domains=list(self.domains), git_repository=cfg.git_repository,
+                                      production_branch=cfg.production_branch)
+        self.register_outputs({"projectId": self.project_id, "domains": list(self.domains),
+                               facts.FACTS_KEY: published.publish()})

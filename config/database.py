@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from .types import Cidr, Model
+from .vocabulary import thresholds
 
 SUPABASE_REGIONS = (
     "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2",
@@ -17,10 +18,8 @@ INSTANCE_SIZES = (
     "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge",
     "12xlarge", "16xlarge",
 )
-PITR_WORST_CASE_RPO_MINUTES = 2
-"""Supabase archives WAL at least every 2 minutes, so PITR loses at most about 2 minutes."""
-DAILY_BACKUP_WORST_CASE_RPO_MINUTES = 24 * 60
-"""Without PITR the newest restorable point is the last daily backup: up to a day of data lost."""
+PITR_WORST_CASE_RPO_MINUTES = thresholds.PITR_WORST_CASE_RPO_MINUTES
+DAILY_BACKUP_WORST_CASE_RPO_MINUTES = thresholds.DAILY_BACKUP_WORST_CASE_RPO_MINUTES
 READ_REPLICA_MIN_SIZE = "small"
 REPLICAS_BELOW_XLARGE = 2
 _DURATION = r"^[0-9]+(us|ms|s|min|h|d)?$"

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .types import Cidr, Hostname, HttpsOrigin, HttpsUrl, Model, UrlPath
+from .vocabulary import thresholds
 
 VERCEL_REGIONS = (
     "arn1", "bom1", "cdg1", "cle1", "cpt1", "dub1", "dxb1", "fra1", "gru1", "hkg1", "hnd1",
@@ -22,6 +23,12 @@ PreviewProtection = Literal[
     "standard_protection_new", "standard_protection", "all_deployments",
     "only_preview_deployments", "none",
 ]
+
+
+def _one_of(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"must be one of {', '.join(repr(a) for a in allowed)}")
+    return value
 
 
 class DnsConfig(Model):
@@ -54,8 +61,8 @@ class HstsConfig(Model):
 class TlsConfig(Model):
     """Cloudflare zone TLS settings (see README: records are DNS-only, so these guard the zone)."""
 
-    ssl_mode: Literal["off", "flexible", "full", "strict"]
-    min_tls_version: Literal["1.0", "1.1", "1.2", "1.3"]
+    ssl_mode: str = Field(description=f"Cloudflare SSL mode: one of {', '.join(thresholds.SSL_MODES)}.")
+    min_tls_version: str = Field(description=f"Oldest TLS version served: one of {', '.join(thresholds.TLS_VERSIONS)}.")
     tls13: Literal["on", "off", "zrt"]
     always_use_https: bool
     automatic_https_rewrites: bool
@@ -63,6 +70,16 @@ class TlsConfig(Model):
     dnssec: bool
     caa_issuers: list[Hostname] = Field(min_length=1, description="CAs allowed to issue (CAA 'issue').")
     caa_iodef: str | None = Field(default=None, description="mailto: or https: address for CAA reports.")
+
+    @field_validator("ssl_mode")
+    @classmethod
+    def _ssl_mode(cls, value: str) -> str:
+        return _one_of(value, thresholds.SSL_MODES)
+
+    @field_validator("min_tls_version")
+    @classmethod
+    def _tls_version(cls, value: str) -> str:
+        return _one_of(value, thresholds.TLS_VERSIONS)
 
     @field_validator("caa_iodef")
     @classmethod
@@ -159,6 +176,9 @@ class GithubConfig(Model):
     repository: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
     default_branch: str = Field(min_length=1)
     required_checks: list[str] = Field(min_length=1)
+    app_required_checks: list[str] = Field(
+        min_length=1, description="Checks the app repository (vercel.gitRepository) requires before a merge to "
+                                  "vercel.productionBranch, the branch Vercel deploys to production.")
     required_approvals: int = Field(ge=0, le=6)
     production_reviewers: list[str] = Field(
         default_factory=list, description="GitHub team slugs that approve production rollouts."

@@ -7,15 +7,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .types import Model, UrlPath
+from .vocabulary import thresholds
 
-RAILWAY_REGIONS = ("us-west2", "us-east4-eqdc4a", "europe-west4-drams3a", "asia-southeast1-eqsg3a")
-"""Railway's deployment regions. None is in India (see README, data localisation)."""
-
-RAILWAY_REPLICA_CAP = {"hobby": 6, "pro": 42, "enterprise": 50}
-"""Per-service replica caps by workspace plan (Railway pricing docs)."""
-
-RAILWAY_LOG_RETENTION_DAYS = {"hobby": 7, "pro": 30, "enterprise": 90}
-"""How long Railway itself keeps logs, by plan; longer retention needs the log store."""
+RAILWAY_REPLICA_CAP = thresholds.RAILWAY_REPLICA_CAP
+RAILWAY_LOG_RETENTION_DAYS = thresholds.RAILWAY_LOG_RETENTION_DAYS
 
 
 class WorkerSource(Model):

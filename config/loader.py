@@ -18,11 +18,13 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, ConfigIssue, join_allowed
+from .key_modes import GatewayKeyFacts, check_gateway_keys
 from .model import PROJECT, StackConfig, cross_checks, top_level_keys
 from .placeholders import apply_blockers, refuse_to_apply
 from .secrets import SECRETS, secrets_for
 from .stackfile import REPO_ROOT, read_stack_file, stack_file_path
 from .strictness import compare, shared_resources
+from .vocabulary import thresholds
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class StackSecrets:
     """The stack's secrets as secret Outputs; never unwrapped by the program."""
 
     values: Mapping[str, pulumi.Output[str]]
+    gateway_keys: GatewayKeyFacts
+    """What config load derived from the gateway keys' plaintext (modes, previews distinct): no secret."""
 
     def __getitem__(self, key: str) -> pulumi.Output[str]:
         return self.values[key]
@@ -114,7 +118,26 @@ def load_stack_secrets(cfg: StackConfig, stack: str | None = None) -> StackSecre
             values[spec.key] = secret
     if missing:
         raise ConfigError(stack, missing)
-    return StackSecrets(values)
+    gateway_keys, issues = check_gateway_keys(cfg)
+    if issues:
+        raise ConfigError(stack, issues)
+    return StackSecrets(values, gateway_keys)
+
+
+def load_esc_environments(stack: str | None = None, root: Path = REPO_ROOT) -> tuple[str, ...]:
+    """The Pulumi ESC environments the stack file imports, refused when one belongs to another stack.
+
+    ESC imports are not in state, so the program publishes them (stack facts) for the pack to check too.
+    """
+    stack = stack or pulumi.get_stack()
+    stack_file = read_stack_file(stack_file_path(stack, root), stack)
+    foreign = thresholds.foreign_environments(stack, stack_file.environments)
+    if foreign:
+        raise ConfigError(stack, [ConfigIssue(
+            f"{stack_file.path.name}: environment",
+            f"imports {foreign}, which belong to another stack; stacks share no secret, so import only "
+            f"'{thresholds.ESC_PROJECT}/{stack}' (`pulumi config env rm` the other)", list(stack_file.environments))])
+    return stack_file.environments
 
 
 def _compare_with_staging(production: StackConfig, root: Path) -> list[ConfigIssue]:

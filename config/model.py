@@ -26,6 +26,7 @@ from .gateways import GatewaysConfig
 from .jobs import JobsConfig
 from .monitoring import MonitoringConfig
 from .types import Model, is_under_zone
+from .vocabulary import thresholds
 
 PROJECT = "lightspeedpay"
 """The Pulumi project name, and so the namespace of every project config key."""
@@ -133,6 +134,10 @@ def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
     if cfg.is_production and cfg.github is None:
         issues.append(ConfigIssue(f"{key}github", "production must declare the repository protection",
                                   has_value=False))
+    if cfg.github is not None and cfg.vercel.git_repository.split("/", 1)[0] != cfg.github.owner:
+        issues.append(ConfigIssue(
+            f"{key}vercel.gitRepository", f"must belong to lightspeedpay:github.owner ('{cfg.github.owner}'), whose "
+                                         f"token protects the branch Vercel deploys", cfg.vercel.git_repository))
     if not cfg.is_production and cfg.github is not None:
         issues.append(ConfigIssue(
             f"{key}github", "only the production stack manages the repository (stacks share no resource)",
@@ -151,7 +156,30 @@ def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
                                   monitoring.degraded_response_ms))
 
     if cfg.is_production:
-        for section, value in (("api.nodeEnv", cfg.api.node_env), ("jobs.nodeEnv", cfg.jobs.node_env)):
-            if value != "production":
-                issues.append(ConfigIssue(f"{key}{section}", "must be 'production' in production", value))
+        issues += guide_issues(cfg)
+    return issues
+
+
+def guide_issues(cfg: StackConfig) -> list[ConfigIssue]:
+    """Production runs with the deployment guide's own values (thresholds.GUIDE_*, which the pack checks too)."""
+    issues: list[ConfigIssue] = []
+    key = f"{PROJECT}:"
+    given = {
+        ("api", "NODE_ENV"): ("api.nodeEnv", cfg.api.node_env),
+        ("workers", "NODE_ENV"): ("jobs.nodeEnv", cfg.jobs.node_env),
+        ("workers", "LOG_LEVEL"): ("jobs.logLevel", cfg.jobs.log_level),
+        ("workers", "JOB_CONCURRENCY"): ("jobs.jobConcurrency", cfg.jobs.job_concurrency),
+    }
+    for app, values in thresholds.GUIDE_RUNTIME.items():
+        for variable, wanted in values.items():
+            path, value = given[(app, variable)]
+            if str(value) != wanted:
+                issues.append(ConfigIssue(f"{key}{path}", f"the guide sets {variable}={wanted} in production", value))
+    least, most = thresholds.GUIDE_WORKER_REPLICAS
+    if cfg.jobs.min_replicas < least:
+        issues.append(ConfigIssue(f"{key}jobs.minReplicas", f"the guide keeps at least {least} workers in production",
+                                  cfg.jobs.min_replicas))
+    if cfg.jobs.max_replicas < most:
+        issues.append(ConfigIssue(f"{key}jobs.maxReplicas", f"the guide scales workers up to {most} in production",
+                                  cfg.jobs.max_replicas))
     return issues

@@ -11,8 +11,9 @@ from typing import Any
 
 from .errors import ConfigIssue
 from .model import PROJECT, StackConfig
+from .vocabulary import thresholds
 
-_SSL_ORDER = ("off", "flexible", "full", "strict")
+_SSL_ORDER = thresholds.SSL_MODES
 _RESTART_ORDER = ("NEVER", "ON_FAILURE", "ALWAYS")
 
 

@@ -1,10 +1,11 @@
 """The program's one door to what it shares with the policy pack (policies/lightspeedpay_vocabulary/).
 
 The pack must stand alone in policies/: the CLI runs it with policies/venv, whose interpreter sees only
-that folder, and `pulumi policy publish` uploads only that folder. So a vocabulary or threshold both
-sides need lives there, and the program reaches it by appending policies/ to sys.path, once, here.
-Config modules import the shared modules from this one (`from .vocabulary import placeholders`),
-never `lightspeedpay_policies`, whose __init__ loads pulumi_policy and every policy.
+that folder, and `pulumi policy publish` uploads only that folder. So every vocabulary, threshold and
+facts record both sides need lives there, and the program reaches it by appending policies/ to
+sys.path, once, here. Config modules, components and ops import the shared modules from this one
+(`from config.vocabulary import thresholds`), never `lightspeedpay_policies`, which loads
+pulumi_policy and every policy.
 """
 
 from __future__ import annotations
@@ -17,6 +18,6 @@ POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 if str(POLICY_DIR) not in sys.path:
     sys.path.append(str(POLICY_DIR))  # appended, so nothing in policies/ can shadow the program's modules
 
-from lightspeedpay_vocabulary import placeholders  # noqa: E402 (importable only once policies/ is on the path)
+from lightspeedpay_vocabulary import facts, placeholders, thresholds  # noqa: E402 (needs policies/ on the path)
 
-__all__ = ["POLICY_DIR", "placeholders"]
+__all__ = ["POLICY_DIR", "facts", "placeholders", "thresholds"]

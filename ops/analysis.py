@@ -8,6 +8,7 @@ config reconciliation), Analyze for each resource, AnalyzeStack once with every 
 from __future__ import annotations
 
 import gc
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -20,11 +21,13 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import proto
 
 from config.stackfile import REPO_ROOT
+from config.vocabulary import thresholds
 
 from .policy_config import PolicyConfig, configure_request, load_policy_config, reconcile
 from .resources import PlannedResource
 
 POLICY_DIR = REPO_ROOT / "policies"
+_NOT_VERIFIED_ITEM = re.compile(r"^- (?P<what>.*?)(?: \(at (?P<urn>urn:pulumi:\S+)\))?$", re.MULTILINE)
 _LEVEL_NAMES = {proto.ADVISORY: "advisory", proto.MANDATORY: "mandatory",
                 proto.REMEDIATE: "remediate", proto.DISABLED: "disabled"}
 _SEVERITY_NAMES = {proto.POLICY_SEVERITY_UNSPECIFIED: "", proto.POLICY_SEVERITY_LOW: "low",
@@ -39,10 +42,13 @@ class Violation:
     urn: str
     message: str
     severity: str = ""
+    not_verified: bool = False
+    """A value the policy could not see (ciphertext, a fact the program could not derive): advisory,
+    shown in every report, never a pass and never failing a run."""
 
     @property
     def mandatory(self) -> bool:
-        return self.enforcement == "mandatory"
+        return self.enforcement == "mandatory" and not self.not_verified
 
 
 def policy_config_path(stack: str) -> Path:
@@ -192,7 +198,15 @@ class PolicyRun:
 
     @staticmethod
     def _violations(response: Any, default_urn: str) -> list[Violation]:
-        return [Violation(policy=d.policyName, enforcement=_LEVEL_NAMES[d.enforcementLevel],
-                          urn=d.urn or default_urn, message=d.message,
-                          severity=_SEVERITY_NAMES.get(d.severity, ""))
-                for d in response.diagnostics]
+        found = []
+        for d in response.diagnostics:
+            enforcement, severity = _LEVEL_NAMES[d.enforcementLevel], _SEVERITY_NAMES.get(d.severity, "")
+            _, marker, items = d.message.partition(thresholds.NOT_VERIFIED)
+            if marker:  # the pack's NotVerified, which the servicer reports as an advisory "can't run"
+                for item in _NOT_VERIFIED_ITEM.finditer(items):
+                    found.append(Violation(policy=d.policyName, enforcement="advisory", urn=item["urn"] or default_urn,
+                                           message=item["what"], severity=severity, not_verified=True))
+                continue
+            found.append(Violation(policy=d.policyName, enforcement=enforcement, urn=d.urn or default_urn,
+                                   message=d.message, severity=severity))
+        return found

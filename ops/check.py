@@ -2,6 +2,9 @@
 
 An audit of deployed (or planned) state without running the program: FILE comes from
 `pulumi stack export` or `python -m ops.plan --export`. Same report and exit codes as ops.plan.
+Secrets in an export are ciphertext: what a policy cannot see there is reported "not verified"
+(advisory, in the text, JSON and SARIF reports), never passed, and never changes the exit code; an
+export made with `--show-secrets` holds plaintext, which the pack judges.
 """
 
 from __future__ import annotations

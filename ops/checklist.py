@@ -1,15 +1,22 @@
-"""`python -m ops.checklist --stack NAME [--markdown|--json]`: the guide's checklist, item by item.
+"""`python -m ops.checklist --stack NAME [--markdown|--json]`: the deployment guide, requirement by requirement.
 
-Each item of the deployment guide's checklist (policies/lightspeedpay_policies/checklist.py) gets a
-status computed from a real offline plan and analyzer run, and what enforces it:
+Every requirement of the guide (policies/lightspeedpay_policies/checklist.py) gets a status computed
+from a real offline plan and analyzer run, and what stands behind it:
 
 - passes: every policy that guards it is in the pack and found nothing;
 - fails: a guarding policy reported a violation (mandatory or advisory);
-- attested until DATE: a human sign-off the pack accepted, good until DATE;
-- placeholder sign-off: the record is well formed but its reference is still the repository's
-  placeholder (no-placeholder-values says so): not attested, and not counted as such;
-- not yet covered: a policy it maps to is not in the pack yet (or is disabled for this stack);
-- not required: its sign-off is not required for this stack (its policy config says so).
+- attested: a human sign-off the pack accepted, with real evidence, good until its date;
+- placeholder sign-off: the sign-off record is well formed, but its reference is still one of the
+  repository's example values (the shared placeholder vocabulary says so): not attested, never shown
+  as "attested until";
+- not yet covered: nothing in the code does it yet (with the reason), a policy it maps to is not in
+  the pack yet or is disabled for this stack, or a value it rests on cannot be verified here;
+- not infrastructure: user documentation and the content of external announcements (with the reason);
+- not required: its sign-off is not required for this stack (its policy config says so; never in
+  production).
+
+An item takes the first of these an enforcer is in, in the order fails, not yet covered, placeholder
+sign-off, attested, not infrastructure, passes (not required only when every enforcer is).
 
 Exit codes as ops.plan: 0 no mandatory violation, 1 mandatory violations, 2 bad config or usage.
 """
@@ -32,20 +39,25 @@ from .cli import EXIT_OK, EXIT_VIOLATIONS, Progress, default_policy_config, fail
 if TYPE_CHECKING:  # the heavy SDK imports wait until main() has shown progress
     from .analysis import PolicyRun, Violation
 
-PASSES, FAILS, ATTESTED, PLACEHOLDER, NOT_COVERED, NOT_REQUIRED = (
-    "passes", "fails", "attested", "placeholder sign-off", "not yet covered", "not required")
-_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", PLACEHOLDER: "🚧", NOT_COVERED: "⏳", NOT_REQUIRED: "➖"}
-PLACEHOLDER_POLICY = "no-placeholder-values"
-"""Reports sign-offs whose reference is still a placeholder, tagged with the attestation."""
+PASSES, FAILS, ATTESTED, PLACEHOLDER, NOT_COVERED, NOT_INFRASTRUCTURE, NOT_REQUIRED = (
+    "passes", "fails", "attested", "placeholder sign-off", "not yet covered", "not infrastructure", "not required")
+STATES = (PASSES, FAILS, ATTESTED, PLACEHOLDER, NOT_COVERED, NOT_INFRASTRUCTURE, NOT_REQUIRED)
+"""Every status an item or an enforcer can have (the report's tally lists them in this order)."""
+_MARK = {PASSES: "✅", FAILS: "❌", ATTESTED: "📝", PLACEHOLDER: "🚧", NOT_COVERED: "⏳", NOT_INFRASTRUCTURE: "📄",
+         NOT_REQUIRED: "➖"}
+_TALLY = {PASSES: "pass", FAILS: "fail", ATTESTED: "attested", PLACEHOLDER: "placeholder sign-offs",
+          NOT_COVERED: "not yet covered", NOT_INFRASTRUCTURE: "not infrastructure", NOT_REQUIRED: "not required"}
+_PRECEDENCE = (FAILS, NOT_COVERED, PLACEHOLDER, ATTESTED, NOT_INFRASTRUCTURE, PASSES, NOT_REQUIRED)
+"""An item takes the first state any of its enforcers is in; all "not required" makes it not required."""
 
 
 @dataclass
 class Enforcer:
-    """One thing that enforces an item, and what it found."""
+    """One thing that stands behind an item, and what it found."""
 
     label: str
     state: str
-    """passes, fails, attested, placeholder sign-off, not yet covered or not required."""
+    """One of STATES."""
     until: str = ""
     findings: list[str] = field(default_factory=list)
     mandatory: bool = False
@@ -61,18 +73,10 @@ class ItemStatus:
 
     @property
     def status(self) -> str:
-        states = [e.state for e in self.enforcers]
-        if FAILS in states:
-            return FAILS
-        if NOT_COVERED in states:
-            return NOT_COVERED
-        if PLACEHOLDER in states:
-            return PLACEHOLDER
-        if ATTESTED in states:
-            return ATTESTED
-        if states and all(s == NOT_REQUIRED for s in states):
+        states = {e.state for e in self.enforcers}
+        if states == {NOT_REQUIRED}:
             return NOT_REQUIRED
-        return PASSES
+        return next(state for state in _PRECEDENCE if state in states or state == PASSES)
 
     @property
     def until(self) -> str:
@@ -88,6 +92,14 @@ class ItemStatus:
         return self.status
 
 
+def _stack_facts(outputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The root stack's published facts (facts.StackFacts, as a mapping), or {} without them."""
+    from config.vocabulary import facts
+
+    published = outputs.get(facts.FACTS_KEY)
+    return published if isinstance(published, Mapping) else {}
+
+
 def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violation],
              stack_outputs: Mapping[str, Any]) -> list[ItemStatus]:
     """Statuses for every item of ``checklist`` (the pack's checklist module) from one analyzer run."""
@@ -95,56 +107,70 @@ def evaluate(checklist: ModuleType, pack: PolicyRun, violations: Sequence[Violat
     active = {name for name, level in levels.items() if level != "disabled"}
     by_policy: dict[str, list[Violation]] = defaultdict(list)
     by_tag: dict[tuple[str, str], list[Violation]] = defaultdict(list)
-    placeholders: dict[str, list[str]] = defaultdict(list)  # attestation → the lines that call it a placeholder
     for violation in violations:
         by_policy[violation.policy].append(violation)
         for tag in checklist.tags_in(violation.message):
             by_tag[tag].append(violation)
-        if violation.policy == PLACEHOLDER_POLICY:
-            for line in violation.message.splitlines():
-                for kind, key in checklist.tags_in(line):
-                    if kind == "attestation":
-                        placeholders[key].append(line)
     attestation_config = pack.config.get("checklist-attestations")
     required = set((attestation_config.properties or {}).get("required", checklist.ATTESTATIONS)
                    if attestation_config is not None else ())
-    records = stack_outputs.get("attestations") or {}
+    records = _stack_facts(stack_outputs).get("attestations") or {}
 
-    def policy(name: str, found: list[Violation], label: str) -> Enforcer:
+    def policy(name: str, found: Sequence[Violation], label: str) -> Enforcer:
         if name not in levels:
             return Enforcer(f"{label} (not in the pack yet)", NOT_COVERED)
         if name not in active:
             return Enforcer(f"{label} (disabled for this stack)", NOT_COVERED)
-        return Enforcer(label, FAILS if found else PASSES, findings=[_last_line(v.message) for v in found],
-                        mandatory=any(v.mandatory for v in found))
+        failed = [v for v in found if not v.not_verified]
+        unseen = [v for v in found if v.not_verified]
+        if failed:
+            return Enforcer(label, FAILS, findings=[_last_line(v.message) for v in failed],
+                            mandatory=any(v.mandatory for v in failed))
+        if unseen:
+            return Enforcer(f"{label} (not verified here)", NOT_COVERED, findings=[v.message for v in unseen])
+        return Enforcer(label, PASSES)
 
     statuses = []
     for item in checklist.CHECKLIST:
-        enforcers = [policy(name, by_policy.get(name, []), f"policy {name}") for name in item.policies]
+        enforcers = []
+        for name in item.policies:
+            found = by_policy.get(name, [])
+            if item.variable and name == checklist.RUNTIME:
+                found = [v for v in by_tag.get(("variable", item.variable), []) if v.policy == name]
+            enforcers.append(policy(name, found, f"policy {name}"))
         for requirement in item.declared:
             found = [v for v in by_tag.get(("item", item.id), [])
                      if v.policy == "checklist-resources-declared" and requirement.what in v.message]
             enforcers.append(policy("checklist-resources-declared", found,
                                     f"declares {requirement.what} ({requirement.type})"))
         if item.attestation:
-            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records,
-                                          placeholders.get(item.attestation, [])))
+            enforcers.append(_attestation(item.attestation, policy, by_tag, required, records))
+        if item.not_covered:
+            enforcers.append(Enforcer(f"not yet covered: {item.not_covered}", NOT_COVERED))
+        if item.not_infrastructure:
+            enforcers.append(Enforcer(f"not infrastructure: {item.not_infrastructure}", NOT_INFRASTRUCTURE))
         statuses.append(ItemStatus(item.id, item.section, item.text, enforcers, item.note))
     return statuses
 
 
-def _attestation(key: str, policy: Callable[[str, list[Violation], str], Enforcer],
+def _attestation(key: str, policy: Callable[[str, Sequence[Violation], str], Enforcer],
                  by_tag: Mapping[tuple[str, str], list[Violation]], required: set[str],
-                 records: Mapping[str, Any], placeholder: list[str]) -> Enforcer:
+                 records: Mapping[str, Any]) -> Enforcer:
+    from config.vocabulary import placeholders
+
     found = [v for v in by_tag.get(("attestation", key), []) if v.policy == "checklist-attestations"]
     record = records.get(key)
     shown = (f"attestation {key}: {record.get('by')}, {record.get('date')}, {record.get('reference')}"
              if isinstance(record, Mapping) else f"attestation {key}")
     enforcer: Enforcer = policy("checklist-attestations", found, shown)
-    if enforcer.state == PASSES and placeholder:
-        enforcer.state, enforcer.findings = PLACEHOLDER, placeholder
-    elif enforcer.state == PASSES:
-        if isinstance(record, Mapping):
+    if enforcer.state == PASSES:
+        reference = record.get("reference") if isinstance(record, Mapping) else None
+        kind = placeholders.placeholder_kind(reference)
+        if kind is not None:  # well formed, but the evidence is still the repository's example
+            enforcer.state = PLACEHOLDER
+            enforcer.findings = [f"reference {reference} is {kind}, not evidence: record the real one in "
+                                 f"lightspeedpay:attestations.{key}"]
+        elif isinstance(record, Mapping):
             enforcer.state, enforcer.until = ATTESTED, str(record.get("validUntil"))
         elif key not in required:
             enforcer.state, enforcer.label = NOT_REQUIRED, f"attestation {key} (not required for this stack)"
@@ -157,7 +183,7 @@ def _last_line(message: str) -> str:
 
 
 def summary(statuses: Sequence[ItemStatus]) -> dict[str, int]:
-    counts = {PASSES: 0, FAILS: 0, ATTESTED: 0, PLACEHOLDER: 0, NOT_COVERED: 0, NOT_REQUIRED: 0}
+    counts = dict.fromkeys(STATES, 0)
     for status in statuses:
         counts[status.status] += 1
     return counts
@@ -172,9 +198,7 @@ def _sections(statuses: Sequence[ItemStatus]) -> dict[str, list[ItemStatus]]:
 
 def _summary_line(statuses: Sequence[ItemStatus]) -> str:
     counts = summary(statuses)
-    return (f"{len(statuses)} items: {counts[PASSES]} pass, {counts[FAILS]} fail, {counts[ATTESTED]} attested, "
-            f"{counts[PLACEHOLDER]} placeholder sign-offs, {counts[NOT_COVERED]} not yet covered, "
-            f"{counts[NOT_REQUIRED]} not required")
+    return f"{len(statuses)} items: " + ", ".join(f"{counts[state]} {_TALLY[state]}" for state in STATES)
 
 
 def render_text(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Violation]) -> str:
@@ -204,9 +228,7 @@ def _cell(text: str) -> str:
 def render_markdown(stack: str, statuses: Sequence[ItemStatus], other: Sequence[Violation]) -> str:
     """A pull-request comment or `$GITHUB_STEP_SUMMARY` body."""
     counts = summary(statuses)
-    tally = " · ".join(f"{_MARK[state]} {counts[state]} {word}" for state, word in (
-        (PASSES, "pass"), (FAILS, "fail"), (ATTESTED, "attested"), (PLACEHOLDER, "placeholder sign-offs"),
-        (NOT_COVERED, "not yet covered"), (NOT_REQUIRED, "not required")))
+    tally = " · ".join(f"{_MARK[state]} {counts[state]} {_TALLY[state]}" for state in STATES)
     lines = [f"### Deployment checklist: `{stack}`", "", f"**{len(statuses)} items**: {tally}", ""]
     for section, items in _sections(statuses).items():
         lines += [f"#### {section}", "", "| | Item | Status | Enforced by |", "|---|---|---|---|"]
@@ -234,7 +256,9 @@ def render_mapping(checklist: ModuleType) -> str:
         parts = [f"`{name}`" + (" ⏳" if name in checklist.PENDING_POLICIES else "") for name in item.policies]
         parts += [f"declares {requirement.what}" for requirement in item.declared]
         parts += [f"attestation `{item.attestation}`"] if item.attestation else []
-        lines.append(f"| {_cell(item.text)} | {', '.join(parts)} |")
+        parts += [f"not yet covered: {item.not_covered}"] if item.not_covered else []
+        parts += [f"not infrastructure: {item.not_infrastructure}"] if item.not_infrastructure else []
+        lines.append(f"| {_cell(item.text)} | {_cell(', '.join(parts))} |")
     return "\n".join(lines).strip() + "\n"
 
 
@@ -294,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     checklist = import_pack().checklist
     statuses = evaluate(checklist, pack, violations, run.outputs)
     tied = checklist.mapped_policies()
-    other = [v for v in violations if v.policy not in tied and not checklist.tags_in(v.message)]
+    # Tagged findings (a placeholder sign-off, say) are shown with their item already.
+    other = [v for v in violations if v.policy not in tied and not v.not_verified and not checklist.tags_in(v.message)]
     if args.json:
         print(render_json(args.stack, statuses))
     elif args.markdown:

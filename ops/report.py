@@ -65,15 +65,23 @@ def render_text(stack: str, resources: Sequence[PlannedResource], violations: Se
 
     walk("", 0)
     lines.append("")
-    mandatory = [v for v in violations if v.mandatory]
-    if violations:
-        lines.append(f"Policy violations ({len(violations)}):")
-        for violation in sorted(violations, key=lambda v: (not v.mandatory, v.policy, v.urn)):
-            target = violation.urn.rsplit("::", 1)[-1] if violation.urn else "(stack)"
+    unseen = [v for v in violations if v.not_verified]
+    found = [v for v in violations if not v.not_verified]
+    mandatory = [v for v in found if v.mandatory]
+    if found:
+        lines.append(f"Policy violations ({len(found)}):")
+        for violation in sorted(found, key=lambda v: (not v.mandatory, v.policy, v.urn)):
             severity = f" [{violation.severity}]" if violation.severity else ""
-            lines.append(f"  {violation.enforcement.upper():<9} {violation.policy}{severity}  {target}")
+            lines.append(f"  {violation.enforcement.upper():<9} {violation.policy}{severity}  {_target(violation)}")
             for text in violation.message.splitlines():
                 lines.append(f"      {text}")
+        lines.append("")
+    if unseen:
+        lines.append(f"Not verified ({len(unseen)}): values the pack cannot see here (advisory; under the Pulumi "
+                     f"CLI the pack reads them and judges):")
+        for violation in sorted(unseen, key=lambda v: (v.policy, v.urn)):
+            lines.append(f"  NOT VERIFIED {violation.policy}  {_target(violation)}")
+            lines.append(f"      {violation.message}")
         lines.append("")
     if blockers:
         lines.append(f"Apply blockers ({len(blockers)}): `pulumi up` refuses this stack file until these example "
@@ -81,9 +89,13 @@ def render_text(stack: str, resources: Sequence[PlannedResource], violations: Se
         lines += [f"  {issue.render()}" for issue in blockers]
         lines.append("")
     verdict = "FAILED" if mandatory else "OK"
-    lines.append(f"{verdict}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} other "
-                 f"policy finding(s).")
+    lines.append(f"{verdict}: {len(mandatory)} mandatory, {len(found) - len(mandatory)} other "
+                 f"policy finding(s), {len(unseen)} not verified.")
     return "\n".join(lines)
+
+
+def _target(violation: Violation) -> str:
+    return violation.urn.rsplit("::", 1)[-1] if violation.urn else "(stack)"
 
 
 def render_json(stack: str, resources: Sequence[PlannedResource], violations: Sequence[Violation],
@@ -97,7 +109,10 @@ def render_json(stack: str, resources: Sequence[PlannedResource], violations: Se
         ],
         "violations": [
             {"policy": v.policy, "enforcement": v.enforcement, "urn": v.urn or None, "message": v.message}
-            for v in violations
+            for v in violations if not v.not_verified
+        ],
+        "notVerified": [
+            {"policy": v.policy, "urn": v.urn or None, "what": v.message} for v in violations if v.not_verified
         ],
     }
     if blockers is not None:  # a plan knows them; a check of deployed state has no stack file to judge

@@ -12,6 +12,11 @@ is `error` or whose rule carries a high or critical `security-severity` (the def
 protection), so mandatory policies are `error` with the pack's severity as `security-severity`, and
 advisory (and remediate: the pack fixes those itself) are `warning` with no `security-severity` — the
 pack's severity stays in the rule's and the result's `severity` property.
+
+A value the pack could not see (a not-verified finding) never fails a gate either, whatever its policy's
+level. GitHub takes a security alert's severity from its *rule*, not from the result's level, so such a
+result is a `note` of a companion rule `<policy>/not-verified` (level `note`, no `security-severity`),
+declared only for the policies that have one.
 """
 
 from __future__ import annotations
@@ -110,11 +115,34 @@ def _rule(policy: Any, level: str) -> dict[str, Any]:
     }
 
 
+NOT_VERIFIED_RULE = "{policy}/not-verified"
+"""The companion rule of a policy's not-verified findings."""
+
+
+def _not_verified_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """``rule``'s companion for values the pack could not see: a note, never a security alert."""
+    properties = {key: value for key, value in rule["properties"].items() if key != "security-severity"}
+    why = ("The pack could not see a value this policy judges (ciphertext in an exported state, or a fact the "
+           "program could not derive offline), so it neither passed nor failed it. Under the Pulumi CLI the pack "
+           "reads plaintext and judges; to judge an export, check one made with `--show-secrets`.")
+    return {
+        **rule,
+        "id": NOT_VERIFIED_RULE.format(policy=rule["id"]),
+        "name": f"{rule['name']}NotVerified",
+        "shortDescription": {"text": f"Not verified: {rule['shortDescription']['text']}"},
+        "help": {"text": f"{why}\n\n{rule['help']['text']}", "markdown": f"{why}\n\n{rule['help']['markdown']}"},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {**properties, "tags": sorted({*properties["tags"], "not-verified"})},
+    }
+
+
 def to_sarif(stack: str, pack: Any, violations: Sequence[Violation], resources: Sequence[PlannedResource],
              stack_file: Path | None = None, root: Path = REPO_ROOT) -> dict[str, Any]:
     """A SARIF log of one analyzer run; ``pack`` is the `PolicyRun` that produced ``violations``."""
     levels = {name: value.enforcement_level for name, value in pack.config.items()}
     rules = [_rule(p, _LEVEL.get(levels.get(p.name, "advisory"), "warning")) for p in pack.info.policies]
+    unseen = {v.policy for v in violations if v.not_verified}
+    rules += [_not_verified_rule(rule) for rule in list(rules) if rule["id"] in unseen]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     locate = _Locator(resources, stack_file or root / f"Pulumi.{stack}.yaml", root)
     by_urn = {r.urn: r for r in resources}
@@ -122,22 +150,28 @@ def to_sarif(stack: str, pack: Any, violations: Sequence[Violation], resources: 
     for violation in violations:
         uri, line = locate(violation)
         finding = violation.message.rsplit("\n", 1)[-1]
+        if violation.not_verified:
+            finding = f"Not verified: {finding}"
         resource = by_urn.get(violation.urn)
         text = f"{finding} ({resource.type} '{resource.name}')" if resource is not None else finding
         # Stable across line moves and stacks: the policy, the resource's type and name, the finding.
         identity = "\0".join((violation.policy, *_type_and_name(violation.urn), finding))
+        # A value the pack could not see is a note of the companion rule: shown, never an alert that fails
+        # a gate (the exit code ignores it too).
+        rule_id = NOT_VERIFIED_RULE.format(policy=violation.policy) if violation.not_verified else violation.policy
         result: dict[str, Any] = {
-            "ruleId": violation.policy,
-            "level": _LEVEL.get(violation.enforcement, "warning"),
+            "ruleId": rule_id,
+            "level": "note" if violation.not_verified else _LEVEL.get(violation.enforcement, "warning"),
             "message": {"text": text},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": line}}}],
             "partialFingerprints": {"lightspeedpayFinding/v1": hashlib.sha256(identity.encode()).hexdigest()},
-            "properties": {"enforcement": violation.enforcement, "severity": violation.severity},
+            "properties": {"enforcement": violation.enforcement, "severity": violation.severity,
+                           "notVerified": violation.not_verified},
         }
-        if violation.policy in index:
-            result["ruleIndex"] = index[violation.policy]
+        if rule_id in index:
+            result["ruleIndex"] = index[rule_id]
         if violation.urn:
             result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": violation.urn, "kind": "resource"}]
         results.append(result)

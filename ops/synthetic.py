@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from .dynamic_apply import substitute
 from .export import write_export
 from .offline import ProgramRun
 from .resources import STACK_TYPE, PlannedResource
@@ -17,6 +18,7 @@ from .resources import STACK_TYPE, PlannedResource
 
 def _renamed(resource: PlannedResource, copy_no: int, urns: dict[str, str]) -> PlannedResource:
     clone = copy.deepcopy(resource)
+    clone.outputs = substitute(clone.outputs, urns)  # published facts name services by URN
     clone.name = f"{resource.name}-copy{copy_no}"
     clone.urn = urns[resource.urn]
     clone.parent = urns.get(resource.parent, resource.parent)

@@ -26,9 +26,9 @@ def with_records(stack: str, change: Any) -> list[PlannedResource]:
     """The stack's plan with its exported sign-offs edited: ``change(records)`` edits a copy in place."""
     items = resources(stack)
     root = next(r for r in items if r.type == STACK_TYPE)
-    records = json.loads(json.dumps(root.outputs.get("attestations", {})))
-    change(records)
-    root.outputs = {**root.outputs, "attestations": records}
+    facts = json.loads(json.dumps(root.outputs["facts"]))
+    change(facts["attestations"])
+    root.outputs = {**root.outputs, "facts": facts}
     return items
 
 
@@ -46,17 +46,17 @@ def record(date: dt.date, days: int, **extra: str) -> dict[str, str]:
 def test_production_exports_every_sign_off_from_its_stack_file() -> None:
     stack_file = yaml.safe_load((REPO / "Pulumi.production.yaml").read_text())["config"]
     configured = stack_file["lightspeedpay:attestations"]
-    exported = plan("production").outputs["attestations"]
+    exported = plan("production").outputs["facts"]["attestations"]
     assert set(exported) == set(configured) == set(checklist.ATTESTATIONS)
     assert exported["security-audit"] == {"by": "security@lightspeedpay.com", "date": "2026-10-15",
                                           "reference": "PLACEHOLDER-AUDIT-0001", "validUntil": "2027-10-14"}
     assert all(r["reference"].startswith("PLACEHOLDER-") for r in exported.values())  # obviously not real
-    assert plan("staging").outputs["attestations"] == {}
+    assert plan("staging").outputs["facts"]["attestations"] == {}
 
 
 def test_the_stack_resource_carries_them_to_analyze_stack() -> None:
     root = next(r for r in plan("production").resources if r.type == STACK_TYPE)
-    assert root.outputs["attestations"] == plan("production").outputs["attestations"]
+    assert root.outputs["facts"]["attestations"] == plan("production").outputs["facts"]["attestations"]
 
 
 # --- config refuses malformed records (exit 2, naming the key) ---------------------------------------
@@ -162,7 +162,8 @@ def test_as_of_judges_expiry_on_another_day(tmp_path: Path) -> None:
     run = _run(tmp_path, {"all": "mandatory", POLICY: {"asOf": "2027-06-01"}})
     expired = {key for f in findings(run.analyze(resources("production")))
                for kind, key in checklist.tags_in(f) if kind == "attestation"}
-    assert expired == {"security-scan", "performance-benchmarks", "database-access-review", "backup-verification"}
+    assert expired == {"security-scan", "performance-benchmarks", "database-access-review", "backup-verification",
+                       "rollback-plan"}
 
 
 def test_sign_offs_about_to_expire_are_a_warning_only(tmp_path: Path) -> None:
@@ -172,7 +173,7 @@ def test_sign_offs_about_to_expire_are_a_warning_only(tmp_path: Path) -> None:
     assert findings(violations) == []
     expiring = findings(violations, "checklist-attestations-expiring")
     assert {key for f in expiring for _, key in checklist.tags_in(f)} == {
-        "security-scan", "performance-benchmarks", "database-access-review", "backup-verification"}
+        "security-scan", "performance-benchmarks", "database-access-review", "backup-verification", "rollback-plan"}
     assert "expires on 2027-05-02, in 1 day(s)" in "\n".join(expiring)
     assert not any(v.mandatory for v in violations)
 
@@ -188,8 +189,8 @@ def test_an_audit_of_an_export_sees_the_sign_offs(tmp_path: Path, capsys: pytest
     export = tmp_path / "plan.json"
     document = json.loads(production_export.read_text())
     root = next(r for r in document["deployment"]["resources"] if r["type"] == STACK_TYPE)
-    assert set(root["outputs"]["attestations"]) == set(checklist.ATTESTATIONS)
-    del root["outputs"]["attestations"]["payment-processor-agreements"]
+    assert set(root["outputs"]["facts"]["attestations"]) == set(checklist.ATTESTATIONS)
+    del root["outputs"]["facts"]["attestations"]["payment-processor-agreements"]
     export.write_text(json.dumps(document))
     capsys.readouterr()
     assert check_cli.main(["--stack", "production", str(export)]) == 1

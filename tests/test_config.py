@@ -76,7 +76,7 @@ CASES: list[tuple[str, Edit, list[str]]] = [
     (
         "not an allowed value",
         _set("tls.sslMode", "strictest"),
-        ["lightspeedpay:tls.sslMode", "'strictest'", "'off', 'flexible', 'full' or 'strict'"],
+        ["lightspeedpay:tls.sslMode", "'strictest'", "must be one of 'off', 'flexible', 'full', 'strict'"],
     ),
     ("missing required key", _delete("database.region"), ["lightspeedpay:database.region", "is required"]),
     ("missing section", _delete("dns"), ["lightspeedpay:dns", "is required"]),
@@ -128,7 +128,17 @@ CASES: list[tuple[str, Edit, list[str]]] = [
         _set("firewall.webhookPaths", ["/webhooks/razorpay"]),
         ["lightspeedpay:firewall.webhookPaths", "/webhooks/phonepe"],
     ),
-    ("a legal change still plans", _set("jobs.jobConcurrency", 6), []),
+    ("a legal change still plans", _set("jobs.healthcheckTimeoutSeconds", 90), []),
+    (
+        "a guide value typed wrong in production",
+        _set("jobs.jobConcurrency", 6),
+        ["lightspeedpay:jobs.jobConcurrency = 6", "the guide sets JOB_CONCURRENCY=5 in production"],
+    ),
+    (
+        "the guide's autoscaling bound lowered",
+        _set("jobs.maxReplicas", 4),
+        ["lightspeedpay:jobs.maxReplicas = 4", "up to 10 in production"],
+    ),
     (
         "production looser than staging (HSTS)",
         _set("tls.hsts.maxAgeSeconds", 300),

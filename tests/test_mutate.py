@@ -166,6 +166,17 @@ def test_whole_resource_operators(mutants: dict[str, Mutant]) -> None:
     assert moved.inputs["variables"]["TOKEN"] == PLAINTEXT
 
 
+def test_a_mutant_id_means_one_edit_whatever_the_registration_order() -> None:
+    """The program registers resources in no fixed order (outputs resolve when they do): the same stack in
+    another order gives the same mutants, each the same edit, or a baseline would compare different edits."""
+    items = crafted()
+    items.append(_resource(PROJECT_TYPE, "shop-api", {"gitForkProtection": True, "functionFailover": False},
+                           parent=items[1].urn))
+    forward = {m.id: m.edit for m in generate(items, CONTEXT)}
+    assert forward == {m.id: m.edit for m in generate(list(reversed(items)), CONTEXT)}
+    assert forward["rewire:shop-web-secret:projectId"] == "projectId → shop-admin instead of shop-web"
+
+
 def test_a_secret_made_plain_in_the_program_stays_secret_where_the_engine_keeps_it(
         mutants: dict[str, Mutant]) -> None:
     redis = mutants["plaintext:shop-redis:password"].patch[_urn("pulumi-python:dynamic/railway:Redis", "shop-redis")]

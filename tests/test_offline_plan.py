@@ -53,7 +53,7 @@ def test_plan_cli_json_never_prints_a_secret(capsys: pytest.CaptureFixture[str])
     assert plan_cli.main(["--stack", "production", "--json"]) == 0
     out = capsys.readouterr().out
     document = json.loads(out)
-    assert set(document) == {"stack", "resources", "violations", "applyBlockers"}
+    assert set(document) == {"stack", "resources", "violations", "notVerified", "applyBlockers"}
     assert [b["key"] for b in document["applyBlockers"]] == _refused_keys("production")
     assert document["applyBlockers"][0]["value"] == "203.0.113.0/28"
     assert document["stack"] == "production"

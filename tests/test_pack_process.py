@@ -13,6 +13,7 @@ only), answers the same requests as the in-process servicer behind ops.plan, and
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -101,16 +102,16 @@ def _mutated_production() -> list[PlannedResource]:
                 and resource.inputs["key"] == "RAZORPAY_KEY_SECRET":
             resource.inputs["sensitive"] = resource.outputs["sensitive"] = False
         if resource.type == STACK_TYPE:
-            records = dict(resource.outputs["attestations"])
-            del records["security-audit"]
-            records["security-scan"] = {**records["security-scan"], "validUntil": "2020-01-01"}
-            resource.outputs = {**resource.outputs, "attestations": records,
-                                "apiUrl": "https://payments.example.org", "leak": secret("never-printed")}
+            facts = copy.deepcopy(resource.outputs["facts"])
+            del facts["attestations"]["security-audit"]
+            facts["attestations"]["security-scan"]["validUntil"] = "2020-01-01"
+            facts["domains"]["api"] = "payments.example.org"
+            resource.outputs = {**resource.outputs, "facts": facts, "leak": secret("never-printed")}
     return items
 
 
-def _key(violations: list[Violation]) -> list[tuple[str, str, str, str, str]]:
-    return sorted((v.policy, v.enforcement, v.urn, v.message, v.severity) for v in violations)
+def _key(violations: list[Violation]) -> list[tuple[str, str, str, str, str, bool]]:
+    return sorted((v.policy, v.enforcement, v.urn, v.message, v.severity, v.not_verified) for v in violations)
 
 
 def _pinned(requirements: str) -> set[str]:

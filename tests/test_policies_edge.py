@@ -160,9 +160,10 @@ def test_wildcard_or_wider_cors_is_refused() -> None:
 
 
 def _outputs(change: Callable[[dict[str, Any]], None], policy: str) -> list:
+    """The production plan with the root stack's published facts edited (``change(facts)``)."""
     items = resources("production")
     stack = find(items, STACK)
-    change(stack.outputs)
+    change(stack.outputs["facts"])
     return analyze("production", items, only=policy)
 
 
@@ -178,9 +179,9 @@ def test_short_or_foreign_log_retention_is_refused() -> None:
 
 def test_staging_retention_threshold_comes_from_its_policy_config() -> None:
     items = resources("staging")
-    find(items, STACK).outputs["logStore"]["retentionDays"] = 200
+    find(items, STACK).outputs["facts"]["logStore"]["retentionDays"] = 200
     assert not of_policy(analyze("staging", items, only="log-retention"), "log-retention")  # staging: 180 days
-    find(items, STACK).outputs["logStore"]["retentionDays"] = 90
+    find(items, STACK).outputs["facts"]["logStore"]["retentionDays"] = 90
     assert of_policy(analyze("staging", items, only="log-retention"), "log-retention")
 
 
@@ -269,10 +270,12 @@ def test_weakened_production_environment_is_refused(change: Callable[[dict[str, 
 
 def test_production_without_repository_protection_is_refused_staging_is_not_asked() -> None:
     items = [r for r in resources("production") if not r.type.startswith("github:")]
-    assert (
-        len(of_policy(analyze("production", items, only="github-repository-protected"), "github-repository-protected"))
-        == 2
-    )
+    messages = [v.message for v in of_policy(analyze("production", items, only="github-repository-protected"),
+                                             "github-repository-protected")]
+    assert any("declares no branch protection" in m for m in messages)
+    assert any("no 'production' deployment environment" in m for m in messages)
+    # Every branch that reaches production goes unprotected: both Vercel projects' and both Railway services'.
+    assert sum("no branch protection of the stack guards" in m for m in messages) == 4
     assert not of_policy(
         analyze("staging", resources("staging"), only="github-repository-protected"), "github-repository-protected"
     )
@@ -300,8 +303,11 @@ CHECK = "checkly:index/check:Check"
         lambda p: p.__setitem__("alertChannelSubscriptions", []),
         lambda p: p.__setitem__("muted", True),
         lambda p: p["request"].__setitem__("assertions", []),
+        lambda p: p.pop("degradedResponseTime"),
+        lambda p: p.__setitem__("degradedResponseTime", p["maxResponseTime"]),
     ],
-    ids=["deactivated", "hourly", "no alerts", "muted", "no assertions"],
+    ids=["deactivated", "hourly", "no alerts", "muted", "no assertions", "no degradation budget",
+         "degrades only when it fails"],
 )
 def test_weakened_uptime_check_is_refused(change: Callable[[dict[str, Any]], None]) -> None:
     _refused("production", CHECK, "uptime-api", change, "uptime-check-alerting")
@@ -327,6 +333,8 @@ def test_staging_may_check_less_often_than_production() -> None:
         "frequency": 10,
         "alertChannelSubscriptions": [{"activated": True, "channelId": 1}],
         "request": {"url": "https://x/", "assertions": [{"source": "STATUS_CODE"}]},
+        "degradedResponseTime": 2000,
+        "maxResponseTime": 5000,
     }
     assert of_policy(check(CHECK, props, stack="production"), "uptime-check-alerting")
     assert not check(CHECK, props, stack="staging")
@@ -345,10 +353,9 @@ def test_workers_on_another_database_are_refused() -> None:
         == []
     )
     worker.property_dependencies["sealedVariables"] = []
-    [typed] = of_policy(
-        analyze("production", items, only="api-and-workers-share-database"), "api-and-workers-share-database"
-    )
-    assert "does not come from the stack's database component" in typed.message
+    [typed] = of_policy(analyze("production", items, only="runtime-environment"), "runtime-environment")
+    assert "[variable workers.DATABASE_URL]" in typed.message
+    assert "take nothing from the stack's database" in typed.message
     pooler = find(items, "pulumi-python:dynamic/supabase:Pooler")
     twin = copy.deepcopy(pooler)
     twin.urn, twin.name = pooler.urn + "-twin", pooler.name + "-twin"

@@ -190,8 +190,8 @@ def test_stack_refuses_a_live_key_in_previews() -> None:
 
     items = mutate("production", ENV, "api-env-razorpay-key-id-preview", live)
     assert any(
-        "live gateway credential" in v.message
-        for v in of_policy(analyze("production", items, only="vercel-previews-isolated"), "vercel-previews-isolated")
+        "RAZORPAY_KEY_ID for preview is a live key" in v.message and v.mandatory
+        for v in of_policy(analyze("production", items, only="gateway-key-modes"), "gateway-key-modes")
     )
 
 

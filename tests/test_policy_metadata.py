@@ -81,4 +81,4 @@ def test_the_engine_receives_the_metadata() -> None:
 def test_the_helpers_refuse_incomplete_metadata(name: str, description: str, remediation: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         meta.resource_policy(name, description, validate=lambda _a, _r: None, severity=Severity.LOW,
-                             remediation=remediation)
+                             remediation=remediation, guard=meta.Guard("x", harmless="a test"), judges=["t"])

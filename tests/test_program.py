@@ -254,14 +254,19 @@ def test_feature_flags_live_in_edge_config() -> None:
 
 
 def test_repository_protection() -> None:
-    [branch] = _of("production", "github:index/branchProtection:BranchProtection")
-    assert branch.inputs["pattern"] == "main" and branch.inputs["allowsForcePushes"] is False
-    assert branch.inputs["requiredPullRequestReviews"][0]["requiredApprovingReviewCount"] == 2
-    assert branch.inputs["requiredStatusChecks"][0]["contexts"] == [
+    protections = _of("production", "github:index/branchProtection:BranchProtection")
+    branches = {r.inputs["repositoryId"]: r.inputs for r in protections}
+    # This repository's default branch, and the branch Vercel deploys (lightspeedpay/platform@main).
+    assert set(branches) == {"infrastructure", "platform"}
+    for branch in branches.values():
+        assert branch["pattern"] == "main" and branch["allowsForcePushes"] is False and branch["enforceAdmins"]
+        assert branch["requiredPullRequestReviews"][0]["requiredApprovingReviewCount"] == 2
+    assert branches["infrastructure"]["requiredStatusChecks"][0]["contexts"] == [
         "ci",
         "pulumi-preview-production",
         "pulumi-preview-staging",
     ]
+    assert branches["platform"]["requiredStatusChecks"][0]["contexts"] == ["ci"]
     [environment] = _of("production", "github:index/repositoryEnvironment:RepositoryEnvironment")
     assert environment.inputs["environment"] == "production" and environment.inputs["reviewers"][0]["teams"]
 

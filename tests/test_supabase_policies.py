@@ -3,6 +3,7 @@ plan, and the unsafe edits a hurried engineer could make to the planned database
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,15 @@ def props(change: Callable[[dict[str, Any]], None], kind: str) -> Edit:
         target = one(items, kind)
         change(target.inputs)
         change(target.outputs)
+        return items
+    return edit
+
+
+def recovery(**values: Any) -> Edit:
+    """Edit the recovery declarations the database component publishes (its facts)."""
+    def edit(items: list[PlannedResource]) -> list[PlannedResource]:
+        [component] = [r for r in items if r.type == "lightspeedpay:database:Database"]
+        component.outputs = {**component.outputs, "facts": {**component.outputs["facts"], **values}}
         return items
     return edit
 
@@ -103,26 +113,39 @@ UNSAFE: list[tuple[str, str, Edit]] = [
     ("supabase-pitr-enabled", "PITR dropped", without("Pitr")),
     ("supabase-pitr-enabled", "PITR retention cut", props(lambda p: p.update(retention_days=3), "Pitr")),
     ("supabase-rpo-met", "PITR dropped, RPO kept at 5 minutes", without("Pitr")),
-    ("supabase-rpo-met", "RPO below PITR's worst case", props(lambda p: p.update(rpo_minutes=1), "Backups")),
+    ("supabase-rpo-met", "RPO below PITR's worst case", recovery(rpoMinutes=1)),
     ("supabase-rpo-met", "recovery targets dropped", without("Backups")),
     ("supabase-org-members-mfa", "a member without MFA", props(report(1, True), "Organization")),
+    ("supabase-backups-taken", "backups stopped long ago",
+     props(lambda p: p.update(latest_backup_at="2020-01-01T00:00:00Z"), "Backups")),
+    ("supabase-backups-taken", "PITR declared but off at Supabase",
+     props(lambda p: p.update(pitr_enabled=False), "Backups")),
 ]
 
 
 def test_the_production_database_plans_clean() -> None:
     violations = [v for v in run("production") if v.policy.startswith("supabase-")]
-    # The one finding is honest: no restore drill is recorded yet, so the RTO is unverified.
-    assert [(v.policy, v.enforcement) for v in violations] == [("supabase-rto-evidenced", "advisory")]
+    # The findings are honest: no restore drill is recorded yet, so the RTO is unverified; and offline no backup
+    # has been read from Supabase, so that backups are taken is not verified (never passed).
+    assert [(v.policy, v.enforcement) for v in violations if not v.not_verified] == [
+        ("supabase-rto-evidenced", "advisory")]
+    assert [v.policy for v in violations if v.not_verified] == ["supabase-backups-taken"]
+
+
+def test_a_recent_backup_passes() -> None:
+    recent = props(lambda p: p.update(latest_backup_at=dt.datetime.now(dt.UTC).isoformat(), pitr_enabled=True),
+                   "Backups")
+    assert of_policy(run("production", recent), "supabase-backups-taken") == []
 
 
 @pytest.mark.parametrize(("policy", "edit"), [(p, e) for p, _, e in UNSAFE], ids=[f"{p}: {d}" for p, d, _ in UNSAFE])
 def test_unsafe_edits_are_refused_in_production(policy: str, edit: Edit) -> None:
-    found = of_policy(run("production", edit), policy)
+    found = [v for v in of_policy(run("production", edit), policy) if not v.not_verified]
     assert found and all(v.mandatory for v in found), found
 
 
 def test_the_staging_database_plans_clean_without_pitr() -> None:
-    violations = [v for v in run("staging") if v.policy.startswith("supabase-")]
+    violations = [v for v in run("staging") if v.policy.startswith("supabase-") and not v.not_verified]
     assert [(v.policy, v.enforcement) for v in violations] == [("supabase-rto-evidenced", "advisory")]
     assert not [r for r in database("staging") if r.type == DYNAMIC + "Pitr"]
 
@@ -160,9 +183,9 @@ def test_audit_class_all_covers_the_required_ones() -> None:
 
 
 def test_rto_needs_a_drill_that_fits() -> None:
-    drilled = props(lambda p: p.update(restore_drill_minutes=45), "Backups")
+    drilled = recovery(restoreDrillMinutes=45)
     assert of_policy(run("production", drilled), "supabase-rto-evidenced") == []
-    too_slow = props(lambda p: p.update(restore_drill_minutes=90), "Backups")
+    too_slow = recovery(restoreDrillMinutes=90)
     found = of_policy(run("production", too_slow), "supabase-rto-evidenced")
     assert found and "took 90 minutes, more than the 60-minute RTO" in found[0].message
 

@@ -270,7 +270,9 @@ def _rewirings(graph: Graph, operator: Operator, candidates: list[PlannedResourc
                           if r.type == old.type and r.urn not in urns and r.urn != resource.urn]
                 if not others:
                     continue
-                new = others[0]
+                # The first by label, not by position: the engine registers resources in no fixed order
+                # (the program's outputs resolve when they do), and a mutant id must mean one edit.
+                new = min(others, key=lambda r: graph.labels[r.urn])
                 clone = copy.deepcopy(resource)
                 clone.property_dependencies[prop] = [new.urn if u == old_urn else u for u in urns]
                 still_used = any(old_urn in v for k, v in clone.property_dependencies.items())

@@ -1,7 +1,10 @@
 """The LightSpeedPay CrossGuard pack: the deployment guide's checklist as policies.
 
 Importable on its own so the offline plan, the tests and `policies/__main__.py` build the very
-same pack. Each module owns one concern and exports POLICIES.
+same pack. Each module owns one concern and exports POLICIES. What the program must agree on with
+the pack (thresholds, the facts records, the placeholder vocabulary) is not here but beside it, in
+the standard-library-only `lightspeedpay_vocabulary`, so the program (config/, components/) never
+imports this package.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from . import (
     cloudflare,
     declared,
     dns,
+    gateways,
     github,
     monitoring,
     platform,
     railway,
+    runtime,
     stack,
     supabase,
     vercel,
@@ -29,8 +34,8 @@ PACK_NAME = "lightspeedpay"
 
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
-    *railway.POLICIES, *supabase.POLICIES, *platform.POLICIES, *monitoring.POLICIES, *stack.POLICIES,
-    *attestations.POLICIES, *declared.POLICIES,
+    *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
+    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

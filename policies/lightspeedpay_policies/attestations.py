@@ -1,9 +1,9 @@
 """Human sign-offs of the checklist: required, well formed and current (AnalyzeStack).
 
-The program exports the stack file's `lightspeedpay:attestations` as the stack output
-``attestations``. The engine hands AnalyzeStack every resource's final outputs, the root
-`pulumi:pulumi:Stack` included, so the records reach this policy in `pulumi preview`, in `pulumi up`,
-in `pulumi policy analyze --file <export>` and offline alike, and they stay in state for audits.
+The program publishes the stack file's `lightspeedpay:attestations` in the root stack's facts
+(`facts.StackFacts.attestations`). The engine hands AnalyzeStack every resource's final outputs, the
+root `pulumi:pulumi:Stack` included, so the records reach this policy in `pulumi preview`, in `pulumi
+up`, in `pulumi policy analyze --file <export>` and offline alike, and they stay in state for audits.
 """
 
 from __future__ import annotations
@@ -12,34 +12,30 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import PolicyResource, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
+
+from lightspeedpay_vocabulary.thresholds import ATTESTATION_WARN_DAYS
 
 from .checklist import ATTESTATIONS, AttestationSpec, tagged
-from .meta import Report, pci, stack_policy
+from .graph import stack_facts
+from .meta import Report, Setting, integer, pci, stack_policy
 from .props import plain
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-OUTPUT = "attestations"
 FIELDS = ("by", "date", "reference", "validUntil")
-
-
-def stack_resource(resources: list[PolicyResource]) -> PolicyResource | None:
-    return next((r for r in resources if r.resource_type == STACK_TYPE), None)
-
-
-def stack_outputs(resources: list[PolicyResource]) -> Mapping[str, Any]:
-    """The root stack's outputs as AnalyzeStack sees them ({} when the stack resource is absent)."""
-    stack = stack_resource(resources)
-    return stack.props if stack is not None else {}
+_IDS = sorted(ATTESTATIONS)
+REQUIRED = Setting("required", tuple(_IDS), {"type": "array", "items": {"type": "string", "enum": _IDS},
+                                             "uniqueItems": True})
+AS_OF = Setting[str | None]("asOf", None, {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+WARN_DAYS = integer("warnDays", ATTESTATION_WARN_DAYS, minimum=1)
 
 
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def as_of(config: Mapping[str, Any]) -> dt.date:
+def as_of(args: StackValidationArgs) -> dt.date:
     """The day to judge expiry by: the policy config's ``asOf`` (an audit of a past release), else today."""
-    value = config.get("asOf")
+    value = AS_OF.of(args)
     return dt.date.fromisoformat(str(value)) if value else today()
 
 
@@ -75,38 +71,36 @@ def problems(spec: AttestationSpec, record: Any, on: dt.date) -> list[str]:
 
 
 def _records(args: StackValidationArgs, report: Report) -> dict[str, Any] | None:
-    stack = stack_resource(args.resources)
-    if stack is None:
-        report(f"No {STACK_TYPE} resource was analysed, so no sign-off can be read.")
+    facts = stack_facts(args, report)
+    if facts is None:
         return None
-    records = plain(stack.props.get(OUTPUT))
+    records = plain(facts.attestations)
     if records is None:
         return {}
     if not isinstance(records, dict):
-        report(f"The stack output '{OUTPUT}' must map attestation ids to records.", stack.urn)
+        report("The stack's facts must map attestation ids to records (attestations).")
         return None
     return records
 
 
-def _day(config: Mapping[str, Any], report: Report) -> dt.date | None:
+def _day(args: StackValidationArgs, report: Report) -> dt.date | None:
     try:
-        return as_of(config)
+        return as_of(args)
     except ValueError:
-        report(f"The policy config's asOf ({config.get('asOf')!r}) is not a calendar date.")
+        report(f"The policy config's asOf ({AS_OF.of(args)!r}) is not a calendar date.")
         return None
 
 
 def _required(args: StackValidationArgs, report: Report) -> None:
     records = _records(args, report)
-    config = args.get_config()
-    on = _day(config, report)
+    on = _day(args, report)
     if records is None or on is None:
         return
     for unknown in sorted(set(records) - set(ATTESTATIONS)):
         report(tagged("attestation", unknown, f"lightspeedpay:attestations.{unknown} is not an attestation the "
                       f"checklist knows; known: {', '.join(sorted(ATTESTATIONS))}."))
     # Required sign-offs must be there; any sign-off that is there must be sound, required or not.
-    checked = set(config.get("required", ATTESTATIONS)) | (set(records) & set(ATTESTATIONS))
+    checked = set(REQUIRED.of(args)) | (set(records) & set(ATTESTATIONS))
     for attestation_id in sorted(checked):
         for text in problems(ATTESTATIONS[attestation_id], records.get(attestation_id), on):
             report(tagged("attestation", attestation_id, text))
@@ -114,8 +108,7 @@ def _required(args: StackValidationArgs, report: Report) -> None:
 
 def _expiring(args: StackValidationArgs, report: Report) -> None:
     records = _records(args, report)
-    config = args.get_config()
-    on, window = _day(config, report), int(config.get("warnDays", 30))
+    on, window = _day(args, report), WARN_DAYS.of(args)
     if not records or on is None:
         return
     for attestation_id, record in sorted(records.items()):
@@ -126,8 +119,6 @@ def _expiring(args: StackValidationArgs, report: Report) -> None:
                           f"{(until - on).days} day(s); renew it before then."))
 
 
-_IDS = sorted(ATTESTATIONS)
-_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _PCI_651 = pci("6.5.1", "Changes to all system components in the production environment are made according to "
                         "established procedures.")
 
@@ -136,9 +127,7 @@ POLICIES = [
         "checklist-attestations",
         "Every human step of the deployment checklist must have a current sign-off (who, when, evidence, expiry).",
         validate=_required, severity=Severity.HIGH, framework=_PCI_651,
-        config={"required": {"type": "array", "items": {"type": "string", "enum": _IDS}, "uniqueItems": True,
-                             "default": _IDS},
-                "asOf": _DATE},
+        config=[REQUIRED, AS_OF],
         remediation="Do the step, then record it in the stack file under lightspeedpay:attestations.<id> with "
                     "by (an email), date, reference (ticket or report) and validUntil (YYYY-MM-DD, within the "
                     "item's window). docs/policy-pack.md lists every id and its window.",
@@ -147,7 +136,7 @@ POLICIES = [
         "checklist-attestations-expiring",
         "Sign-offs that are about to expire should be renewed before they lapse and block deployments.",
         validate=_expiring, severity=Severity.LOW, framework=_PCI_651,
-        config={"warnDays": {"type": "integer", "minimum": 1, "default": 30}, "asOf": _DATE},
+        config=[WARN_DAYS, AS_OF],
         remediation="Repeat the step and replace the record in lightspeedpay:attestations.<id> with the new "
                     "date, reference and validUntil.",
         tags=["checklist", "attestation"]),

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from .meta import Report, pci, resource_policy
+from lightspeedpay_vocabulary.thresholds import HSTS_MIN_MAX_AGE_SECONDS, MIN_TLS_VERSION, TLS_VERSIONS
+
+from .meta import Guard, Report, integer, pci, resource_policy, text
 from .props import dig, plain
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
-TLS_ORDER = ("1.0", "1.1", "1.2", "1.3")
+GUARDED_SETTINGS = ("ssl", "min_tls_version", "tls_1_3", "always_use_https", "automatic_https_rewrites",
+                    "security_header")
+"""Zone settings these policies judge; `public-domains-complete` refuses a zone without any of them."""
+MINIMUM_VERSION = text("minimumVersion", MIN_TLS_VERSION, TLS_VERSIONS)
+MIN_MAX_AGE = integer("minMaxAgeSeconds", HSTS_MIN_MAX_AGE_SECONDS, minimum=0)
 _PCI_421 = pci("4.2.1", "Strong cryptography and security protocols safeguard data in transit over "
                         "open, public networks, with no fallback to insecure versions.")
 
 
 def _setting(args: ResourceValidationArgs, setting_id: str) -> tuple[bool, object]:
-    if args.resource_type != ZONE_SETTING or args.props.get("settingId") != setting_id:
+    if args.props.get("settingId") != setting_id:
         return False, None
     return True, args.props.get("value")
 
@@ -27,8 +33,8 @@ def _ssl_strict(args: ResourceValidationArgs, report: Report) -> None:
 
 def _min_tls(args: ResourceValidationArgs, report: Report) -> None:
     applies, value = _setting(args, "min_tls_version")
-    minimum = args.get_config().get("minimumVersion", "1.2")
-    if applies and (value not in TLS_ORDER or TLS_ORDER.index(str(value)) < TLS_ORDER.index(minimum)):
+    minimum = MINIMUM_VERSION.of(args)
+    if applies and (value not in TLS_VERSIONS or TLS_VERSIONS.index(str(value)) < TLS_VERSIONS.index(minimum)):
         report(f"min_tls_version is {value!r}; the minimum allowed is {minimum!r}.")
 
 
@@ -68,7 +74,7 @@ def _hsts(args: ResourceValidationArgs, report: Report) -> None:
     if any(k in hsts for k in _CAMEL_HSTS):
         report("strict_transport_security uses camelCase keys; use snake_case (max_age, include_subdomains).")
         return
-    min_age = int(args.get_config().get("minMaxAgeSeconds", 31_536_000))
+    min_age = MIN_MAX_AGE.of(args)
     if not dig(hsts, "enabled", False):
         report("HSTS is disabled.")
     if float(dig(hsts, "max_age", 0)) < min_age:
@@ -79,42 +85,50 @@ def _hsts(args: ResourceValidationArgs, report: Report) -> None:
         report("X-Content-Type-Options: nosniff must be sent.")
 
 
+def _zone(setting_id: str) -> Guard:
+    return Guard(f"the zone's {setting_id!r} setting", refused_by="public-domains-complete")
+
+
 POLICIES = [
     resource_policy(
         "cloudflare-ssl-strict",
         "Cloudflare must validate the origin certificate (SSL mode Full (strict)).",
-        validate=_ssl_strict, severity=Severity.HIGH, framework=_PCI_421,
+        judges=[ZONE_SETTING], guard=_zone("ssl"), validate=_ssl_strict, severity=Severity.HIGH, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.sslMode to 'strict'. Flexible sends plain HTTP to the origin and "
                     "loops with Vercel's HTTPS redirect; Full accepts any certificate.",
         tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-min-tls-version",
         "The zone must refuse TLS versions older than the configured minimum (TLS 1.2 by default).",
-        validate=_min_tls, severity=Severity.HIGH, framework=_PCI_421,
-        config={"minimumVersion": {"type": "string", "enum": list(TLS_ORDER), "default": "1.2"}},
+        judges=[ZONE_SETTING],
+        guard=_zone("min_tls_version"), validate=_min_tls, severity=Severity.HIGH, framework=_PCI_421,
+        config=[MINIMUM_VERSION],
         remediation="Set lightspeedpay:tls.minTlsVersion to '1.2' or '1.3'. PCI DSS treats TLS 1.0/1.1 as "
                     "insecure; Cloudflare's default is 1.0.",
         tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-tls-1-3",
         "TLS 1.3 must be enabled on the zone.",
-        validate=_tls13, severity=Severity.MEDIUM, framework=_PCI_421,
+        judges=[ZONE_SETTING], guard=_zone("tls_1_3"), validate=_tls13, severity=Severity.MEDIUM, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.tls13 to 'on'.", tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-always-use-https",
         "Every plain HTTP request to the zone must be redirected to HTTPS.",
-        validate=_always_https, severity=Severity.HIGH, framework=_PCI_421,
+        judges=[ZONE_SETTING],
+        guard=_zone("always_use_https"), validate=_always_https, severity=Severity.HIGH, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.alwaysUseHttps to true.", tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-automatic-https-rewrites",
         "Automatic HTTPS rewrites must be on so pages never load mixed content.",
-        validate=_https_rewrites, severity=Severity.LOW, framework=_PCI_421,
+        judges=[ZONE_SETTING],
+        guard=_zone("automatic_https_rewrites"), validate=_https_rewrites, severity=Severity.LOW, framework=_PCI_421,
         remediation="Set lightspeedpay:tls.automaticHttpsRewrites to true.", tags=["cloudflare", "tls"]),
     resource_policy(
         "cloudflare-hsts",
         "HSTS must be on for the zone, include subdomains, send nosniff and last at least a year.",
-        validate=_hsts, severity=Severity.MEDIUM, framework=_PCI_421,
-        config={"minMaxAgeSeconds": {"type": "integer", "minimum": 0, "default": 31_536_000}},
+        judges=[ZONE_SETTING],
+        guard=_zone("security_header"), validate=_hsts, severity=Severity.MEDIUM, framework=_PCI_421,
+        config=[MIN_MAX_AGE],
         remediation="Set lightspeedpay:tls.hsts (enabled, maxAgeSeconds >= 31536000, includeSubdomains, "
                     "nosniff). In code keep snake_case keys inside the security_header value.",
         tags=["cloudflare", "tls", "headers"]),

@@ -8,17 +8,13 @@ only checkable by noticing that its `ProjectDomain` is missing. This policy walk
 from __future__ import annotations
 
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from pulumi_policy import Severity, StackValidationArgs
 
-from .attestations import stack_outputs
 from .checklist import CHECKLIST, Declared, tagged
+from .graph import stack_facts
 from .meta import Report, pci, stack_policy
-
-
-def _host(url: object) -> str | None:
-    return urlsplit(url).hostname if isinstance(url, str) and url.startswith("https://") else None
+from .props import plain
 
 
 def _declared(args: StackValidationArgs, report: Report) -> None:
@@ -28,15 +24,16 @@ def _declared(args: StackValidationArgs, report: Report) -> None:
         types.add(resource.resource_type)
         if resource.resource_type.endswith(":ProjectDomain"):
             domains[resource.resource_type].add(str(resource.props.get("domain")))
-    outputs = stack_outputs(args.resources)
+    facts = stack_facts(args, report)
+    hosts = plain(facts.domains) if facts is not None else {}
 
     def missing(requirement: Declared) -> str | None:
-        if requirement.host_output is None:
+        if requirement.host_role is None:
             return None if requirement.type in types else f"{requirement.what} ({requirement.type}) is not declared."
-        host = _host(outputs.get(requirement.host_output))
-        if host is None:
-            return (f"the stack exports no https URL '{requirement.host_output}', so {requirement.what} cannot be "
-                    f"checked.")
+        host = hosts.get(requirement.host_role) if isinstance(hosts, dict) else None
+        if not isinstance(host, str) or not host:
+            return (f"the stack publishes no '{requirement.host_role}' hostname (facts domains), so "
+                    f"{requirement.what} cannot be checked.")
         if host not in domains.get(requirement.type, set()):
             return f"{requirement.what} for {host} ({requirement.type}) is not declared."
         return None
@@ -55,7 +52,7 @@ POLICIES = [
         validate=_declared, severity=Severity.HIGH,
         framework=pci("6.5.1", "Changes to all system components in the production environment are made "
                                "according to established procedures."),
-        remediation="Declare the missing resource through its component (components/stack.py) and keep the "
-                    "stack outputs siteUrl, checkoutUrl and apiUrl pointing at the public hostnames.",
+        remediation="Declare the missing resource through its component (components/stack.py); the stack's facts "
+                    "name the public hostnames (lightspeedpay:domains).",
         tags=["checklist", "coverage"]),
 ]

@@ -6,21 +6,23 @@ from urllib.parse import urlsplit
 
 from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
+from lightspeedpay_vocabulary.thresholds import UPTIME_MAX_FREQUENCY_MINUTES, UPTIME_REQUIRED_LOCATION
+
 from .graph import of_type, prop
-from .meta import Report, resource_policy, stack_policy
+from .meta import Guard, Report, number, resource_policy, stack_policy, text
 from .props import as_list, dig, known, plain
 from .vercel_firewall import DOMAIN
 
 CHECK = "checkly:index/check:Check"
+MAX_FREQUENCY = number("maxFrequencyMinutes", UPTIME_MAX_FREQUENCY_MINUTES, minimum=1)
+REQUIRED_LOCATION = text("requiredLocation", UPTIME_REQUIRED_LOCATION)
 
 
 def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != CHECK:
-        return
     # Field by field: alert channel ids are unknown until the channels exist, and reading them would
     # turn the whole policy into a "can't run during preview" notice.
     props = args.props
-    max_frequency = float(args.get_config().get("maxFrequencyMinutes", 5))
+    max_frequency = MAX_FREQUENCY.of(args)
     if not props.get("activated"):
         report("The check is deactivated.")
     if float(props.get("frequency") or 0) > max_frequency:
@@ -33,10 +35,14 @@ def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
         report("The check's alerts are muted.")
     if not as_list(dig(props, "request.assertions")):
         report("The check asserts nothing about the response.")
+    degraded, failed = props.get("degradedResponseTime"), props.get("maxResponseTime")
+    if not (isinstance(degraded, int | float) and isinstance(failed, int | float) and 0 < degraded < failed):
+        report(f"The check has no response-time budget that degrades before it fails (degraded {degraded!r} ms, "
+               f"failed {failed!r} ms): slow responses would alert nobody.")
 
 
 def _endpoints_covered(args: StackValidationArgs, report: Report) -> None:
-    required_location = str(args.get_config().get("requiredLocation", "ap-south-1"))
+    required_location = REQUIRED_LOCATION.of(args)
     checked: set[str] = set()
     for check in of_type(args, CHECK):
         if not prop(check, "activated"):
@@ -56,9 +62,9 @@ def _endpoints_covered(args: StackValidationArgs, report: Report) -> None:
 POLICIES = [
     resource_policy(
         "uptime-check-alerting",
-        "Every uptime check must be active, frequent, assert on the response and alert someone.",
-        validate=_check_alerting, severity=Severity.MEDIUM,
-        config={"maxFrequencyMinutes": {"type": "number", "minimum": 1, "default": 5}},
+        "Every uptime check must be active, frequent, assert on the response, time it and alert someone.",
+        judges=[CHECK], guard=Guard("each uptime check", refused_by="uptime-checks-cover-endpoints"),
+        validate=_check_alerting, severity=Severity.MEDIUM, config=[MAX_FREQUENCY],
         remediation="Set lightspeedpay:monitoring.frequencyMinutes; components/monitoring.py subscribes every "
                     "check to the email and Slack channels.",
         tags=["monitoring"]),
@@ -66,7 +72,7 @@ POLICIES = [
         "uptime-checks-cover-endpoints",
         "Every public endpoint must have an active uptime check that runs from India.",
         validate=_endpoints_covered, severity=Severity.MEDIUM,
-        config={"requiredLocation": {"type": "string", "default": "ap-south-1"}},
+        config=[REQUIRED_LOCATION],
         remediation="Add the endpoint to components.monitoring.UptimeMonitoring in components/stack.py and keep "
                     "ap-south-1 in lightspeedpay:monitoring.locations.",
         tags=["monitoring"]),

@@ -40,6 +40,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+def whole(value: Any) -> Any:
+    """Engine numbers are floats; whole ones read better as ints in messages and comparisons."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: whole(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [whole(v) for v in value]
+    return value
+
+
 def is_redacted(value: Any) -> bool:
     return value == REDACTED
 

@@ -7,8 +7,12 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
+from lightspeedpay_vocabulary.thresholds import foreign_environments
+
+from .gateways import gateway_facts
+from .graph import of_type, prop, sources, stack_facts, stack_name, urn_stack
 from .meta import Report, pci, rbi_cyber_resilience, stack_policy
-from .props import as_list, is_redacted, known
+from .props import as_list, is_redacted, known, plain
 from .vercel import ENV_VAR
 
 _NOT_PROVIDER_MANAGED = ("pulumi", "lightspeedpay")
@@ -38,37 +42,76 @@ def _project_of(resource: PolicyResource) -> str:
     return str(project_id)
 
 
+def _value(resource: PolicyResource) -> tuple[bool, Any]:
+    """(visible, value): visible is False for ciphertext and for a value unknown in a preview."""
+    ok, value = known(resource.props, "value")
+    return (ok and value is not None and not is_redacted(value)), value
+
+
 def _previews_isolated(args: StackValidationArgs, report: Report) -> None:
-    live_prefixes = tuple(args.get_config().get("livePrefixes", ["rzp_live_"]))
-    values: dict[tuple[str, str], dict[str, list[tuple[PolicyResource, Any]]]] = defaultdict(
-        lambda: defaultdict(list))
-    for resource in args.resources:
-        if resource.resource_type != ENV_VAR:
-            continue
+    gateways = None
+    by_key: dict[tuple[str, str], dict[str, list[PolicyResource]]] = defaultdict(lambda: defaultdict(list))
+    for resource in of_type(args, ENV_VAR):
         ok_key, key = known(resource.props, "key")
         ok_targets, targets = known(resource.props, "targets")
         _, sensitive = known(resource.props, "sensitive")
         if not (ok_key and ok_targets) or not sensitive:
             continue
-        ok_value, value = known(resource.props, "value")
         for target in as_list(targets):
-            values[(_project_of(resource), str(key))][target].append(
-                (resource, value if ok_value else None))
+            by_key[(_project_of(resource), str(key))][str(target)].append(resource)
 
-    for (_, key), by_target in values.items():
-        production = {v for _, v in by_target.get("production", []) if v is not None and not is_redacted(v)}
-        for resource, value in by_target.get("preview", []):
-            if "production" in as_list(resource.props.get("targets")):
+    for (_, key), by_target in by_key.items():
+        production = by_target.get("production", [])
+        for preview in by_target.get("preview", []):
+            if "production" in as_list(prop(preview, "targets", [])):
                 report(f"{key} is one variable for both production and preview; previews need their own "
-                       f"test-mode value.", resource.urn)
+                       f"test-mode value.", preview.urn)
                 continue
-            if value is None or is_redacted(value):
-                continue
-            if value in production:
-                report(f"{key} gives previews the same value as production; previews get "
-                       f"test-mode and non-production values only.", resource.urn)
-            if isinstance(value, str) and value.startswith(live_prefixes):
-                report(f"{key} gives previews a live gateway credential.", resource.urn)
+            preview_sources = sources(preview, "value")
+            visible, value = _value(preview)
+            for counterpart in production:
+                shared = preview_sources & sources(counterpart, "value")
+                if shared:  # proven from dependencies, whatever the values look like
+                    report(f"{key} of previews is computed from the same resource as production's "
+                           f"({', '.join(sorted(u.rsplit('::', 1)[-1] for u in shared))}); previews get "
+                           f"non-production values only.", preview.urn)
+                    continue
+                seen, production_value = _value(counterpart)
+                counterpart_sources = sources(counterpart, "value")
+                if visible and seen:
+                    if plain(value) == plain(production_value):
+                        report(f"{key} gives previews the same value as production; previews get "
+                               f"test-mode and non-production values only.", preview.urn)
+                elif preview_sources and counterpart_sources:
+                    continue  # computed from different resources (separate generators, tokens): proven apart
+                elif not preview_sources and not counterpart_sources:
+                    # Both come from stack config: the program compared the plaintexts at config load.
+                    gateways = gateways if gateways is not None else gateway_facts(args, report)
+                    distinct = gateways.preview_credentials_distinct if gateways is not None else None
+                    if distinct is False:
+                        report(f"{key} gives previews the same value as production (compared at config load).",
+                               preview.urn)
+                    elif distinct is not True:
+                        report.not_verified(f"{key} of previews against production's: neither value can be read "
+                                            f"here and the program could not compare them at config load",
+                                            preview.urn)
+                else:
+                    report.not_verified(f"{key} of previews against production's: one comes from stack config and "
+                                        f"the other from the stack's resources, and neither value can be read here",
+                                        preview.urn)
+
+
+def _stack_isolation(args: StackValidationArgs, report: Report) -> None:
+    facts = stack_facts(args, report)
+    stack = stack_name(args)
+    if facts is None or not stack:
+        return
+    for reference in foreign_environments(stack, facts.esc_environments):
+        report(f"Stack {stack!r} imports the ESC environment {reference!r}, which belongs to another stack: stacks "
+               f"share no secret (a staging stack with production's environment runs live keys).")
+    foreign = sorted({urn_stack(r.urn) for r in args.resources} - {stack, ""})
+    if foreign:
+        report(f"The analysed state mixes resources of other stacks {foreign} into stack {stack!r}.")
 
 
 POLICIES = [
@@ -86,8 +129,16 @@ POLICIES = [
         "Preview deployments must never receive a production or live-mode secret.",
         validate=_previews_isolated, severity=Severity.CRITICAL,
         framework=pci("6.5.5", "Live data and credentials are not used in pre-production environments."),
-        config={"livePrefixes": {"type": "array", "items": {"type": "string"}, "default": ["rzp_live_"]}},
         remediation="Give the preview target its own test-mode value (lightspeedpay:preview* secrets); "
                     "never reuse the production value.",
         tags=["vercel", "previews", "secrets"]),
+    stack_policy(
+        "stack-isolation",
+        "A stack may import only its own ESC environment and hold only its own resources.",
+        validate=_stack_isolation, severity=Severity.CRITICAL,
+        framework=pci("6.5.3", "Pre-production environments are separated from production environments and the "
+                               "separation is enforced with access controls."),
+        remediation="Import only lightspeedpay/<stack> in Pulumi.<stack>.yaml (`pulumi config env rm` the other); "
+                    "the program refuses another stack's environment at config load.",
+        tags=["stacks", "secrets", "esc"]),
 ]

@@ -9,6 +9,7 @@ preview does not know yet are skipped, never guessed. Thresholds are policy conf
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,8 +17,39 @@ from typing import Any
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
-from .meta import Report, cert_in, pci, rbi_cyber_resilience, rbi_localisation, resource_policy, stack_policy
-from .props import as_list, plain
+from lightspeedpay_vocabulary.facts import DATABASE, DatabaseFacts, FactsError
+from lightspeedpay_vocabulary.thresholds import (
+    ALLOWLIST_MIN_PREFIX_V4,
+    ALLOWLIST_MIN_PREFIX_V6,
+    BACKUP_MAX_AGE_HOURS,
+    DAILY_BACKUP_WORST_CASE_RPO_MINUTES,
+    MAX_JWT_EXPIRY_SECONDS,
+    MAX_REFRESH_REUSE_SECONDS,
+    MIN_PASSWORD_LENGTH,
+    MIN_READ_REPLICAS,
+    OPEN_NETWORKS,
+    PGAUDIT_CLASSES,
+    PGAUDIT_ROLES,
+    PITR_RETENTION_DAYS,
+    PITR_WORST_CASE_RPO_MINUTES,
+    SUPABASE_REGIONS_IN_INDIA,
+)
+
+from .graph import facts_of
+from .meta import (
+    Guard,
+    Report,
+    Setting,
+    cert_in,
+    integer,
+    pci,
+    rbi_cyber_resilience,
+    rbi_localisation,
+    resource_policy,
+    stack_policy,
+    strings,
+)
+from .props import as_list, plain, whole
 
 DYNAMIC = "pulumi-python:dynamic/supabase:"
 PROJECT = DYNAMIC + "Project"
@@ -30,26 +62,29 @@ PITR = DYNAMIC + "Pitr"
 BACKUPS = DYNAMIC + "Backups"
 ORGANIZATION = DYNAMIC + "Organization"
 PROJECT_SECRETS = ("db_pass", "anon_key", "service_role_key")
-OPEN_NETWORKS = ("0.0.0.0/0", "::/0")
+ALLOWED_REGIONS = strings("allowedRegions", SUPABASE_REGIONS_IN_INDIA, min_items=1)
+MIN_PREFIX_V4 = integer("minIpv4Prefix", ALLOWLIST_MIN_PREFIX_V4, minimum=0, maximum=32)
+MIN_PREFIX_V6 = integer("minIpv6Prefix", ALLOWLIST_MIN_PREFIX_V6, minimum=0, maximum=128)
+MAX_JWT_EXPIRY = integer("maxJwtExpirySeconds", MAX_JWT_EXPIRY_SECONDS, minimum=30)
+MAX_REFRESH_REUSE = integer("maxRefreshReuseIntervalSeconds", MAX_REFRESH_REUSE_SECONDS, minimum=0)
+MIN_PASSWORD = integer("minPasswordLength", MIN_PASSWORD_LENGTH, minimum=6)
+AUDIT_CLASSES = strings("requiredClasses", PGAUDIT_CLASSES)
+AUDIT_ROLES = strings("requiredRoles", PGAUDIT_ROLES)
+PITR_MIN_DAYS = Setting("minRetentionDays", PITR_RETENTION_DAYS[0],
+                        {"type": "integer", "enum": list(PITR_RETENTION_DAYS)})
+PITR_RPO = integer("pitrWorstCaseRpoMinutes", PITR_WORST_CASE_RPO_MINUTES, minimum=1)
+DAILY_RPO = integer("dailyBackupWorstCaseRpoMinutes", DAILY_BACKUP_WORST_CASE_RPO_MINUTES, minimum=1)
+MEMBERS_WITHOUT_MFA = integer("allowedMembersWithoutMfa", 0, minimum=0)
+READ_REPLICAS = integer("minReadReplicas", MIN_READ_REPLICAS, minimum=0)
+BACKUP_MAX_AGE = integer("maxBackupAgeHours", BACKUP_MAX_AGE_HOURS, minimum=1)
 HARDENING = {SSL: "SslEnforcement", NETWORK: "NetworkRestrictions", AUTH: "AuthConfig",
              PGAUDIT: "PgAudit", BACKUPS: "Backups"}
-
-
-def _whole(value: Any) -> Any:
-    """Engine numbers are floats; whole ones read better as ints in messages and comparisons."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _whole(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_whole(v) for v in value]
-    return value
 
 
 def _get(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     """(known, value): unknown during a preview → (False, None)."""
     try:
-        return True, _whole(plain(props.get(key)))
+        return True, whole(plain(props.get(key)))
     except UnknownValueError:
         return False, None
 
@@ -57,9 +92,7 @@ def _get(props: Mapping[str, Any], key: str) -> tuple[bool, Any]:
 # -- resource policies ----------------------------------------------------------------------
 
 def _region_in_india(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type not in (PROJECT, REPLICA):
-        return
-    allowed = list(args.get_config().get("allowedRegions", ["ap-south-1"]))
+    allowed = list(ALLOWED_REGIONS.of(args))
     ok, region = _get(args.props, "region")
     if ok and region not in allowed:
         what = "project" if args.resource_type == PROJECT else "read replica"
@@ -67,18 +100,13 @@ def _region_in_india(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _ssl_enforced(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != SSL:
-        return
     ok, enforced = _get(args.props, "enforced")
     if ok and enforced is not True:
         report("SSL enforcement is off: Postgres and the pooler would accept unencrypted connections.")
 
 
 def _network_restricted(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != NETWORK:
-        return
-    config = args.get_config()
-    min_v4, min_v6 = int(config.get("minIpv4Prefix", 16)), int(config.get("minIpv6Prefix", 32))
+    min_v4, min_v6 = MIN_PREFIX_V4.of(args), MIN_PREFIX_V6.of(args)
     ok, cidrs = _get(args.props, "allowed_cidrs")
     if not ok:
         return
@@ -103,11 +131,9 @@ def _settings(args: ResourceValidationArgs) -> dict[str, Any] | None:
 
 
 def _token_lifetimes(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+    if (settings := _settings(args)) is None:
         return
-    config = args.get_config()
-    max_jwt = int(config.get("maxJwtExpirySeconds", 3600))
-    max_reuse = int(config.get("maxRefreshReuseIntervalSeconds", 10))
+    max_jwt, max_reuse = MAX_JWT_EXPIRY.of(args), MAX_REFRESH_REUSE.of(args)
     jwt_exp = settings.get("jwt_exp")
     if not isinstance(jwt_exp, (int, float)) or jwt_exp > max_jwt:
         report(f"jwt_exp is {jwt_exp!r}; access tokens must expire within {max_jwt} seconds.")
@@ -119,7 +145,7 @@ def _token_lifetimes(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _mfa_available(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+    if (settings := _settings(args)) is None:
         return
     totp = settings.get("mfa_totp_enroll_enabled") is True and settings.get("mfa_totp_verify_enabled") is True
     webauthn = (settings.get("mfa_web_authn_enroll_enabled") is True
@@ -132,9 +158,9 @@ def _mfa_available(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _password_policy(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != AUTH or (settings := _settings(args)) is None:
+    if (settings := _settings(args)) is None:
         return
-    minimum = int(args.get_config().get("minPasswordLength", 12))
+    minimum = MIN_PASSWORD.of(args)
     length = settings.get("password_min_length")
     if not isinstance(length, (int, float)) or length < minimum:
         report(f"password_min_length is {length!r}; at least {minimum} characters.")
@@ -143,15 +169,12 @@ def _password_policy(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _audit_logging(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PGAUDIT:
-        return
-    config = args.get_config()
-    required = set(config.get("requiredClasses", ["ddl", "write"]))
+    required = set(AUDIT_CLASSES.of(args))
     ok, roles = _get(args.props, "roles")
     if not ok:
         return
     roles = dict(roles or {})
-    for role in config.get("requiredRoles", ["postgres"]):
+    for role in AUDIT_ROLES.of(args):
         if role not in roles:
             report(f"pgaudit does not log the {role!r} role (the one the API and worker connect as).")
     for role, classes in roles.items():
@@ -161,29 +184,14 @@ def _audit_logging(args: ResourceValidationArgs, report: Report) -> None:
             report(f"pgaudit.log of {role!r} lacks {missing}.")
 
 
-def _rto_evidenced(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != BACKUPS:
-        return
-    ok_rto, rto = _get(args.props, "rto_minutes")
-    ok_drill, drill = _get(args.props, "restore_drill_minutes")
-    if not (ok_rto and ok_drill):
-        return
-    if drill is None:
-        report(f"No restore drill is recorded, so the {rto}-minute RTO is unverified.")
-    elif isinstance(rto, (int, float)) and drill > rto:
-        report(f"The last restore drill took {drill} minutes, more than the {rto}-minute RTO.")
-
-
 def _secret_outputs(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
     missing = [k for k in PROJECT_SECRETS if k not in (args.opts.additional_secret_outputs or [])]
     if missing:
         report(f"{missing} are not marked secret (additional_secret_outputs); they would be stored in plain state.")
 
 
 def _project_protected(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == PROJECT and not args.opts.protect:
+    if not args.opts.protect:
         report("The project is not protected; `pulumi destroy` or a replacing change would delete the database.")
 
 
@@ -200,21 +208,34 @@ def _keys(resource: PolicyResource) -> set[str]:
 
 
 def _projects(resources: Iterable[PolicyResource]) -> list[tuple[PolicyResource, dict[str, list[PolicyResource]]]]:
-    """Each project with its companion resources, by type."""
-    resources = list(resources)
+    """Each project with its companion resources, by type (one pass over the stack, then look-ups)."""
+    projects: list[PolicyResource] = []
+    by_key: dict[str, list[PolicyResource]] = {}
+    for resource in resources:
+        if resource.resource_type == PROJECT:
+            projects.append(resource)
+        elif resource.resource_type.startswith(DYNAMIC):
+            for key in _keys(resource):
+                by_key.setdefault(key, []).append(resource)
     result = []
-    for project in (r for r in resources if r.resource_type == PROJECT):
-        keys = _keys(project)
+    for project in projects:
         companions: dict[str, list[PolicyResource]] = {}
-        for other in resources:
-            if other.resource_type.startswith(DYNAMIC) and other is not project and _keys(other) & keys:
-                companions.setdefault(other.resource_type, []).append(other)
+        seen: set[int] = set()
+        for key in _keys(project):
+            for other in by_key.get(key, []):
+                if id(other) not in seen:
+                    seen.add(id(other))
+                    companions.setdefault(other.resource_type, []).append(other)
         result.append((project, companions))
     return result
 
 
 def _hardened(args: StackValidationArgs, report: Report) -> None:
-    for project, companions in _projects(args.resources):
+    projects = _projects(args.resources)
+    if not projects:
+        report("The stack declares no Supabase project: the platform's database is not managed, so none of its "
+               "region, TLS, network, auth, audit or recovery settings is guarded.")
+    for project, companions in projects:
         missing = [name for kind, name in HARDENING.items() if not companions.get(kind)]
         if missing:
             report(f"Project {project.name!r} has no {', '.join(missing)} declared; each is part of the "
@@ -222,7 +243,7 @@ def _hardened(args: StackValidationArgs, report: Report) -> None:
 
 
 def _pitr_enabled(args: StackValidationArgs, report: Report) -> None:
-    minimum = int(args.get_config().get("minRetentionDays", 7))
+    minimum = PITR_MIN_DAYS.of(args)
     for project, companions in _projects(args.resources):
         pitr = companions.get(PITR) or []
         if not pitr:
@@ -233,22 +254,71 @@ def _pitr_enabled(args: StackValidationArgs, report: Report) -> None:
             report(f"PITR keeps {days!r} days; at least {minimum}.", pitr[0].urn)
 
 
+def _recovery_facts(project: PolicyResource, report: Report) -> DatabaseFacts | None:
+    """The recovery declarations of the Database component that declares ``project``."""
+    parent = project.parent
+    if parent is None or parent.resource_type != DATABASE:
+        report(f"Project {project.name!r} is not declared by a components.database.Database, so no recovery "
+               f"objective is published for it.", project.urn)
+        return None
+    try:
+        return facts_of(parent, DatabaseFacts)
+    except FactsError as error:
+        report(f"The database component publishes no usable recovery facts ({error}).", parent.urn)
+        return None
+
+
 def _rpo_met(args: StackValidationArgs, report: Report) -> None:
-    config = args.get_config()
-    pitr_rpo = int(config.get("pitrWorstCaseRpoMinutes", 2))
-    daily_rpo = int(config.get("dailyBackupWorstCaseRpoMinutes", 1440))
+    pitr_rpo, daily_rpo = PITR_RPO.of(args), DAILY_RPO.of(args)
     for project, companions in _projects(args.resources):
-        backups = companions.get(BACKUPS) or []
-        if not backups:
-            report(f"Project {project.name!r} declares no recovery targets (Backups resource).", project.urn)
-            continue
-        ok, rpo = _get(backups[0].props, "rpo_minutes")
-        if not ok:
+        facts = _recovery_facts(project, report)
+        if facts is None:
             continue
         achievable, how = (pitr_rpo, "PITR") if companions.get(PITR) else (daily_rpo, "daily backups")
-        if not isinstance(rpo, (int, float)) or rpo < achievable:
-            report(f"The declared RPO of {rpo!r} minutes cannot be met: {how} lose up to {achievable} minutes "
-                   f"of data.", backups[0].urn)
+        if not companions.get(BACKUPS):
+            achievable, how = 0, "no backups"
+        if not isinstance(facts.rpo_minutes, int | float) or facts.rpo_minutes < achievable or not achievable:
+            report(f"The declared RPO of {facts.rpo_minutes!r} minutes cannot be met: {how} lose up to "
+                   f"{achievable or 'all'} minutes of data.", project.urn)
+
+
+def _rto_evidenced(args: StackValidationArgs, report: Report) -> None:
+    for project, _ in _projects(args.resources):
+        facts = _recovery_facts(project, report)
+        if facts is None:
+            continue
+        rto, drill = facts.rto_minutes, facts.restore_drill_minutes
+        if drill is None:
+            report(f"No restore drill is recorded, so the {rto}-minute RTO is unverified.", project.urn)
+        elif isinstance(rto, int | float) and drill > rto:
+            report(f"The last restore drill took {drill} minutes, more than the {rto}-minute RTO.", project.urn)
+
+
+def _backups_taken(args: StackValidationArgs, report: Report) -> None:
+    max_age = dt.timedelta(hours=BACKUP_MAX_AGE.of(args))
+    now = dt.datetime.now(dt.UTC)
+    for project, companions in _projects(args.resources):
+        for backups in companions.get(BACKUPS) or []:
+            ok, latest = _get(backups.props, "latest_backup_at")
+            ok_pitr, pitr_live = _get(backups.props, "pitr_enabled")
+            if ok_pitr and pitr_live is False and companions.get(PITR):
+                report("PITR is declared but Supabase reports it off: no WAL is archived.", backups.urn)
+            if not ok:
+                continue
+            if latest is None:
+                report.not_verified(f"that backups of {project.name!r} are taken: the state holds no completed "
+                                    f"backup read from Supabase (refresh the stack to read it)", backups.urn)
+                continue
+            try:
+                taken = dt.datetime.fromisoformat(str(latest).replace("Z", "+00:00"))
+            except ValueError:
+                report(f"The latest backup time {latest!r} is not a timestamp.", backups.urn)
+                continue
+            if taken.tzinfo is None:
+                taken = taken.replace(tzinfo=dt.UTC)
+            if now - taken > max_age:
+                report(f"The newest completed backup of {project.name!r} is from {taken:%Y-%m-%d %H:%M} UTC, older "
+                       f"than {max_age.total_seconds() / 3600:.0f} hours: backups have stopped.", backups.urn)
 
 
 def _organizations(args: StackValidationArgs) -> list[tuple[PolicyResource, dict[str, Any], dict[str, Any]]]:
@@ -265,7 +335,7 @@ def _organizations(args: StackValidationArgs) -> list[tuple[PolicyResource, dict
 
 
 def _members_mfa(args: StackValidationArgs, report: Report) -> None:
-    allowed = int(args.get_config().get("allowedMembersWithoutMfa", 0))
+    allowed = MEMBERS_WITHOUT_MFA.of(args)
     for resource, members, _ in _organizations(args):
         without = members.get("without_mfa")
         if not isinstance(without, (int, float)) or without > allowed:
@@ -275,7 +345,7 @@ def _members_mfa(args: StackValidationArgs, report: Report) -> None:
 
 
 def _high_availability(args: StackValidationArgs, report: Report) -> None:
-    minimum = int(args.get_config().get("minReadReplicas", 1))
+    minimum = READ_REPLICAS.of(args)
     for resource, _, entitlements in _organizations(args):
         if entitlements.get("high_availability") is not True:
             report("The organisation's plan has no high-availability entitlement; automatic failover is a "
@@ -286,49 +356,49 @@ def _high_availability(args: StackValidationArgs, report: Report) -> None:
 
 
 _RBI = rbi_localisation()
+_HARDENED = Guard("the project and its hardening resources", refused_by="supabase-project-hardened")
+_DR = rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents.")
 
 POLICIES = [
     resource_policy(
         "supabase-region-in-india",
         "The Supabase project and its read replicas must be in an Indian region.",
-        validate=_region_in_india, severity=Severity.CRITICAL, framework=_RBI,
-        config={"allowedRegions": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                                   "default": ["ap-south-1"]}},
+        judges=[PROJECT, REPLICA],
+        guard=_HARDENED, validate=_region_in_india, severity=Severity.CRITICAL, framework=_RBI,
+        config=[ALLOWED_REGIONS],
         remediation="Set lightspeedpay:database.region and readReplicaRegions to ap-south-1 (Mumbai). A "
                     "project's region cannot change: create a new project and migrate the data.",
         tags=["supabase", "data-localisation"]),
     resource_policy(
         "supabase-ssl-enforced",
         "Postgres and the connection pooler must refuse connections without TLS.",
-        validate=_ssl_enforced, severity=Severity.HIGH,
+        judges=[SSL], guard=_HARDENED, validate=_ssl_enforced, severity=Severity.HIGH,
         framework=pci("4.2.1", "Strong cryptography safeguards data during transmission over open networks."),
         remediation="Set lightspeedpay:database.sslEnforced to true; connection strings use sslmode=require.",
         tags=["supabase", "tls"]),
     resource_policy(
         "supabase-network-restricted",
         "Database network access must be limited to declared egress ranges, never the whole internet.",
-        validate=_network_restricted, severity=Severity.CRITICAL,
+        judges=[NETWORK], guard=_HARDENED, validate=_network_restricted, severity=Severity.CRITICAL,
         framework=pci("1.3.1", "Inbound traffic to the CDE is restricted to only traffic that is necessary."),
-        config={"minIpv4Prefix": {"type": "integer", "minimum": 0, "maximum": 32, "default": 16},
-                "minIpv6Prefix": {"type": "integer", "minimum": 0, "maximum": 128, "default": 32}},
+        config=[MIN_PREFIX_V4, MIN_PREFIX_V6],
         remediation="List only the API and worker egress CIDRs in lightspeedpay:database.allowedCidrs; never "
                     "0.0.0.0/0 or ::/0.",
         tags=["supabase", "network"]),
     resource_policy(
         "supabase-auth-token-lifetimes",
         "Access tokens must be short-lived and refresh tokens rotated with a short reuse window.",
-        validate=_token_lifetimes, severity=Severity.HIGH,
+        judges=[AUTH], guard=_HARDENED, validate=_token_lifetimes, severity=Severity.HIGH,
         framework=rbi_cyber_resilience(
             "Procedures limit, lock and terminate sessions after a pre-defined period of inactivity."),
-        config={"maxJwtExpirySeconds": {"type": "integer", "minimum": 30, "default": 3600},
-                "maxRefreshReuseIntervalSeconds": {"type": "integer", "minimum": 0, "default": 10}},
+        config=[MAX_JWT_EXPIRY, MAX_REFRESH_REUSE],
         remediation="Set lightspeedpay:database.auth.jwtExpirySeconds (≤ 3600), refreshTokenRotation: true and "
                     "refreshTokenReuseIntervalSeconds (≤ 10).",
         tags=["supabase", "auth"]),
     resource_policy(
         "supabase-mfa-available",
         "Users, and admins above all, must be able to enroll and verify a second factor.",
-        validate=_mfa_available, severity=Severity.HIGH,
+        judges=[AUTH], guard=_HARDENED, validate=_mfa_available, severity=Severity.HIGH,
         framework=pci("8.4.2", "MFA is implemented for all access into the CDE."),
         remediation="Set lightspeedpay:database.auth.mfaTotp to true and mfaMaxEnrolledFactors to at least 1; "
                     "the application requires MFA for admin users.",
@@ -336,22 +406,21 @@ POLICIES = [
     resource_policy(
         "supabase-password-policy",
         "User passwords must meet the minimum length and character rules.",
-        validate=_password_policy, severity=Severity.MEDIUM,
+        judges=[AUTH], guard=_HARDENED, validate=_password_policy, severity=Severity.MEDIUM,
         framework=pci("8.3.6", "Passwords are at least 12 characters and contain letters and numbers."),
-        config={"minPasswordLength": {"type": "integer", "minimum": 6, "default": 12}},
+        config=[MIN_PASSWORD],
         remediation="Set lightspeedpay:database.auth.passwordMinLength (≥ 12) and passwordRequiredCharacters.",
         tags=["supabase", "auth"]),
     resource_policy(
         "supabase-audit-logging",
         "The pgaudit extension must log schema changes and writes for the roles the applications use.",
-        validate=_audit_logging, severity=Severity.HIGH,
+        judges=[PGAUDIT], guard=_HARDENED, validate=_audit_logging, severity=Severity.HIGH,
         framework=cert_in("Enable logs of all ICT systems and maintain them securely for 180 days."),
-        config={"requiredClasses": {"type": "array", "items": {"type": "string"}, "default": ["ddl", "write"]},
-                "requiredRoles": {"type": "array", "items": {"type": "string"}, "default": ["postgres"]}},
+        config=[AUDIT_CLASSES, AUDIT_ROLES],
         remediation="Set lightspeedpay:database.audit.pgaudit to true with pgauditLogClasses including ddl and "
                     "write, and roles including postgres.",
         tags=["supabase", "logging"]),
-    resource_policy(
+    stack_policy(
         "supabase-rto-evidenced",
         "The recovery time objective must be backed by a restore drill that finished within it.",
         validate=_rto_evidenced, severity=Severity.MEDIUM,
@@ -362,14 +431,14 @@ POLICIES = [
     resource_policy(
         "supabase-secret-outputs",
         "The database password and API keys must be marked secret so state never holds them in plain text.",
-        validate=_secret_outputs, severity=Severity.CRITICAL,
+        judges=[PROJECT], guard=_HARDENED, validate=_secret_outputs, severity=Severity.CRITICAL,
         framework=pci("8.6.2", "Credentials are not hard coded or exposed in configuration files."),
         remediation="Declare the project through providers.supabase.Project, which sets additional_secret_outputs.",
         tags=["supabase", "secrets"]),
     resource_policy(
         "supabase-project-protected",
         "The production database project must be protected against deletion and replacement.",
-        validate=_project_protected, severity=Severity.HIGH,
+        judges=[PROJECT], guard=_HARDENED, validate=_project_protected, severity=Severity.HIGH,
         framework=pci("6.5.1", "Changes to production are made according to established procedures."),
         remediation="Keep DatabaseArgs(production=True), which sets protect=True; unprotect deliberately with "
                     "`pulumi state unprotect` when a deletion is intended.",
@@ -386,7 +455,7 @@ POLICIES = [
         "Point-in-time recovery must be on for the database.",
         validate=_pitr_enabled, severity=Severity.HIGH,
         framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
-        config={"minRetentionDays": {"type": "integer", "enum": [7, 14, 28], "default": 7}},
+        config=[PITR_MIN_DAYS],
         remediation="Set lightspeedpay:database.pitrDays to 7, 14 or 28 (needs instanceSize small or larger).",
         tags=["supabase", "disaster-recovery"]),
     stack_policy(
@@ -394,8 +463,7 @@ POLICIES = [
         "The declared recovery point objective must be achievable with the backups that are declared.",
         validate=_rpo_met, severity=Severity.HIGH,
         framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
-        config={"pitrWorstCaseRpoMinutes": {"type": "integer", "minimum": 1, "default": 2},
-                "dailyBackupWorstCaseRpoMinutes": {"type": "integer", "minimum": 1, "default": 1440}},
+        config=[PITR_RPO, DAILY_RPO],
         remediation="Either enable PITR (pitrDays) or relax lightspeedpay:database.recovery.rpoMinutes to what "
                     "daily backups give (1440 minutes).",
         tags=["supabase", "disaster-recovery"]),
@@ -404,7 +472,7 @@ POLICIES = [
         "Every member of the Supabase organisation must sign in with MFA.",
         validate=_members_mfa, severity=Severity.CRITICAL,
         framework=rbi_cyber_resilience("The use of privileged accounts shall be with multi-factor authentication."),
-        config={"allowedMembersWithoutMfa": {"type": "integer", "minimum": 0, "default": 0}},
+        config=[MEMBERS_WITHOUT_MFA],
         remediation="Ask each member to enable MFA (Account → Security) and an owner to turn on 'Require MFA to "
                     "access organization' in the dashboard; then run `pulumi up --refresh` to re-read the report.",
         tags=["supabase", "mfa"]),
@@ -413,8 +481,15 @@ POLICIES = [
         "The production database should have automatic failover and at least one read replica.",
         validate=_high_availability, severity=Severity.MEDIUM,
         framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
-        config={"minReadReplicas": {"type": "integer", "minimum": 0, "default": 1}},
+        config=[READ_REPLICAS],
         remediation="High availability is an Enterprise/contract feature with no API setting: arrange it with "
                     "Supabase. Declare read replicas in lightspeedpay:database.readReplicaRegions meanwhile.",
+        tags=["supabase", "disaster-recovery"]),
+    stack_policy(
+        "supabase-backups-taken",
+        "The database's backups must actually be taken: a completed backup no older than a day, PITR running.",
+        validate=_backups_taken, severity=Severity.HIGH, framework=_DR, config=[BACKUP_MAX_AGE],
+        remediation="Check the project's backups in the Supabase dashboard (Database → Backups) and the plan's "
+                    "backup entitlement; `pulumi refresh` reads the newest completed backup into state.",
         tags=["supabase", "disaster-recovery"]),
 ]

@@ -8,7 +8,9 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from .meta import Report, pci, rbi_localisation, resource_policy
+from lightspeedpay_vocabulary.thresholds import VERCEL_REGIONS_IN_INDIA
+
+from .meta import Guard, Report, flag, pci, rbi_localisation, resource_policy, strings
 from .props import as_list, dig
 
 PROJECT = "vercel:index/project:Project"
@@ -37,9 +39,7 @@ def _env_entries(args: ResourceValidationArgs) -> list[Mapping[str, Any]]:
 
 
 def _functions_in_india(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
-    allowed = list(args.get_config().get("allowedRegions", ["bom1"]))
+    allowed = list(ALLOWED_REGIONS.of(args))
     regions = as_list(dig(args.props, "resourceConfig.functionDefaultRegions"))
     legacy = args.props.get("serverlessFunctionRegion")
     if not regions and not legacy:
@@ -49,9 +49,12 @@ def _functions_in_india(args: ResourceValidationArgs, report: Report) -> None:
         report(f"Functions run in {outside}; allowed regions are {allowed}.")
 
 
+def _pr_previews(args: ResourceValidationArgs, report: Report) -> None:
+    if PREVIEWS_REQUIRED.of(args) and args.props.get("previewDeploymentsDisabled"):
+        report("Preview deployments are disabled: pull requests would reach production unseen.")
+
+
 def _no_failover(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
     failover = args.props.get("functionFailover")
     if failover is None:
         report("functionFailover is not set explicitly; set it to false.")
@@ -60,8 +63,6 @@ def _no_failover(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _previews_protected(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
     deployment_type = dig(args.props, "vercelAuthentication.deploymentType")
     other = args.props.get("passwordProtection") or args.props.get("trustedIps")
     if (deployment_type in (None, "none")) and not other:
@@ -69,7 +70,7 @@ def _previews_protected(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _fork_protection(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == PROJECT and args.props.get("gitForkProtection") is False:
+    if args.props.get("gitForkProtection") is False:
         report("gitForkProtection is off: pull requests from forks would deploy with project secrets.")
 
 
@@ -95,28 +96,32 @@ def _next_public(args: ResourceValidationArgs, report: Report) -> None:
 
 
 _RBI = rbi_localisation()
+ALLOWED_REGIONS = strings("allowedRegions", VERCEL_REGIONS_IN_INDIA, min_items=1)
+PREVIEWS_REQUIRED = flag("required", True)
+_PROJECTS = Guard("every Vercel project", refused_by="runtime-environment")
+_VARIABLES = Guard("every environment variable", harmless="a credential that is not declared is not exposed; "
+                   "runtime-environment requires the guide's variables")
 
 POLICIES = [
     resource_policy(
         "vercel-functions-in-india",
         "Serverless functions of every Vercel project must run only in allowed Indian regions.",
-        validate=_functions_in_india, severity=Severity.CRITICAL, framework=_RBI,
-        config={"allowedRegions": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                                   "default": ["bom1"]}},
+        judges=[PROJECT], guard=_PROJECTS, validate=_functions_in_india, severity=Severity.CRITICAL, framework=_RBI,
+        config=[ALLOWED_REGIONS],
         remediation="Set lightspeedpay:vercel.functions.regions to [bom1] (Mumbai). Do not use the "
                     "deprecated serverlessFunctionRegion.",
         tags=["vercel", "data-localisation"]),
     resource_policy(
         "vercel-no-function-failover",
         "Vercel function failover must be explicitly off, because failover leaves India.",
-        validate=_no_failover, severity=Severity.HIGH, framework=_RBI,
+        judges=[PROJECT], guard=_PROJECTS, validate=_no_failover, severity=Severity.HIGH, framework=_RBI,
         remediation="Set lightspeedpay:vercel.functions.failover to false; handle a regional outage with "
                     "the incident runbook instead of silent processing abroad.",
         tags=["vercel", "data-localisation"]),
     resource_policy(
         "vercel-preview-protection",
         "Every Vercel project must protect its preview deployments.",
-        validate=_previews_protected, severity=Severity.HIGH,
+        judges=[PROJECT], guard=_PROJECTS, validate=_previews_protected, severity=Severity.HIGH,
         framework=pci("6.5.3", "Pre-production environments are separated from production and the "
                                "separation is enforced with access controls."),
         remediation="Set lightspeedpay:vercel.previewProtection to standard_protection_new (or "
@@ -125,13 +130,13 @@ POLICIES = [
     resource_policy(
         "vercel-git-fork-protection",
         "Git fork protection must stay on for every Vercel project.",
-        validate=_fork_protection, severity=Severity.HIGH,
+        judges=[PROJECT], guard=_PROJECTS, validate=_fork_protection, severity=Severity.HIGH,
         framework=pci("6.5.4", "Only reviewed and approved changes are deployed."),
         remediation="Keep git_fork_protection=True on vercel.Project.", tags=["vercel", "previews"]),
     resource_policy(
         "vercel-secrets-sensitive",
         "Environment variables that carry credentials must be sensitive and never target development.",
-        validate=_secrets_sensitive, severity=Severity.CRITICAL,
+        judges=[ENV_VAR, ENV_VARS, PROJECT], guard=_VARIABLES, validate=_secrets_sensitive, severity=Severity.CRITICAL,
         framework=pci("8.6.2", "Credentials are not hard coded or exposed in configuration files."),
         remediation="Declare the variable with sensitive=True and targets production and/or preview only "
                     "(components/app_env.py does this for every secret).",
@@ -139,8 +144,18 @@ POLICIES = [
     resource_policy(
         "vercel-no-secret-in-next-public",
         "No secret may be exposed to the browser through a NEXT_PUBLIC_ variable.",
-        validate=_next_public, severity=Severity.CRITICAL,
+        judges=[ENV_VAR, ENV_VARS, PROJECT], guard=_VARIABLES, validate=_next_public, severity=Severity.CRITICAL,
         framework=pci("8.6.2", "Credentials are not hard coded or exposed in configuration files."),
         remediation="Rename the variable without the NEXT_PUBLIC_ prefix and read it server-side only.",
         tags=["vercel", "secrets"]),
+    resource_policy(
+        "vercel-pr-previews",
+        "Every pull request must get a preview deployment where the stack builds previews.",
+        judges=[PROJECT], guard=_PROJECTS, validate=_pr_previews, severity=Severity.MEDIUM,
+        framework=pci("6.5.1", "Changes are reviewed and tested before they reach production."),
+        config=[PREVIEWS_REQUIRED],
+        remediation="Keep lightspeedpay:vercel.previewDeployments true in production (previews point at staging "
+                    "endpoints with test-mode values); a stack without previews sets required: false in "
+                    "policies/config/<stack>.json.",
+        tags=["vercel", "previews"]),
 ]

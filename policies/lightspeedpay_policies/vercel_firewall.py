@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from .graph import linked, of_type, prop
-from .meta import Report, cert_in, pci, resource_policy, stack_policy
+from lightspeedpay_vocabulary.thresholds import (
+    ADMIN_PATHS,
+    ALLOWLIST_MIN_PREFIX_V4,
+    ALLOWLIST_MIN_PREFIX_V6,
+    API_MAX_REQUESTS_PER_MINUTE,
+    ATTACK_MODE_MAX_HOURS,
+    LOG_DRAIN_SOURCES,
+    OWASP_RULES,
+    PHONEPE_CALLBACK_PATH,
+    VERCEL_MAX_FUNCTION_TIMEOUT_SECONDS,
+    WEBHOOK_PATHS,
+)
+
+from .graph import linked, of_type, project_role, prop, roles
+from .meta import Guard, Report, cert_in, integer, number, pci, resource_policy, stack_policy, strings, text
 from .props import as_list, dig, is_redacted, known, plain
 from .vercel import ENV_VAR, PROJECT
 
@@ -19,8 +31,16 @@ FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
 ATTACK_MODE = "vercel:index/attackChallengeMode:AttackChallengeMode"
 LOG_DRAIN = "vercel:index/logDrain:LogDrain"
 DOMAIN = "vercel:index/projectDomain:ProjectDomain"
-WEBHOOK_PATHS = ["/webhooks/razorpay", "/webhooks/phonepe"]
-_API_PATTERN = {"apiProjectPattern": {"type": "string", "default": "-api$"}}
+MIN_PREFIX_V4 = integer("minPrefixV4", ALLOWLIST_MIN_PREFIX_V4, minimum=0, maximum=32)
+MIN_PREFIX_V6 = integer("minPrefixV6", ALLOWLIST_MIN_PREFIX_V6, minimum=0, maximum=128)
+SPARED_PATHS = strings("webhookPaths", WEBHOOK_PATHS)
+REQUIRED_RULES = strings("requiredRules", OWASP_RULES)
+MAX_HOURS = number("maxHours", ATTACK_MODE_MAX_HOURS, minimum=1)
+MAX_TIMEOUT = number("maxTimeoutSeconds", VERCEL_MAX_FUNCTION_TIMEOUT_SECONDS, minimum=1, maximum=900)
+GATED_ADMIN_PATHS = strings("adminPaths", ADMIN_PATHS)
+MAX_PER_MINUTE = number("maxPerMinute", API_MAX_REQUESTS_PER_MINUTE, minimum=1)
+CALLBACK_PATH = text("callbackPath", PHONEPE_CALLBACK_PATH)
+REQUIRED_SOURCES = strings("requiredSources", LOG_DRAIN_SOURCES)
 
 
 def _rules(firewall: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -31,22 +51,15 @@ def _conditions(rule: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
     return [as_list(group.get("conditions")) for group in as_list(rule.get("conditionGroups"))]
 
 
-def _is_api(project: PolicyResource | None, pattern: str) -> bool:
-    return project is not None and bool(re.search(pattern, str(prop(project, "name", ""))))
-
-
 # --- resource policies -------------------------------------------------------------------------
 
 def _firewall_enabled(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == FIREWALL and args.props.get("enabled") is False:
+    if args.props.get("enabled") is False:
         report("The project's firewall is disabled; every custom and managed rule is off.")
 
 
 def _allowlists_narrow(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != FIREWALL:
-        return
-    config = args.get_config()
-    min_v4, min_v6 = int(config.get("minPrefixV4", 16)), int(config.get("minPrefixV6", 32))
+    min_v4, min_v6 = MIN_PREFIX_V4.of(args), MIN_PREFIX_V6.of(args)
     for rule in _rules(args.props):
         for group in _conditions(rule):
             for condition in group:
@@ -65,9 +78,7 @@ def _allowlists_narrow(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _rate_limit_spares_webhooks(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != FIREWALL:
-        return
-    paths = list(args.get_config().get("webhookPaths", WEBHOOK_PATHS))
+    paths = list(SPARED_PATHS.of(args))
     for rule in _rules(args.props):
         if dig(rule, "action.action") != "rate_limit":
             continue
@@ -81,9 +92,7 @@ def _rate_limit_spares_webhooks(args: ResourceValidationArgs, report: Report) ->
 
 
 def _owasp(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != FIREWALL:
-        return
-    required = list(args.get_config().get("requiredRules", ["sqli", "xss", "rce", "lfi", "rfi", "gen"]))
+    required = list(REQUIRED_RULES.of(args))
     owasp = plain(dig(args.props, "managedRulesets.owasp")) or {}
     off = [name for name in required
            if not (isinstance(owasp.get(name), dict) and owasp[name].get("active")
@@ -93,10 +102,10 @@ def _owasp(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _attack_mode_bounded(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != ATTACK_MODE or not args.props.get("enabled"):
+    if not args.props.get("enabled"):
         return
     until_ms = float(args.props.get("attackModeActiveUntil") or 0)
-    max_hours = float(args.get_config().get("maxHours", 72))
+    max_hours = MAX_HOURS.of(args)
     now_ms = time.time() * 1000
     if until_ms <= now_ms:
         report("Attack challenge mode is on with an end time in the past; Vercel will switch it off and every "
@@ -106,16 +115,14 @@ def _attack_mode_bounded(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _redirects_permanent(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type == DOMAIN and args.props.get("redirect"):
+    if args.props.get("redirect"):
         status = args.props.get("redirectStatusCode")
         if status not in (301.0, 308.0, 301, 308):
             report(f"{args.props.get('domain')} redirects with status {status}; use 308 (permanent, keeps the method).")
 
 
 def _function_limits(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != PROJECT:
-        return
-    max_timeout = float(args.get_config().get("maxTimeoutSeconds", 60))
+    max_timeout = MAX_TIMEOUT.of(args)
     timeout = dig(args.props, "resourceConfig.functionDefaultTimeout")
     if timeout is None:
         report("functionDefaultTimeout is not set; the plan's default applies silently.")
@@ -139,7 +146,7 @@ def _project_links(args: StackValidationArgs, type_: str) -> dict[str, list[Poli
 
 
 def _every_project_guarded(args: StackValidationArgs, report: Report) -> None:
-    admin_paths = list(args.get_config().get("adminPaths", ["/admin"]))
+    admin_paths = list(GATED_ADMIN_PATHS.of(args))
     firewalls = _project_links(args, FIREWALL)
     attack_modes = _project_links(args, ATTACK_MODE)
     for project in of_type(args, PROJECT):
@@ -166,11 +173,11 @@ def _every_project_guarded(args: StackValidationArgs, report: Report) -> None:
 
 
 def _api_rate_limited(args: StackValidationArgs, report: Report) -> None:
-    config = args.get_config()
-    pattern, max_per_minute = str(config.get("apiProjectPattern", "-api$")), float(config.get("maxPerMinute", 1200))
+    max_per_minute = MAX_PER_MINUTE.of(args)
+    project_roles = roles(args)
     firewalls = _project_links(args, FIREWALL)
     for project in of_type(args, PROJECT):
-        if not _is_api(project, pattern):
+        if project_roles.get(project.urn) != "api":
             continue
         limits = [dig(rule, "action.rateLimit") for fw in firewalls.get(project.urn, []) for rule in _rules(fw.props)
                   if dig(rule, "action.action") == "rate_limit"]
@@ -184,9 +191,9 @@ def _api_rate_limited(args: StackValidationArgs, report: Report) -> None:
 
 
 def _api_bots_logged(args: StackValidationArgs, report: Report) -> None:
-    pattern = str(args.get_config().get("apiProjectPattern", "-api$"))
+    project_roles = roles(args)
     for firewall in of_type(args, FIREWALL):
-        if not _is_api(linked(firewall, "projectId", PROJECT), pattern):
+        if project_role(project_roles, firewall) != "api":
             continue
         action = dig(plain(prop(firewall, "managedRulesets", {})), "botProtection.action")
         if action in ("deny", "challenge"):
@@ -195,11 +202,11 @@ def _api_bots_logged(args: StackValidationArgs, report: Report) -> None:
 
 
 def _phonepe_allowlisted(args: StackValidationArgs, report: Report) -> None:
-    config = args.get_config()
-    pattern, path = str(config.get("apiProjectPattern", "-api$")), str(config.get("callbackPath", "/webhooks/phonepe"))
+    path = CALLBACK_PATH.of(args)
     firewalls = _project_links(args, FIREWALL)
+    project_roles = roles(args)
     for project in of_type(args, PROJECT):
-        if not _is_api(project, pattern):
+        if project_roles.get(project.urn) != "api":
             continue
         gated = False
         for firewall in firewalls.get(project.urn, []):
@@ -218,7 +225,7 @@ def _phonepe_allowlisted(args: StackValidationArgs, report: Report) -> None:
 
 
 def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
-    required_sources = set(args.get_config().get("requiredSources", ["lambda", "edge", "firewall"]))
+    required_sources = set(REQUIRED_SOURCES.of(args))
     covered: set[str] = set()
     everything = False
     for drain in of_type(args, LOG_DRAIN):
@@ -244,11 +251,10 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
 
 
 def _cors_exact(args: StackValidationArgs, report: Report) -> None:
-    pattern = str(args.get_config().get("apiProjectPattern", "-api$"))
     origins: set[str] = set()
+    project_roles = roles(args)
     for domain in of_type(args, DOMAIN):
-        project = linked(domain, "projectId", PROJECT)
-        if project is not None and not _is_api(project, pattern) and not prop(domain, "redirect"):
+        if project_role(project_roles, domain) == "site" and not prop(domain, "redirect"):
             origins.add(f"https://{prop(domain, 'domain')}")
     for variable in of_type(args, ENV_VAR):
         if prop(variable, "key") != "CORS_ALLOWED_ORIGINS":
@@ -264,55 +270,61 @@ def _cors_exact(args: StackValidationArgs, report: Report) -> None:
                    f"{sorted(origins)}.", variable.urn)
 
 
+_FIREWALL = Guard("each project's firewall", refused_by="vercel-projects-guarded")
+
 _PCI_641 = pci("6.4.2", "An automated technical solution detects and prevents web-based attacks in front of "
                         "public-facing web applications.")
 
 POLICIES = [
     resource_policy(
         "vercel-firewall-enabled", "The Vercel firewall of every project must stay enabled.",
-        validate=_firewall_enabled, severity=Severity.HIGH, framework=_PCI_641,
+        judges=[FIREWALL], guard=_FIREWALL, validate=_firewall_enabled, severity=Severity.HIGH, framework=_PCI_641,
         remediation="Keep enabled=True on vercel.FirewallConfig; use rule-level 'active' to pause one rule.",
         tags=["vercel", "firewall"]),
     resource_policy(
         "vercel-allowlists-narrow", "Firewall IP allowlists must name specific networks, never the internet.",
-        validate=_allowlists_narrow, severity=Severity.HIGH,
+        judges=[FIREWALL], guard=_FIREWALL, validate=_allowlists_narrow, severity=Severity.HIGH,
         framework=pci("1.3.1", "Inbound traffic is restricted to only that which is necessary."),
-        config={"minPrefixV4": {"type": "integer", "minimum": 0, "maximum": 32, "default": 16},
-                "minPrefixV6": {"type": "integer", "minimum": 0, "maximum": 128, "default": 32}},
+        config=[MIN_PREFIX_V4, MIN_PREFIX_V6],
         remediation="List the office/VPN egress ranges in lightspeedpay:firewall.adminAllowedCidrs (and "
                     "PhonePe's published ranges in gateways.phonepe.allowedSourceCidrs).",
         tags=["vercel", "firewall", "admin"]),
     resource_policy(
         "vercel-rate-limit-spares-webhooks",
         "Rate limits must never apply to the payment gateways' webhook paths.",
-        validate=_rate_limit_spares_webhooks, severity=Severity.HIGH,
-        config={"webhookPaths": {"type": "array", "items": {"type": "string"}, "default": WEBHOOK_PATHS}},
+        judges=[FIREWALL], guard=_FIREWALL, validate=_rate_limit_spares_webhooks, severity=Severity.HIGH,
+        config=[SPARED_PATHS],
         remediation="List every webhook path in lightspeedpay:firewall.webhookPaths; the rate-limit rule "
                     "excludes each one (components/firewall.py).",
         tags=["vercel", "firewall", "gateways"]),
     resource_policy(
         "vercel-owasp-rules", "OWASP core managed rules must be active and blocking on every project.",
-        validate=_owasp, severity=Severity.MEDIUM, framework=_PCI_641,
-        config={"requiredRules": {"type": "array", "items": {"type": "string"},
-                                  "default": ["sqli", "xss", "rce", "lfi", "rfi", "gen"]}},
+        judges=[FIREWALL], guard=_FIREWALL, validate=_owasp, severity=Severity.MEDIUM, framework=_PCI_641,
+        config=[REQUIRED_RULES],
         remediation="Set lightspeedpay:firewall.owaspRules to true (needs a Vercel plan with managed rulesets).",
         tags=["vercel", "firewall"]),
     resource_policy(
         "vercel-attack-mode-bounded", "Attack challenge mode, when on, must have a near, fixed end time.",
+        judges=[ATTACK_MODE],
+        guard=Guard("each project's attack challenge switch", refused_by="vercel-projects-guarded"),
         validate=_attack_mode_bounded, severity=Severity.LOW,
-        config={"maxHours": {"type": "number", "minimum": 1, "default": 72}},
+        config=[MAX_HOURS],
         remediation="Set lightspeedpay:firewall.attackChallengeUntilMs to the incident's planned end (Unix ms); "
                     "turn attackChallengeMode off after the incident.",
         tags=["vercel", "incident"]),
     resource_policy(
         "vercel-domain-redirects-permanent", "Domain redirects must be permanent (301 or 308).",
+        judges=[DOMAIN],
+        guard=Guard("each redirecting domain", harmless="without the redirect domain the name is not served; "
+                    "dangling-dns-records refuses a record left pointing at Vercel"),
         validate=_redirects_permanent, severity=Severity.LOW,
         remediation="Set redirect_status_code=308 on the vercel.ProjectDomain.", tags=["vercel", "domains"]),
     resource_policy(
         "vercel-function-limits-explicit",
         "Every project must set its function timeout and CPU explicitly and keep skew protection on.",
+        judges=[PROJECT], guard=Guard("every Vercel project", refused_by="runtime-environment"),
         validate=_function_limits, severity=Severity.MEDIUM,
-        config={"maxTimeoutSeconds": {"type": "number", "minimum": 1, "maximum": 900, "default": 60}},
+        config=[MAX_TIMEOUT],
         remediation="Set lightspeedpay:vercel.functions.timeoutSeconds/cpuType and vercel.skewProtection.",
         tags=["vercel", "functions"]),
     stack_policy(
@@ -320,19 +332,19 @@ POLICIES = [
         "Every Vercel project must have a firewall that gates admin paths by IP and an attack challenge switch.",
         validate=_every_project_guarded, severity=Severity.HIGH,
         framework=pci("8.4.1", "Administrative access into the cardholder data environment is restricted."),
-        config={"adminPaths": {"type": "array", "items": {"type": "string"}, "default": ["/admin"]}},
+        config=[GATED_ADMIN_PATHS],
         remediation="Build projects with components.web_app.VercelWebApp, which declares both; list admin paths "
                     "in lightspeedpay:firewall.adminPaths.",
         tags=["vercel", "firewall", "admin"]),
     stack_policy(
         "vercel-api-rate-limited", "The payments API must rate-limit each client.",
         validate=_api_rate_limited, severity=Severity.HIGH, framework=_PCI_641,
-        config={**_API_PATTERN, "maxPerMinute": {"type": "number", "minimum": 1, "default": 1200}},
+        config=[MAX_PER_MINUTE],
         remediation="Set lightspeedpay:firewall.apiRateLimit (window and requests per window).",
         tags=["vercel", "firewall", "api"]),
     stack_policy(
         "vercel-api-bots-logged", "Bot protection on the payments API must log, not challenge or deny.",
-        validate=_api_bots_logged, severity=Severity.HIGH, config=_API_PATTERN,
+        validate=_api_bots_logged, severity=Severity.HIGH,
         remediation="Build machine-facing projects with components.firewall.managed_rulesets(machine_clients=True).",
         tags=["vercel", "firewall", "gateways"]),
     stack_policy(
@@ -340,7 +352,7 @@ POLICIES = [
         "PhonePe callbacks to the payments API must be accepted only from PhonePe's published source ranges.",
         validate=_phonepe_allowlisted, severity=Severity.HIGH,
         framework=pci("1.3.1", "Inbound traffic is restricted to only that which is necessary."),
-        config={**_API_PATTERN, "callbackPath": {"type": "string", "default": "/webhooks/phonepe"}},
+        config=[CALLBACK_PATH],
         remediation="Keep lightspeedpay:gateways.phonepe.allowedSourceCidrs; components/firewall.py denies the "
                     "callback path to every other address.",
         tags=["vercel", "firewall", "gateways"]),
@@ -350,13 +362,12 @@ POLICIES = [
         validate=_logs_shipped, severity=Severity.HIGH,
         framework=cert_in("Enable logs of all ICT systems and maintain them securely for a rolling 180 days "
                           "within Indian jurisdiction."),
-        config={"requiredSources": {"type": "array", "items": {"type": "string"},
-                                    "default": ["lambda", "edge", "firewall"]}},
+        config=[REQUIRED_SOURCES],
         remediation="Declare components.log_drain.VercelLogDrain with every project id of the stack.",
         tags=["vercel", "logging"]),
     stack_policy(
         "vercel-cors-exact-origins", "The API's CORS origins must be exactly the site and checkout origins.",
-        validate=_cors_exact, severity=Severity.HIGH, config=_API_PATTERN,
+        validate=_cors_exact, severity=Severity.HIGH,
         framework=pci("6.2.4", "Software engineering techniques prevent common attacks, including "
                                "cross-origin abuse."),
         remediation="Set lightspeedpay:api.corsAllowedOrigins to the https origins of domains.site and "

@@ -1,4 +1,10 @@
-"""What the program (config/) and the policy pack must agree on, kept in one place for both.
+"""What the program (config/, components/, ops/) and the policy pack must agree on, in one place for both.
+
+- `placeholders`: the repository's example values (documentation networks, `PLACEHOLDER-…` and
+  all-zero ids) and the one walk that finds them;
+- `thresholds`: every threshold and vocabulary both sides judge by (the guide's values, caps,
+  regions, key prefixes, ESC naming);
+- `facts`: the typed records components publish as their ``facts`` output and the pack reads.
 
 Standard library only, and nothing from the pack or the SDKs: the pack imports these modules from
 its own venv (which sees only policies/), and the program imports them through config/vocabulary.py

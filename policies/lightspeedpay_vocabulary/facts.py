@@ -1,0 +1,148 @@
+"""The one contract for what the pack reads besides the resources themselves: published facts.
+
+A LightSpeedPay component (and the root stack) publishes its compliance facts once, as the output
+``facts`` of its own resource, in the shape of one record below; the engine keeps component and
+stack outputs in state and hands them to AnalyzeStack, so `pulumi preview`, `pulumi policy
+analyze` and `ops.check` all read the same thing. Policies read a record one way,
+`graph.facts_of(resource, Record)`.
+
+A facts record adds context (which service is the worker, what the stack was validated against,
+what the program derived from a secret it could read); it never replaces the guarded resource's
+own property. Each guarded value is read from the resource that carries it.
+
+Standard library only: the program imports this module to publish (config/vocabulary.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeVar
+
+FACTS_KEY = "facts"
+"""The output under which every publisher puts its record."""
+
+STACK = "pulumi:pulumi:Stack"
+JOBS = "lightspeedpay:jobs:BackgroundJobs"
+DATABASE = "lightspeedpay:database:Database"
+WEB_APP = "lightspeedpay:edge:VercelWebApp"
+"""Type tokens of the publishers (the components use these very constants)."""
+
+
+Urn = Any
+"""A resource's URN: a string when the pack reads it, a Pulumi Output when the program publishes it."""
+
+
+class FactsError(ValueError):
+    """A published record is missing or malformed."""
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+@dataclass(frozen=True)
+class Record:
+    """Base of every facts record: published as a camelCase mapping, read back field by field."""
+
+    PUBLISHER: ClassVar[str] = ""
+
+    def publish(self) -> dict[str, Any]:
+        """The record as an output value (values may be Pulumi Outputs; nothing is copied)."""
+        return {_camel(f.name): getattr(self, f.name) for f in fields(self)}
+
+
+R = TypeVar("R", bound=Record)
+
+
+def read(record: type[R], value: Any) -> R:
+    """A published mapping as ``record``; FactsError names every missing field."""
+    if not isinstance(value, Mapping):
+        raise FactsError(f"the {record.__name__} facts are not a mapping ({type(value).__name__})")
+    missing = [_camel(f.name) for f in fields(record) if _camel(f.name) not in value]
+    if missing:
+        raise FactsError(f"the {record.__name__} facts lack {', '.join(missing)}")
+    return record(**{f.name: value[_camel(f.name)] for f in fields(record)})
+
+
+@dataclass(frozen=True)
+class GatewayFacts(Record):
+    """What the stack runs its payment gateways with."""
+
+    mode: str
+    """The mode the stack file declares: 'live' (production) or 'test'."""
+    razorpay_key_modes: Mapping[str, str]
+    """Vercel target → 'live' | 'test' | 'unverified', derived at config load from the Razorpay key id's
+    own prefix (rzp_live_/rzp_test_), where the program has the plaintext."""
+    preview_credentials_distinct: bool | str
+    """True when every preview credential differs from its production counterpart (compared at config
+    load); 'unverified' when the program had placeholders instead of the values."""
+    razorpay_webhook_events: list[str]
+    phonepe_callback_sources: list[str]
+
+
+@dataclass(frozen=True)
+class StackFacts(Record):
+    """Published by the program as the root stack's output ``facts``."""
+
+    PUBLISHER: ClassVar[str] = STACK
+    environment: str
+    domains: Mapping[str, str]
+    """Role → hostname: site, checkout, api (and www when declared)."""
+    esc_environments: list[str]
+    """The Pulumi ESC environments the stack file imports (ESC imports are not in state otherwise)."""
+    webhook_urls: list[str]
+    log_store: Mapping[str, Any]
+    """name, region, retentionDays of the external log store every runtime ships to (a declaration)."""
+    gateways: Mapping[str, Any]
+    """A GatewayFacts record."""
+    attestations: Mapping[str, Any]
+    """The checklist's human sign-offs (config/attestations.py)."""
+
+
+@dataclass(frozen=True)
+class JobsFacts(Record):
+    """Published by components.jobs.BackgroundJobs."""
+
+    PUBLISHER: ClassVar[str] = JOBS
+    region: str
+    plan: str
+    replica_cap: int
+    """The workspace plan's per-service replica cap."""
+    min_replicas: int
+    max_replicas: int
+    worker_service: Urn
+    """URN of the worker's Service: its ServiceInstance and Variables are the worker's."""
+    autoscaler_service: Urn
+    """URN of the autoscaler's Service."""
+    platform_log_retention_days: int
+    log_shipping: Mapping[str, Any]
+    """otlpEndpoint, store, retentionDays, storeRegion."""
+    job_retention_seconds: int
+
+
+@dataclass(frozen=True)
+class DatabaseFacts(Record):
+    """Published by components.database.Database: recovery declarations no API holds."""
+
+    PUBLISHER: ClassVar[str] = DATABASE
+    production: bool
+    rpo_minutes: int
+    rto_minutes: int
+    restore_drill_minutes: int | None
+
+
+@dataclass(frozen=True)
+class WebAppFacts(Record):
+    """Published by components.web_app.VercelWebApp: what each Vercel project is for."""
+
+    PUBLISHER: ClassVar[str] = WEB_APP
+    role: str
+    """'site' (the Next.js site and checkout) or 'api' (the payments API)."""
+    domains: list[str]
+    git_repository: str
+    production_branch: str
+
+
+ROLES = ("site", "api")

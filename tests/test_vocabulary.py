@@ -1,0 +1,96 @@
+"""One contract for what the pack reads: shared vocabularies in one place (policies/lightspeedpay_vocabulary/),
+one bridge to them from the program (config/vocabulary.py), facts published once."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.vocabulary import facts, thresholds
+from lightspeedpay_policies import POLICIES
+from ops.resources import STACK_TYPE
+from tests.harness import REPO, plan
+
+VOCABULARY = REPO / "policies" / "lightspeedpay_vocabulary"
+PUBLISHERS = {facts.STACK: facts.StackFacts, facts.JOBS: facts.JobsFacts, facts.DATABASE: facts.DatabaseFacts,
+              facts.WEB_APP: facts.WebAppFacts}
+
+
+def _imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return names | {node.module for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+
+
+def test_the_program_never_imports_the_pack_and_has_one_bridge_to_the_vocabulary() -> None:
+    """The program (__main__.py, config/, components/) reaches what it shares with the pack only through
+    config/vocabulary.py, and loading it loads the vocabulary and nothing of the pack or pulumi_policy."""
+    program = [REPO / "__main__.py", *(REPO / "config").glob("*.py"), *(REPO / "components").glob("*.py")]
+    for path in program:
+        pack = {name for name in _imported(path) if name.startswith(("lightspeedpay_policies", "pulumi_policy"))}
+        assert pack == set(), path.name
+    bridges = sorted(path.relative_to(REPO).as_posix() for path in program
+                     if "sys.path" in path.read_text(encoding="utf-8")
+                     or any(name.startswith("lightspeedpay_vocabulary") for name in _imported(path)))
+    assert bridges == ["config/vocabulary.py"]
+    # In a fresh interpreter (this one has the pack loaded): the whole config layer, as a plan loads it.
+    probe = ("import json, sys, config, config.key_modes, config.placeholders, config.vocabulary; "
+             "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('lightspeedpay_', 'pulumi_policy')))))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True,
+                         timeout=120).stdout
+    assert json.loads(out) == ["lightspeedpay_vocabulary", "lightspeedpay_vocabulary.facts",
+                               "lightspeedpay_vocabulary.placeholders", "lightspeedpay_vocabulary.thresholds"]
+
+
+def test_the_vocabulary_is_stdlib_only() -> None:
+    for module in VOCABULARY.glob("*.py"):
+        imported = {name.split(".")[0] for name in _imported(module)}
+        assert imported - {"__future__"} <= sys.stdlib_module_names, module.name
+
+
+def test_config_uses_the_vocabularys_own_constants() -> None:
+    from config import database, jobs
+
+    assert jobs.RAILWAY_REPLICA_CAP is thresholds.RAILWAY_REPLICA_CAP
+    assert database.PITR_WORST_CASE_RPO_MINUTES == thresholds.PITR_WORST_CASE_RPO_MINUTES
+
+
+def test_policies_read_their_config_one_way() -> None:
+    """Every threshold is a meta.Setting (its default from thresholds.py); no literal fallback anywhere."""
+    sources = {path.name: path.read_text(encoding="utf-8")
+               for path in (REPO / "policies" / "lightspeedpay_policies").glob("*.py")}
+    offenders = sorted(name for name, text in sources.items() if name != "meta.py" and "get_config()" in text)
+    assert offenders == []
+    for policy in POLICIES:
+        schema = policy.config_schema.properties if policy.config_schema else {}
+        for key, fragment in schema.items():
+            assert "type" in fragment, f"{policy.name}.{key}"
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_every_publisher_publishes_its_record(stack: str) -> None:
+    published: dict[str, list[Any]] = {}
+    for resource in plan(stack).resources:
+        record = PUBLISHERS.get(resource.type)
+        if record is not None:
+            published.setdefault(resource.type, []).append(facts.read(record, resource.outputs[facts.FACTS_KEY]))
+    assert set(published) == set(PUBLISHERS)
+    assert sorted(f.role for f in published[facts.WEB_APP]) == ["api", "site"]
+    [jobs] = published[facts.JOBS]
+    worker = next(r for r in plan(stack).resources if r.urn == jobs.worker_service)
+    assert worker.type == "pulumi-python:dynamic/railway:Service" and worker.name.endswith("-jobs-worker")
+    [stack_facts] = published[STACK_TYPE]
+    assert stack_facts.environment == stack and stack_facts.esc_environments == list(plan(stack).environments)
+
+
+def test_a_missing_field_is_named() -> None:
+    with pytest.raises(facts.FactsError, match=re.escape("lack rtoMinutes, restoreDrillMinutes")):
+        facts.read(facts.DatabaseFacts, {"production": True, "rpoMinutes": 5})
