@@ -1,7 +1,7 @@
 """`python -m ops.bench_railway`: what the Railway provider costs in API requests (printed, not timed).
 
 Plans the production stack offline, then drives its Railway resources through their serialized
-providers against the local fake Railway API (tests/fakes/railway.py, which validates every
+providers against the local fake Railway API (fakeapis/railway.py, which validates every
 request against Railway's schema): first create of the worker fleet, a refresh, a no-op
 diff/update, one autoscaler poll, and a destroy. Needs the dev requirements (graphql-core).
 """
@@ -34,13 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 
         from config import PROJECT
+        from fakeapis.railway import TEST_TOKEN, RailwayFake
+        from fakeapis.server import FakeServer
         from providers.railway.base import RailwayProvider
         from providers.railway.client import RailwayClient
         from services.autoscaler.decide import ScalingPolicy
         from services.autoscaler.fleet import RailwayFleet
         from services.autoscaler.runner import Autoscaler
-        from tests.fakes.railway import TEST_TOKEN, RailwayFake
-        from tests.fakes.server import FakeServer
 
         from .dynamic_apply import PlanApplier
         from .offline import run_program

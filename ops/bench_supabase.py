@@ -78,10 +78,10 @@ def planned_inputs() -> dict[str, dict[str, Any]]:
 
 
 def run(planned: dict[str, dict[str, Any]], realistic: bool) -> Figures:
+    from fakeapis.supabase import FakeSupabase
     from providers.supabase import addons, audit, organization, project, replicas, settings
     from providers.supabase.client import Runtime, is_mutation
     from providers.supabase.ratelimit import RateLimiter
-    from tests.fakes.supabase import FakeSupabase
     from tests.supabase_support import configured
 
     providers = {

@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
+from fakeapis.server import FakeServer, Recorded, Reply
 from providers.http import ApiError, JsonHttpClient, NotFoundError, RateLimitedError, UnauthorizedError
-from tests.fakes.server import FakeServer, Recorded, Reply
 
 TOKEN = "test-token-not-real-0000"
 

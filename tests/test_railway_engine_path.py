@@ -17,11 +17,11 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from fakeapis.railway import TEST_TOKEN, RailwayFake
+from fakeapis.server import FakeServer
 from ops.dynamic_apply import substitute, unwrap
 from ops.resources import PlannedResource
 from tests.engine_host import dynamic_provider_host, struct
-from tests.fakes.railway import TEST_TOKEN, RailwayFake
-from tests.fakes.server import FakeServer
 from tests.harness import plan
 
 KINDS = ("Project", "Environment", "Service", "ServiceInstance", "Variables")

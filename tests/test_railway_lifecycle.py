@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from fakeapis.railway import TEST_TOKEN, RailwayFake
+from fakeapis.server import FakeServer, Reply
 from providers.railway.client import RailwayError, RailwayUnauthorizedError
 from providers.railway.project import EnvironmentProvider, ProjectProvider, RailwayPlanError
 from providers.railway.redis import RedisProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
 from providers.railway.token import ProjectTokenProvider
 from providers.railway.variables import VariablesProvider
-from tests.fakes.railway import TEST_TOKEN, RailwayFake
-from tests.fakes.server import FakeServer, Reply
 from tests.railway_helpers import Sleeps, configured, railway_api
 
 REGION = "asia-southeast1-eqsg3a"

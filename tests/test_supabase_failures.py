@@ -6,13 +6,21 @@ import dill  # type: ignore[import-untyped]
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from fakeapis.server import FakeServer, Reply
+from fakeapis.supabase import TOKEN, FakeSupabase
 from providers.http import ApiError, NotFoundError, UnauthorizedError
 from providers.supabase.errors import SupabaseConfigError
 from providers.supabase.project import ProjectProvider
 from providers.supabase.settings import AuthConfigProvider
-from tests.fakes.server import FakeServer, Reply
-from tests.fakes.supabase import TOKEN, FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import PASSWORD, FakeClock, configured, instant_runtime, project_props
+from tests.supabase_support import (  # noqa: F401
+    PASSWORD,
+    FakeClock,
+    configured,
+    instant_runtime,
+    project_props,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 HTML = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"

@@ -6,11 +6,21 @@ import pytest
 from pulumi.dynamic import CheckResult
 from pulumi.output import Unknown
 
+from fakeapis.server import FakeServer, Reply
+from fakeapis.supabase import FakeSupabase
 from providers.supabase.errors import ConflictError, NotReadyError
 from providers.supabase.project import ProjectProvider
-from tests.fakes.server import FakeServer, Reply
-from tests.fakes.supabase import FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import PASSWORD, FakeClock, configured, mutations, outs, project_props, sent
+from tests.supabase_support import (  # noqa: F401
+    PASSWORD,
+    FakeClock,
+    configured,
+    mutations,
+    outs,
+    project_props,
+    sent,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 

@@ -19,9 +19,9 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from fakeapis.supabase import TOKEN, FakeSupabase
 from ops.resources import SECRET_SIG, SIG_KEY, PlannedResource, is_secret
 from tests.engine_host import dynamic_provider_host
-from tests.fakes.supabase import TOKEN, FakeSupabase
 from tests.harness import plan
 
 DYNAMIC = "pulumi-python:dynamic/supabase:"

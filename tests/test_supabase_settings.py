@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakeapis.server import FakeServer
+from fakeapis.supabase import FakeSupabase
 from providers.http import ApiError
 from providers.supabase.addons import PitrProvider
 from providers.supabase.audit import PgAuditProvider
@@ -23,9 +25,15 @@ from providers.supabase.settings import (
     PostgresConfigProvider,
     SslEnforcementProvider,
 )
-from tests.fakes.server import FakeServer
-from tests.fakes.supabase import FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import FakeClock, configured, mutations, outs, sent
+from tests.supabase_support import (  # noqa: F401
+    FakeClock,
+    configured,
+    mutations,
+    outs,
+    sent,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
+from fakeapis.server import FakeServer
+from fakeapis.supabase import TOKEN, FakeSupabase
+from fakeapis.supabase_spec import request_problems, spec_document, template_of
 from providers.supabase import vocabulary
 from providers.supabase.audit import apply_sql, read_sql
 from providers.supabase.client import OPERATIONS, SupabaseClient
 from providers.supabase.organization import ENTITLEMENTS
-from tests.fakes.server import FakeServer
-from tests.fakes.supabase import TOKEN, FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.fakes.supabase_spec import request_problems, spec_document, template_of
-from tests.supabase_support import instant_runtime
+from tests.supabase_support import instant_runtime, supabase_api_fixture, supabase_server_fixture  # noqa: F401
 
 SCHEMAS = spec_document()["components"]["schemas"]
 

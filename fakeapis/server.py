@@ -1,4 +1,4 @@
-"""A local HTTP server for provider tests: records every request, can inject failures.
+"""A local HTTP server for the vendor fakes: records every request, can inject failures.
 
 Vendor fakes (Railway, Supabase) pass a handler that validates each request against the vendor's
 published schema and keeps state; this class only does the transport.
@@ -7,6 +7,7 @@ published schema and keeps state; this class only does the transport.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,6 +81,14 @@ class FakeServer:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        default = self._server.handle_error
+
+        def quiet(request: Any, address: Any) -> None:
+            # A reply a test deliberately stalled finds the client gone: expected, not news.
+            if not isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+                default(request, address)
+
+        self._server.handle_error = quiet  # type: ignore[method-assign,assignment]
         # A short poll interval: shutdown() waits up to one interval, once per test that starts a server.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)

@@ -19,7 +19,6 @@ import functools
 import itertools
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, build_client_schema, execute, parse, validate
@@ -29,7 +28,6 @@ import schemas
 
 from .server import Recorded, Reply
 
-REPO = Path(__file__).resolve().parents[2]
 TEST_TOKEN = "test-token-not-real"
 DEFAULT_REGION = "us-west2"
 
@@ -52,7 +50,7 @@ def _connection(nodes: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class RailwayFake:
-    """State plus resolvers; ``handler`` plugs into `tests.fakes.server.FakeServer`."""
+    """State plus resolvers; ``handler`` plugs into `fakeapis.server.FakeServer`."""
 
     def __init__(self, token: str = TEST_TOKEN, plan: str = "PRO", page_size: int = 100) -> None:
         self.tokens = {token}

@@ -15,16 +15,13 @@ from __future__ import annotations
 import itertools
 import re
 import string
-import sys
 import threading
 import time
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import pytest
 
 from .server import FakeServer, Recorded, Reply
 from .supabase_spec import request_problems, response_problems, spec_document
@@ -103,23 +100,6 @@ class FakeProject:
 
 
 Route = Callable[[dict[str, str], dict[str, str], Any], Reply]
-
-
-class QuickServer(FakeServer):
-    """The shared fake server, polling for shutdown every 50 ms instead of serve_forever's 500 ms
-    (every test module pays the shutdown once; the whole suite has a 60 s budget)."""
-
-    def __init__(self, handler: Callable[[Recorded], Reply]) -> None:
-        super().__init__(handler)
-        self._thread = threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.05), daemon=True)
-        default = self._server.handle_error
-
-        def quiet(request: Any, address: Any) -> None:
-            # A reply the test deliberately stalled finds the client gone: expected, not news.
-            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-                default(request, address)
-
-        self._server.handle_error = quiet  # type: ignore[method-assign,assignment]
 
 
 class FakeSupabase:
@@ -237,7 +217,7 @@ class FakeSupabase:
         return Reply(200, None, headers)
 
     def serve(self) -> FakeServer:
-        return QuickServer(self.handle)
+        return FakeServer(self.handle)
 
     def add_project(self, name: str, region: str = "ap-south-1", size: str = "small",
                     status: str = "ACTIVE_HEALTHY", org: str = "lightspeedpay") -> FakeProject:
@@ -572,28 +552,3 @@ class FakeSupabase:
         rows = [{"role": name, "log": project.role_settings[name], "installed": project.pgaudit_installed}
                 for name in sorted(names) if name in project.role_settings]
         return Reply(201, rows)
-
-
-@pytest.fixture(name="supabase_server", scope="module")
-def supabase_server_fixture() -> Iterator[tuple[FakeServer, list[FakeSupabase]]]:
-    """One listening server per test module (shutting one down costs half a second)."""
-    current: list[FakeSupabase] = []
-    with QuickServer(lambda recorded: current[-1].handle(recorded)) as server:
-        yield server, current
-
-
-@pytest.fixture(name="supabase_api")
-def supabase_api_fixture(supabase_server: tuple[FakeServer, list[FakeSupabase]],
-                         monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeSupabase, FakeServer]]:
-    """A fresh fake (state, knobs, request log) for one test; SUPABASE_API_URL points at it; the
-    test fails if any request it caused broke the spec."""
-    server, current = supabase_server
-    fake = FakeSupabase()
-    current.append(fake)
-    server.requests.clear()
-    server.failures.clear()
-    monkeypatch.setenv("SUPABASE_API_URL", server.url)
-    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
-    yield fake, server
-    current.remove(fake)
-    assert fake.violations == [], fake.violations
