@@ -34,7 +34,7 @@ def railway_api(monkeypatch: pytest.MonkeyPatch, **fake_options: Any) -> Iterato
 
 def configured(provider: P, sleeps: Sleeps | None = None, timeout: float = 5.0, token: str = TEST_TOKEN) -> P:
     """A provider configured the way the dynamic-provider host does it, with fast, recorded backoff."""
-    provider.client_options = {"sleep": sleeps if sleeps is not None else Sleeps(), "timeout": timeout}
+    provider.options = {"sleep": sleeps if sleeps is not None else Sleeps(), "timeout": timeout}
     provider.configure(ConfigureRequest(Config({"lightspeedpay:railwayApiToken": token}, "lightspeedpay")))
     return provider
 

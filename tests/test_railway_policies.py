@@ -301,9 +301,13 @@ def test_no_payment_data_at_rest_on_railway(type_: str, name: str, change: Any, 
     assert any(expected in m for m in mandatory("production", items, "railway-no-payment-data-at-rest"))
 
 
-def test_the_packs_plan_caps_are_the_configs() -> None:
-    """The pack runs in its own environment without config/, so it keeps its own copy of the caps."""
-    from config.jobs import RAILWAY_REPLICA_CAP
-    from lightspeedpay_policies.railway import PLAN_CAPS
+def test_the_packs_copies_of_railways_limits_are_the_vendor_vocabularys() -> None:
+    """The pack runs in its own environment without providers/, so it keeps copies of Railway's
+    plan caps and tiers; they must stay what providers/railway/vocabulary.py defines once."""
+    from lightspeedpay_policies import railway as pack
+    from providers.railway import vocabulary
 
-    assert {plan.lower(): cap for plan, cap in PLAN_CAPS.items()} == RAILWAY_REPLICA_CAP
+    assert pack.PLAN_CAPS == vocabulary.PLAN_REPLICA_CAPS
+    assert pack.MAX_TOTAL_REPLICAS == vocabulary.MAX_TOTAL_REPLICAS
+    assert pack._LIVE_PLAN_TIER == vocabulary.LIVE_PLAN_TIER
+    assert pack._DECLARED_TIER == vocabulary.DECLARED_PLAN_TIER
