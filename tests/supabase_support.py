@@ -42,7 +42,7 @@ def configured(cls: type[P], clock: FakeClock | None = None, timeout: float = 2.
     """A provider as the host makes it: configured from Pulumi config, here with instant time."""
     provider = cls()
     provider.configure(ConfigureRequest(Config({"lightspeedpay:supabaseAccessToken": TOKEN}, "lightspeedpay")))
-    provider.runtime = instant_runtime(clock, timeout)
+    provider.options = {"runtime": instant_runtime(clock, timeout)}
     return provider
 
 
