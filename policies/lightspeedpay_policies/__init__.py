@@ -13,6 +13,7 @@ from pulumi_policy import EnforcementLevel, Policy
 from . import (
     attestations,
     cloudflare,
+    database_roles,
     declared,
     dns,
     github,
@@ -30,7 +31,7 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *platform.POLICIES, *monitoring.POLICIES, *stack.POLICIES,
-    *attestations.POLICIES, *declared.POLICIES,
+    *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

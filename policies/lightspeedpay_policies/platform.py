@@ -71,8 +71,10 @@ ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 
 
 def _database_sources(resource: PolicyResource, prop_name: str) -> set[str]:
-    return {d.urn for d in resource.property_dependencies.get(prop_name, [])
-            if d.resource_type.startswith(DATABASE_KINDS)}
+    # A source that belongs to a project (a pooler, a role) stands for that project: the API and the
+    # workers connect as different roles of one database.
+    return {p.urn for d in resource.property_dependencies.get(prop_name, [])
+            if d.resource_type.startswith(DATABASE_KINDS) for p in (d.property_dependencies.get("project_ref") or [d])}
 
 
 def _same_database(args: StackValidationArgs, report: Report) -> None:
@@ -175,7 +177,7 @@ POLICIES = [
         validate=_same_database, severity=Severity.HIGH,
         framework=rbi_localisation(),
         config={"apiProjectPattern": {"type": "string", "default": "-api$"}},
-        remediation="Pass the database component's database_url to both the API (components/app_env.py) and the "
+        remediation="Pass the database component's per-role URLs to the API (components/app_env.py) and the "
                     "workers (components/jobs.py), never a URL typed into config.",
         tags=["database", "wiring"]),
     stack_policy(
