@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from .dynamic_apply import PlanApplier
         from .offline import run_program
+        from .provider_baseline import RAILWAY, before_after
     except ImportError as exc:  # graphql-core and the fakes are dev-only
         return fail(f"the benchmark needs the dev requirements (./dev test sets them up): {exc}")
 
@@ -118,9 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         for item in reversed(applied):
             if isinstance(item.provider, RailwayProvider):
                 item.provider.delete(item.id, item.outputs)
-        destroy_requests, _ = _counts(fake, mark)
-        lines += [f"Destroy: {destroy_requests} requests", "",
-                  f"Schema violations seen by the fake: {len(fake.violations)}"]
+        destroy_requests, destroy_mutations = _counts(fake, mark)
+        lines += [f"Destroy: {destroy_requests} requests ({destroy_mutations} mutations)", "",
+                  f"Schema violations seen by the fake: {len(fake.violations)}", ""]
+        lines += before_after("Railway", RAILWAY, {
+            "first create": (create_total, create_mutations), "refresh": (reads, read_mutations),
+            "no-op update": (update_requests, update_mutations), "destroy": (destroy_requests, destroy_mutations)})
         print("\n".join(lines))
         if fake.violations:
             print("\n".join(fake.violations), file=sys.stderr)

@@ -162,6 +162,24 @@ def _table(title: str, steps: list[Step]) -> list[str]:
     return lines
 
 
+def compared(figures: Figures) -> list[str]:
+    """Before/after; the roles (new with this stack's least-privilege database) counted apart."""
+    from .provider_baseline import SUPABASE, before_after
+
+    def total(steps: list[Step], roles: bool) -> tuple[int, int]:
+        chosen = [s for s in steps if s.kind.startswith("Role ") == roles]
+        return sum(s.requests for s in chosen), sum(s.writes for s in chosen)
+
+    now = {"first create": total(figures.first_create, False), "refresh": total(figures.refresh, False),
+           "no-op update": (figures.noop_requests, figures.noop_mutations),
+           "first create, roles (new)": total(figures.first_create, True),
+           "refresh, roles (new)": total(figures.refresh, True)}
+    pending = next((s.reads - 1 for s in figures.refresh if s.kind == "PostgresConfig"), 0)
+    notes = {"refresh": f"({pending} of them: pg_settings, while a start-only parameter waits for a restart)"} \
+        if pending else None
+    return before_after("Supabase", SUPABASE, now, notes)
+
+
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m ops.bench_supabase", description=__doc__.splitlines()[0]).parse_args(argv)
     try:
@@ -187,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"{total} requests over {waits.simulated_seconds / 60:.1f} simulated minutes")
     for label, (key, count) in (("instant", instant.busiest), ("with waits", waits.busiest)):
         lines.append(f"  busiest endpoint ({label}): {count} requests in its busiest minute on {key} (limit 120)")
+    lines += ["", *compared(instant)]
     print("\n".join(lines))
     return 0
 

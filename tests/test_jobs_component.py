@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from typing import Any
@@ -144,3 +145,9 @@ def test_the_cost_benchmark_runs_and_reports_the_figures(monkeypatch: pytest.Mon
     assert "No-op diff after refresh: 0 requests, resources with changes: none" in out
     assert "0 mutations ({'EnvironmentConfig': 2})" in out
     assert "Schema violations seen by the fake: 0" in out
+    # Unchanged or better than before the shared base, operation by operation.
+    compared = re.findall(r"^  (\w[\w -]*?) +(\d+) \((\d+)\)  -> +(\d+) \((\d+)\)$", out, re.M)
+    assert [row[0] for row in compared] == ["first create", "refresh", "no-op update", "destroy"]
+    for operation, *figures in compared:
+        was_requests, was_mutations, requests, mutations = map(int, figures)
+        assert requests <= was_requests and mutations <= was_mutations, operation

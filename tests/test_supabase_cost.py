@@ -22,5 +22,14 @@ def test_cost_of_the_production_database() -> None:
     assert sum(n for kind, n in creates.items() if not kind.startswith("Role")) == 25
     assert [n for kind, n in creates.items() if kind.startswith("Role")] == [2, 2, 2]
     assert sum(s.writes for s in figures.first_create) == 11  # one write per setting that differed, per role
+    # Against the figures before the shared base: the same kinds cost no more, a no-op writes nothing.
+    from ops.bench_supabase import compared
+    from ops.provider_baseline import SUPABASE
+
+    table = "\n".join(compared(figures))
+    old_kinds = [s for s in figures.first_create if not s.kind.startswith("Role")]
+    was_requests, was_writes = SUPABASE["first create"]
+    assert sum(s.requests for s in old_kinds) <= was_requests and sum(s.writes for s in old_kinds) <= was_writes
+    assert "first create" in table and "refresh, roles (new)" in table
     endpoint, busiest = figures.busiest
     assert busiest <= 120, endpoint
