@@ -25,6 +25,10 @@ def _one_of(value: Any, allowed: tuple[Any, ...], what: str) -> Any:
     return value
 
 
+def _each_one_of(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    return [_one_of(item, allowed, what) for item in values]
+
+
 def _rule(value: Any, rule: Rule) -> Any:
     problem = None if value is None else rule.problem(value)
     if problem:
@@ -58,9 +62,7 @@ class AuditConfig(Model):
     @field_validator("pgaudit_log_classes")
     @classmethod
     def _classes(cls, value: list[str]) -> list[str]:
-        for item in value:
-            _one_of(item, supabase.PGAUDIT_CLASSES, "a pgaudit.log class")
-        return value
+        return _each_one_of(value, supabase.PGAUDIT_CLASSES, "a pgaudit.log class")
 
 
 class RoleConfig(Model):
@@ -83,9 +85,7 @@ class RoleConfig(Model):
     @field_validator("privileges")
     @classmethod
     def _privileges(cls, value: list[str]) -> list[str]:
-        for item in value:
-            _one_of(item, supabase.TABLE_PRIVILEGES, "a table privilege")
-        return value
+        return _each_one_of(value, supabase.TABLE_PRIVILEGES, "a table privilege")
 
     @field_validator("statement_timeout")
     @classmethod

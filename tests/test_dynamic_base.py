@@ -3,6 +3,7 @@ pattern and `Resource.get`, independent of any vendor's API."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
+from pulumi.runtime import settings as pulumi_settings
 
 from ops.offline import OfflineMocks, RecordingMonitor
 from providers.dynamic.backoff import Backoff
@@ -118,15 +120,21 @@ def test_a_declared_restart_permission_defaults_to_none_given() -> None:
 
 
 def test_args_become_the_kinds_wire_names_with_secrets_marked() -> None:
-    redis = RedisArgs(project_id="p", environment_id="e", name="redis", image="redis:7", region="r",
-                      password="testRedisPasswordNotReal0123")
-    props = redis.props(Redis.provider_class.vendor.wire)
-    assert set(props) >= {"projectId", "environmentId", "volumeMountPath", "restartPolicyMaxRetries", "adoptId"}
-    assert isinstance(props["password"], pulumi.Output)
+    async def wire() -> None:
+        redis = RedisArgs(project_id="p", environment_id="e", name="redis", image="redis:7", region="r",
+                          password="testRedisPasswordNotReal0123")
+        props = redis.props(Redis.provider_class.vendor.wire)
+        assert set(props) >= {"projectId", "environmentId", "volumeMountPath", "restartPolicyMaxRetries", "adoptId"}
+        password = props["password"]
+        assert isinstance(password, pulumi.Output) and await password.is_secret()
+        assert await password.future() == "testRedisPasswordNotReal0123"
+        role = RoleArgs(project_ref="r", name="lightspeedpay_api", password="testRolePasswordNotReal0123")
+        role_props = role.props(Role.provider_class.vendor.wire)
+        assert set(role_props) >= {"project_ref", "connection_limit", "adopt_id", "reset_secrets_on_adopt"}
+        assert await role_props["password"].is_secret()
+
+    asyncio.run(wire())
     assert Redis.secret_outputs(Redis.provider_class()) == ["password"]
-    role = RoleArgs(project_ref="r", name="lightspeedpay_api", password="testRolePasswordNotReal0123")
-    assert set(role.props(Role.provider_class.vendor.wire)) >= {"project_ref", "connection_limit", "adopt_id",
-                                                                  "reset_secrets_on_adopt"}
     assert Role.secret_outputs(Role.provider_class()) == ["password"]
 
 
@@ -142,15 +150,23 @@ class _Mocks(OfflineMocks):
 
 def test_get_reads_by_the_id_alone_with_only_the_serialized_provider() -> None:
     mocks = _Mocks()
-    pulumi.runtime.set_mocks(mocks, "lightspeedpay", "production", preview=False, monitor=RecordingMonitor(mocks))
+    loop = asyncio.new_event_loop()  # its own loop, closed after, as ops.offline runs a program
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi_settings.reset_options()
+        pulumi.runtime.set_mocks(mocks, "lightspeedpay", "production", preview=False, monitor=RecordingMonitor(mocks))
 
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
-        got = Project.get("existing-jobs", "prj-42")
-        made = Project("declared-jobs", ProjectArgs(name="jobs", plan="pro", adopt_id="prj-42"))
-        return pulumi.Output.all(got.id, made.id)
+        @pulumi.runtime.test
+        def program() -> pulumi.Output[Any]:
+            got = Project.get("existing-jobs", "prj-42")
+            made = Project("declared-jobs", ProjectArgs(name="jobs", plan="pro", adopt_id="prj-42"))
+            return pulumi.Output.all(got.id, made.id)
 
-    program()
+        program()
+    finally:
+        pulumi_settings.reset_options()
+        loop.close()
+        asyncio.set_event_loop(None)
     read = next(a for a in mocks.seen if a.name == "existing-jobs")
     assert read.resource_id == "prj-42" and set(read.inputs) == {"__provider"}  # nothing else to go on
     declared = next(a for a in mocks.seen if a.name == "declared-jobs")

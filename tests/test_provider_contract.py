@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import grpc  # type: ignore[import-untyped]
 import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
@@ -420,6 +421,16 @@ def test_a_read_by_the_id_alone_through_the_engines_host(kind: Kind, world: Worl
     identity = [k for k in ("name", "project_name", "projectId", "project_ref", "environmentId", "serviceId",
                             "organization_slug", "region") if k in outs]
     assert all(k in got for k in identity), (kind.label, sorted(got))
+
+
+def test_pulumi_import_cannot_reach_a_dynamic_provider(host: provider_pb2_grpc.ResourceProviderStub) -> None:
+    """What `pulumi import` (and the `import_` option) sends: the engine's ImportStep calls Read with the
+    id alone, no properties and no inputs (pkg/resource/deploy/step.go), so the SDK's dynamic host has no
+    `__provider` to find the provider by. README, "Dynamic providers", says so; if a later SDK finds a
+    way, this test fails and the README should change with it."""
+    with pytest.raises(grpc.RpcError) as failed:
+        host.Read(provider_pb2.ReadRequest(id="aaaaaaaaaaaaaaaaaaaa", urn="urn:import:supabase:Project"), timeout=30)
+    assert "__provider" in str(failed.value.details())
 
 
 @_contract(KINDS)

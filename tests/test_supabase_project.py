@@ -232,7 +232,8 @@ def test_a_major_version_the_stack_does_not_expect_is_reported_and_never_changed
     diff = provider.diff(created.id, outs(created), project_props(postgres_major_version=16))
     assert diff.changes is True and diff.replaces == []  # shown in the preview…
     since = len(fake.requests)
-    with pytest.raises(ConflictError, match="runs Postgres 17, but lightspeedpay:database.postgresMajorVersion is 16"):
+    refused = r"runs Postgres 17, but lightspeedpay:database\.postgresMajorVersion is 16"
+    with pytest.raises(ConflictError, match=refused):
         provider.update(created.id, outs(created), project_props(postgres_major_version=16))
     assert mutations(fake.requests, since) == []  # …and refused, nothing sent
     assert provider.diff(created.id, outs(created), project_props(postgres_major_version=17)).changes is False

@@ -222,10 +222,15 @@ class AuthConfigProvider(MapSettingsProvider):
 
 
 @dataclass(frozen=True)
-class AuthConfigArgs(Args):
+class MapSettingsArgs(Args):
     project_ref: pulumi.Input[str]
     settings: Mapping[str, Any]
-    """Auth (GoTrue) settings under the API's names; anything not named is left to the dashboard."""
+    """The surface's settings under the API's names; a setting not named here is left as it is."""
+
+
+@dataclass(frozen=True)
+class AuthConfigArgs(MapSettingsArgs):
+    """Auth (GoTrue) settings; anything not named is left to the dashboard."""
 
 
 class AuthConfig(DynamicResource, module="supabase", name="AuthConfig"):
@@ -317,10 +322,9 @@ def pending_restart(api: SupabaseClient, ref: str, names: list[str]) -> list[str
 
 
 @dataclass(frozen=True)
-class PostgresConfigArgs(Args):
-    project_ref: pulumi.Input[str]
-    settings: Mapping[str, Any]
+class PostgresConfigArgs(MapSettingsArgs):
     """Server parameters (Postgres's names); overrides set elsewhere are kept (the PUT is merged)."""
+
     restart_allowed: bool = False
     """Whether a deploy may restart the database to apply a parameter Postgres reads only at start."""
 
@@ -359,9 +363,7 @@ class PoolerProvider(MapSettingsProvider):
 
 
 @dataclass(frozen=True)
-class PoolerArgs(Args):
-    project_ref: pulumi.Input[str]
-    settings: Mapping[str, Any]
+class PoolerArgs(MapSettingsArgs):
     """Supavisor settings (pool_mode, default_pool_size)."""
 
 
