@@ -176,3 +176,22 @@ def test_get_reads_by_the_id_alone_with_only_the_serialized_provider() -> None:
 def test_every_concrete_kind_is_a_dynamic_provider() -> None:
     for path in SERIALIZED_PROVIDER_CLASSES.values():
         assert issubclass(resolve(path), DynamicProvider)
+
+
+def test_every_resource_kind_is_listed_for_the_state_it_will_write() -> None:
+    """A new kind's provider path and type token are kept from its first release: state will hold them."""
+    import providers.railway.project
+    import providers.railway.redis
+    import providers.railway.service
+    import providers.railway.token
+    import providers.railway.variables
+    import providers.supabase.resources  # noqa: F401  (each kind is a subclass once imported)
+    from providers.dynamic.compat import TYPE_TOKENS
+    from providers.dynamic.resource import DynamicResource
+
+    kinds = DynamicResource.__subclasses__()
+    assert len(kinds) >= 19
+    for kind in kinds:
+        provider = kind.provider_class
+        assert f"{provider.__module__}.{provider.__qualname__}" in SERIALIZED_PROVIDER_CLASSES.values(), kind
+        assert f"pulumi-python:{kind._resource_type_name}" in TYPE_TOKENS, kind

@@ -489,5 +489,5 @@ def test_every_kind_of_both_vendors_is_under_the_contract() -> None:
     concrete = {resolve(path) for path in SERIALIZED_PROVIDER_CLASSES.values()} - {
         resolve("providers.railway.base.RailwayProvider"), resolve("providers.supabase.base.SupabaseProvider"),
         resolve("providers.supabase.settings.SettingsProvider")}
-    assert concrete | {RoleProvider} == {k.provider for k in KINDS}
+    assert concrete == {k.provider for k in KINDS}
     assert PASSWORD  # the shared fake password is used by the Supabase project declaration

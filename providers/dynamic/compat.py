@@ -40,6 +40,8 @@ SERIALIZED_PROVIDER_CLASSES: dict[str, str] = {
     "providers.supabase.addons.PitrProvider": "providers.supabase.addons.PitrProvider",
     "providers.supabase.replicas.ReadReplicaProvider": "providers.supabase.replicas.ReadReplicaProvider",
     "providers.supabase.audit.PgAuditProvider": "providers.supabase.audit.PgAuditProvider",
+    # New with the shared base; stacks deployed from now on hold it.
+    "providers.supabase.roles.RoleProvider": "providers.supabase.roles.RoleProvider",
 }
 
 TYPE_TOKENS: tuple[str, ...] = (
@@ -52,7 +54,7 @@ TYPE_TOKENS: tuple[str, ...] = (
     "pulumi-python:dynamic/supabase:AuthConfig", "pulumi-python:dynamic/supabase:PostgresConfig",
     "pulumi-python:dynamic/supabase:Pooler", "pulumi-python:dynamic/supabase:Pitr",
     "pulumi-python:dynamic/supabase:Backups", "pulumi-python:dynamic/supabase:ReadReplica",
-    "pulumi-python:dynamic/supabase:PgAudit",
+    "pulumi-python:dynamic/supabase:PgAudit", "pulumi-python:dynamic/supabase:Role",
 )
 """Type tokens existing stacks hold (URNs contain them): kept unchanged, so no alias is needed."""
 
