@@ -155,6 +155,13 @@ def _auth(**values: Any) -> Callable[[dict[str, Any]], None]:
     return lambda p: p["settings"].update(values)
 
 
+def _api_as_postgres(items: list[PlannedResource]) -> None:
+    """The API's DATABASE_URL built from the project's own password (postgres), not from its role."""
+    [api] = [r for r in items if r.type == ENV_VAR and r.inputs["key"] == "DATABASE_URL"
+             and "production" in r.inputs["targets"]]
+    api.property_dependencies["value"] = [u for u in api.property_dependencies["value"] if f"{SUPABASE}Role" not in u]
+
+
 BREAKS: dict[str, Break] = {
     "cloudflare-ssl-strict": zone("ssl", "flexible"),
     "cloudflare-min-tls-version": zone("min_tls_version", "1.0"),
@@ -281,6 +288,7 @@ BREAKS: dict[str, Break] = {
     ),
     "supabase-audit-logging": named(f"{SUPABASE}PgAudit", "", lambda p: p["roles"].pop("postgres")),
     "supabase-secret-outputs": option(f"{SUPABASE}Project", lambda r: r.additional_secret_outputs.clear()),
+    "database-runtime-roles": _api_as_postgres,
     "supabase-project-protected": option(f"{SUPABASE}Project", lambda r: setattr(r, "protect", False)),
     "supabase-project-hardened": drop(f"{SUPABASE}SslEnforcement"),
     "supabase-pitr-enabled": drop(f"{SUPABASE}Pitr"),

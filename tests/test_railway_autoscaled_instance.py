@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from fakeapis.railway import RailwayFake
 from providers.railway.project import ProjectProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
-from tests.fakes.railway import RailwayFake
 from tests.railway_helpers import configured, railway_api
 
 SG, US = "asia-southeast1-eqsg3a", "us-east4-eqdc4a"

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakeapis.server import FakeServer
+from fakeapis.supabase import FakeSupabase
 from providers.http import ApiError
 from providers.supabase.addons import PitrProvider
 from providers.supabase.audit import PgAuditProvider
@@ -23,9 +25,15 @@ from providers.supabase.settings import (
     PostgresConfigProvider,
     SslEnforcementProvider,
 )
-from tests.fakes.server import FakeServer
-from tests.fakes.supabase import FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import FakeClock, configured, mutations, outs, sent
+from tests.supabase_support import (  # noqa: F401
+    FakeClock,
+    configured,
+    mutations,
+    outs,
+    sent,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 
@@ -47,10 +55,10 @@ CASES = [
     Case(AuthConfigProvider, {"settings": {"jwt_exp": 1800, "password_min_length": 12}},
          {"settings": {"jwt_exp": 900, "password_min_length": 12}},
          "PATCH /config/auth", {"jwt_exp": 900}, ("GET /config/auth",)),
-    Case(PostgresConfigProvider, {"settings": {"statement_timeout": "60s", "track_commit_timestamp": True}},
-         {"settings": {"statement_timeout": "30s", "track_commit_timestamp": True}},
-         "PUT /config/database/postgres",  # PUT: every managed value, never a restart
-         {"statement_timeout": "30s", "track_commit_timestamp": True, "restart_database": False},
+    Case(PostgresConfigProvider, {"settings": {"statement_timeout": "60s"}},
+         {"settings": {"statement_timeout": "30s"}},
+         "PUT /config/database/postgres",  # the PUT replaces the whole set: the merged set, no restart needed
+         {"statement_timeout": "30s", "max_connections": 90, "restart_database": False},
          ("GET /config/database/postgres",)),
     Case(PoolerProvider, {"settings": {"pool_mode": "session"}}, {"settings": {"pool_mode": "transaction"}},
          "PATCH /config/database/pooler", {"pool_mode": "transaction"}, ("GET /config/database/pooler",)),
@@ -108,6 +116,8 @@ def test_settings_lifecycle(supabase_api: Api, case: Case) -> None:
     updated = provider.update(created.id, outs(read), news)
     writes = mutations(fake.requests, since)
     assert _suffixes(writes, ref) == [case.write]
+    if case.provider is PostgresConfigProvider:  # read, merge, then PUT
+        assert _suffixes(sent(fake.requests, since), ref)[0] == "GET /config/database/postgres"
     assert [r.body for r in fake.requests[since:] if is_mutation(r.method, r.path)] == [case.body]
     assert provider.read(created.id, updated.outs or {}).outs == updated.outs  # the write took
 
@@ -192,8 +202,8 @@ def test_ssl_enforcement_that_never_applies_is_an_error(supabase_api: Api) -> No
     fake.ssl_apply_polls = 10_000
     ref = fake.add_project("ssl-stuck").ref
     provider = configured(SslEnforcementProvider)
-    assert provider.runtime is not None
-    provider.runtime.ssl_apply_timeout = 30
+    assert provider.options is not None
+    provider.options["runtime"].ssl_apply_timeout = 30
     with pytest.raises(NotReadyError, match=r"SSL enforcement of project .* not ready after 30s"):
         provider.create({"project_ref": ref, "enforced": True})
 
@@ -319,6 +329,65 @@ def test_pgaudit_drift_is_seen_and_corrected(supabase_api: Api) -> None:
     provider.update(created.id, read, props)
     assert fake.requests[since].body == {"query": "create extension if not exists pgaudit;\n"
                                                   "alter role \"postgres\" set pgaudit.log to 'ddl, write';"}
+
+
+def test_the_postgres_put_keeps_every_override_set_elsewhere(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    project = fake.add_project("overrides")
+    project.postgres = {"max_connections": 90, "work_mem": "8MB"}  # set in the dashboard, or by Supabase support
+    provider = configured(PostgresConfigProvider)
+    props = {"project_ref": project.ref, "settings": {"statement_timeout": "60s"}}
+    created = provider.create(props)
+    assert project.postgres == {"max_connections": 90, "work_mem": "8MB", "statement_timeout": "60s"}
+    provider.update(created.id, outs(created), {**props, "settings": {"statement_timeout": "30s"}})
+    assert project.postgres == {"max_connections": 90, "work_mem": "8MB", "statement_timeout": "30s"}
+    # The fake replaces, as Supabase does: a PUT of the managed key alone would have wiped the others.
+    client = provider.client()
+    client.update_postgres_config(project.ref, {"statement_timeout": "30s"}, restart=False)
+    assert project.postgres == {"statement_timeout": "30s"}
+
+
+def test_a_start_only_parameter_without_an_allowed_restart_is_reported_pending(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    project = fake.add_project("pending")
+    provider = configured(PostgresConfigProvider)
+    props = {"project_ref": project.ref, "settings": {"statement_timeout": "60s", "track_commit_timestamp": True}}
+    created = provider.create(props)
+    assert fake.requests[-1].body["restart_database"] is False and project.restarts == 0
+    assert outs(created)["pending_restart"] == ["track_commit_timestamp"]  # saved, not in effect
+    since = len(fake.requests)
+    still = outs(provider.read(created.id, outs(created)))
+    assert _suffixes(sent(fake.requests, since), project.ref) == [
+        "GET /config/database/postgres", "POST /database/query/read-only"]  # Postgres is asked, while it waits
+    assert still["pending_restart"] == ["track_commit_timestamp"]
+    assert provider.diff(created.id, still, props).changes is False  # waiting is not drift
+    # Re-adopting what another run wrote asks Postgres too: never reported applied early.
+    again = configured(PostgresConfigProvider).create(props)
+    assert outs(again)["pending_restart"] == ["track_commit_timestamp"]
+    project.pending_restart.clear()  # Supabase restarted the database (maintenance)
+    applied = outs(provider.read(created.id, still))
+    assert "pending_restart" not in applied
+    since = len(fake.requests)
+    provider.read(created.id, applied)
+    assert len(fake.requests) - since == 1  # nothing waits: one read
+
+
+def test_a_restart_the_stack_allows_applies_the_parameter(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    fake.restart_polls = 2
+    project = fake.add_project("restart")
+    clock = FakeClock()
+    provider = configured(PostgresConfigProvider, clock)
+    props = {"project_ref": project.ref, "settings": {"track_commit_timestamp": True}}
+    created = provider.create(props)
+    assert "pending_restart" in outs(created) and project.restarts == 0
+    allowed = {**props, "restart_allowed": True}
+    assert provider.diff(created.id, outs(created), allowed).changes is True
+    updated = outs(provider.update(created.id, outs(created), allowed))
+    assert project.restarts == 1 and project.pending_restart == set() and "pending_restart" not in updated
+    assert project.status == "ACTIVE_HEALTHY" and len(clock.sleeps) == 2  # waited for it to come back
+    assert fake.requests[-4].body == {"track_commit_timestamp": True, "statement_timeout": "2min",
+                                      "max_connections": 90, "restart_database": True}
 
 
 def test_organization_report_counts_without_names(supabase_api: Api) -> None:

@@ -1,0 +1,91 @@
+"""`database-runtime-roles` through the real analyzer: who the runtimes connect to Postgres as.
+
+Proven from the resource graph (property dependencies), never from the secret URL. The planned
+stacks pass; each careless edit below is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from ops.resources import PlannedResource
+from tests.harness import analyze, find, of_policy, resources
+
+POLICY = "database-runtime-roles"
+ROLE = "pulumi-python:dynamic/supabase:Role"
+PGAUDIT = "pulumi-python:dynamic/supabase:PgAudit"
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+VARIABLES = "pulumi-python:dynamic/railway:Variables"
+
+
+def _api_url(items: list[PlannedResource]) -> PlannedResource:
+    return next(r for r in items if r.type == ENV_VAR and r.inputs["key"] == "DATABASE_URL"
+                and r.inputs["targets"] == ["production"])
+
+
+def _role(items: list[PlannedResource], purpose: str) -> PlannedResource:
+    return find(items, ROLE, f"-{purpose}-role")
+
+
+def _messages(stack: str, items: list[PlannedResource]) -> list[str]:
+    return [v.message for v in of_policy(analyze(stack, items, only=POLICY), POLICY)]
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_the_planned_stacks_connect_as_their_own_audited_roles(stack: str) -> None:
+    assert _messages(stack, resources(stack)) == []
+
+
+def _as_postgres(items: list[PlannedResource]) -> None:
+    # The URL built from the project's password and the pooler's `postgres.<ref>` user: no role behind it.
+    url = _api_url(items)
+    url.property_dependencies["value"] = [u for u in url.property_dependencies["value"] if ROLE not in u]
+
+
+def _shared_role(items: list[PlannedResource]) -> None:
+    worker = find(items, VARIABLES, "worker-variables")
+    api_role, worker_role = _role(items, "api").urn, _role(items, "worker").urn
+    worker.property_dependencies["sealedVariables"] = [
+        api_role if u == worker_role else u for u in worker.property_dependencies["sealedVariables"]]
+
+
+def _unaudited(items: list[PlannedResource]) -> None:
+    audit = find(items, PGAUDIT)
+    for props in (audit.inputs, audit.outputs):
+        props["roles"].pop("lightspeedpay_worker")
+
+
+def _bypassing(items: list[PlannedResource]) -> None:
+    role = _role(items, "api")
+    for props in (role.inputs, role.outputs):
+        props["bypass_rls"] = True
+
+
+def _named_postgres(items: list[PlannedResource]) -> None:
+    role = _role(items, "worker")
+    for props in (role.inputs, role.outputs):
+        props["name"] = "postgres"
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (_as_postgres, "DATABASE_URL of the API is not built from a managed database role, so it connects as postgres"),
+    (_shared_role, "the API and the workers connect as the same role"),
+    (_unaudited, "DATABASE_URL of the workers connects as 'lightspeedpay_worker', which pgaudit does not log"),
+    (_bypassing, "DATABASE_URL of the API connects as 'lightspeedpay_api', which bypasses row-level security"),
+    (_named_postgres, "DATABASE_URL of the workers connects as 'postgres', one of Supabase's own roles"),
+], ids=["as-postgres", "shared-role", "unaudited", "bypasses-rls", "named-postgres"])
+def test_a_careless_edit_is_refused(edit: Callable[[list[PlannedResource]], None], expected: str) -> None:
+    items = resources("production")
+    edit(items)
+    messages = _messages("production", items)
+    assert any(expected in m for m in messages), messages
+    assert all(m.startswith("Each runtime must connect to Postgres as its own least-privilege role") for m in messages)
+
+
+def test_the_pack_knows_supabase_own_roles_as_the_provider_does() -> None:
+    from lightspeedpay_policies.database_roles import SUPABASE_OWN_ROLES
+    from providers.supabase.vocabulary import RESERVED_ROLES
+
+    assert SUPABASE_OWN_ROLES == RESERVED_ROLES
