@@ -83,7 +83,6 @@ OUTPUTS: dict[str, Fabricator] = {
     "pulumi-python:dynamic/railway:ProjectToken": lambda name, _: {"token": _secret(f"offline-railway-token-{name}")},
     "pulumi-python:dynamic/railway:Redis": lambda name, inputs: {
         "volumeId": f"offline-{name}-volume", "volumeInstanceId": f"offline-{name}-volume-instance",
-        "redisUrlReference": f"${{{{{inputs.get('name')}.REDIS_URL}}}}",
         "privateHost": f"{inputs.get('name')}.railway.internal"},
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""

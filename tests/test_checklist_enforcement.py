@@ -139,10 +139,13 @@ def every(*breaks: Break) -> Break:
 
 def workers_on_another_database(items: list[PlannedResource]) -> None:
     """A second database in the stack, and the workers' DATABASE_URL computed from it."""
+    project = next(r for r in items if r.type == f"{SUPABASE}Project")
     pooler = next(r for r in items if r.type == f"{SUPABASE}Pooler")
-    other = copy.deepcopy(pooler)
+    other_project, other = copy.deepcopy(project), copy.deepcopy(pooler)
+    other_project.urn, other_project.name = project.urn.replace(project.name, "other-project"), "other-project"
     other.urn, other.name = pooler.urn.replace(pooler.name, "other-pooler"), "other-pooler"
-    items.append(other)
+    other.property_dependencies = {**other.property_dependencies, "project_ref": [other_project.urn]}
+    items += [other_project, other]
     worker = next(r for r in items if r.type == f"{RAILWAY}Variables" and "worker" in r.name)
     worker.property_dependencies = {**worker.property_dependencies, "sealedVariables": [other.urn]}
 

@@ -186,12 +186,10 @@ def test_every_resource_kind_is_listed_for_the_state_it_will_write() -> None:
     import providers.railway.token
     import providers.railway.variables
     import providers.supabase.resources  # noqa: F401  (each kind is a subclass once imported)
-    from providers.dynamic.compat import TYPE_TOKENS
-    from providers.dynamic.resource import DynamicResource
+    from providers.dynamic.compat import TYPE_TOKENS, kinds
 
-    kinds = DynamicResource.__subclasses__()
-    assert len(kinds) >= 19
-    for kind in kinds:
+    declared = kinds()
+    assert set(declared) == set(TYPE_TOKENS)
+    for kind in declared.values():
         provider = kind.provider_class
         assert f"{provider.__module__}.{provider.__qualname__}" in SERIALIZED_PROVIDER_CLASSES.values(), kind
-        assert f"pulumi-python:{kind._resource_type_name}" in TYPE_TOKENS, kind

@@ -241,10 +241,11 @@ def test_other_careless_deletions_are_refused(tmp_path: Path, export: Entries, e
 
 def test_workers_on_another_database_are_refused_from_dependencies_alone(tmp_path: Path, export: Entries) -> None:
     def other_database(entries: Entries) -> None:
-        pooler = entry(entries, f"{SUPABASE}Pooler")
-        twin = json.loads(json.dumps(pooler))
-        twin["urn"] = pooler["urn"] + "-twin"
-        entries.append(twin)
+        project, pooler = entry(entries, f"{SUPABASE}Project"), entry(entries, f"{SUPABASE}Pooler")
+        twin_project, twin = json.loads(json.dumps(project)), json.loads(json.dumps(pooler))
+        twin_project["urn"], twin["urn"] = project["urn"] + "-twin", pooler["urn"] + "-twin"
+        twin["propertyDependencies"]["project_ref"] = [twin_project["urn"]]  # another database's pooler
+        entries += [twin_project, twin]
         worker = entry(entries, f"{RAILWAY}Variables", "worker-variables")
         worker["propertyDependencies"]["sealedVariables"] = [twin["urn"]]
 

@@ -279,7 +279,8 @@ CHECKLIST: tuple[Item, ...] = (
          "workers.DATABASE_URL", "api-and-workers-share-database", "railway-no-plain-secrets", DATABASE_ROLES,
          note=_SUPERSEDED),
     _env("env.jobs.redis-url", _ENV_JOBS, "REDIS_URL=redis://[USERNAME]:[PASSWORD]@[HOST]:[PORT]", "workers.REDIS_URL",
-         "railway-no-plain-secrets", note="A Railway reference to the stack's own Redis, resolved by Railway."),
+         "railway-no-plain-secrets", note="Sealed, computed by the stack from its own Redis and the password Pulumi "
+         "generates; never a plain variable."),
     _env("env.jobs.concurrency", _ENV_JOBS, "JOB_CONCURRENCY=5", "workers.JOB_CONCURRENCY"),
     _env("env.jobs.log-level", _ENV_JOBS, "LOG_LEVEL=info", "workers.LOG_LEVEL"),
     _env("env.jobs.node-env", _ENV_JOBS, "NODE_ENV=production", "workers.NODE_ENV"),

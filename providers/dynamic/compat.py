@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import importlib
 
+from .resource import DynamicResource
+
 SERIALIZED_PROVIDER_CLASSES: dict[str, str] = {
     # historical path (module.Class)                       → where the class lives now
     "providers.railway.base.RailwayProvider": "providers.railway.base.RailwayProvider",
@@ -57,6 +59,22 @@ TYPE_TOKENS: tuple[str, ...] = (
     "pulumi-python:dynamic/supabase:PgAudit", "pulumi-python:dynamic/supabase:Role",
 )
 """Type tokens existing stacks hold (URNs contain them): kept unchanged, so no alias is needed."""
+
+
+def kinds() -> dict[str, type[DynamicResource]]:
+    """Type token → the resource class that declares it today, for every kind of every vendor (each
+    module that ever held a provider class is imported first). Its ``provider_class`` declares the
+    kind's fields: what ops.diff reads to know what replaces a resource."""
+    for path in SERIALIZED_PROVIDER_CLASSES.values():
+        importlib.import_module(path.rpartition(".")[0])
+    found: dict[str, type[DynamicResource]] = {}
+    pending: list[type[DynamicResource]] = [DynamicResource]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if "provider_class" in vars(cls):
+            found[f"pulumi-python:{cls._resource_type_name}"] = cls
+    return found
 
 
 def resolve(path: str) -> type:
