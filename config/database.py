@@ -87,7 +87,7 @@ class RoleConfig(Model):
     @field_validator("privileges")
     @classmethod
     def _privileges(cls, value: list[str]) -> list[str]:
-        return _each_one_of(value, supabase.TABLE_PRIVILEGES, "a table privilege")
+        return _each_one_of(value, thresholds.DATABASE_ROLE_PRIVILEGES, "a table privilege")
 
     @field_validator("statement_timeout")
     @classmethod

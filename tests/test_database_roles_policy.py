@@ -83,9 +83,3 @@ def test_a_careless_edit_is_refused(edit: Callable[[list[PlannedResource]], None
     assert any(expected in m for m in messages), messages
     assert all(m.startswith("Each runtime must connect to Postgres as its own least-privilege role") for m in messages)
 
-
-def test_the_pack_knows_supabase_own_roles_as_the_provider_does() -> None:
-    from lightspeedpay_policies.database_roles import SUPABASE_OWN_ROLES
-    from providers.supabase.vocabulary import RESERVED_ROLES
-
-    assert SUPABASE_OWN_ROLES == RESERVED_ROLES

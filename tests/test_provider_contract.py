@@ -433,6 +433,37 @@ def test_pulumi_import_cannot_reach_a_dynamic_provider(host: provider_pb2_grpc.R
     assert "__provider" in str(failed.value.details())
 
 
+def test_the_shared_vocabulary_is_what_the_engines_host_checks_against(
+        host: provider_pb2_grpc.ResourceProviderStub) -> None:
+    """What the pack judges too, the providers take from policies/lightspeedpay_vocabulary through the
+    program's one bridge to it (config.vocabulary). In the engine's own host (a fresh interpreter in the
+    project directory importing `providers.*` by reference) a value outside it is refused with the
+    vocabulary's own values, before anything is sent."""
+    from config.vocabulary import thresholds
+
+    ref = "a" * 20
+    cases: list[tuple[type[DynamicProvider], dict[str, Any], str, str]] = [
+        (ProjectProvider, {"name": "lsp", "plan": "free", "defaultEnvironmentName": "production"}, "plan",
+         f"allowed: {', '.join(thresholds.RAILWAY_REPLICA_CAP)}"),
+        (ServiceInstanceProvider, {"serviceId": "svc-1", "environmentId": "env-1", "role": "worker",
+                                   "replicaCap": 42, "regions": {REGION: 60}, "restartPolicyType": "ON_FAILURE"},
+         "regions", f"Railway allows at most {thresholds.RAILWAY_MAX_TOTAL_REPLICAS}"),
+        (PitrProvider, {"project_ref": ref, "retention_days": 3}, "retention_days",
+         f"allowed: {', '.join(map(str, thresholds.PITR_RETENTION_DAYS))}"),
+        (RoleProvider, {"project_ref": ref, "name": thresholds.SUPABASE_OWN_ROLES[-1], "password": "x" * 20,
+                        "privileges": ["truncate"], "schemas": ["public"], "connection_limit": 1}, "name",
+         "one of Supabase's own roles"),
+        (RoleProvider, {"project_ref": ref, "name": "lightspeedpay_api", "password": "x" * 20,
+                        "privileges": ["truncate"], "schemas": ["public"], "connection_limit": 1}, "privileges",
+         f"allowed: {', '.join(thresholds.DATABASE_ROLE_PRIVILEGES)}"),
+    ]
+    for provider, news, key, expected in cases:
+        reply = host.Check(provider_pb2.CheckRequest(urn=f"urn:check:{provider.__name__}", olds=struct({}), news=struct(
+            {**news, "__provider": serialize_provider(provider())})), timeout=30)
+        reasons = [f.reason for f in reply.failures if f.property == key]
+        assert any(expected in reason for reason in reasons), (provider.__name__, key, list(reply.failures))
+
+
 @_contract(KINDS)
 def test_a_declared_id_is_adopted_through_the_engines_host(kind: Kind, world: World,
                                                           host: provider_pb2_grpc.ResourceProviderStub) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from config.vocabulary import thresholds
 from fakeapis.server import FakeServer
 from fakeapis.supabase import TOKEN, FakeSupabase
 from fakeapis.supabase_spec import request_problems, spec_document, template_of
@@ -100,7 +101,7 @@ def test_vocabulary_matches_the_spec() -> None:
     assert set(vocabulary.INSTANCE_SIZES) <= set(create["desired_instance_size"]["enum"])
     variants = _enum(SCHEMAS["ApplyProjectAddonBody"]["properties"]["addon_variant"])
     assert {f"ci_{s}" for s in vocabulary.INSTANCE_SIZES if s != "nano"} <= set(variants)
-    assert {f"pitr_{d}" for d in vocabulary.PITR_DAYS} <= set(variants)
+    assert {f"pitr_{d}" for d in thresholds.PITR_RETENTION_DAYS} <= set(variants)
     auth = SCHEMAS["UpdateAuthConfigBody"]["properties"]
     assert set(vocabulary.AUTH_RULES) <= set(auth)
     assert set(vocabulary.PASSWORD_CHARACTERS.values()) == set(auth["password_required_characters"]["enum"])

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
+from lightspeedpay_vocabulary.thresholds import SUPABASE_OWN_ROLES
+
 from .graph import of_type, prop
 from .meta import Report, pci, stack_policy
 from .props import as_list, plain
@@ -27,13 +29,6 @@ ROLE = "pulumi-python:dynamic/supabase:Role"
 PGAUDIT = "pulumi-python:dynamic/supabase:PgAudit"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
-SUPABASE_OWN_ROLES = (
-    "postgres", "supabase_admin", "supabase_auth_admin", "supabase_storage_admin", "supabase_realtime_admin",
-    "supabase_replication_admin", "supabase_read_only_user", "authenticator", "anon", "authenticated",
-    "service_role", "dashboard_user", "pgbouncer", "pgsodium_keyholder", "pgsodium_keyiduser", "pgsodium_keymaker",
-)
-"""Supabase's own roles: a copy of `providers/supabase/vocabulary.py` RESERVED_ROLES (the pack's
-virtualenv imports only policies/); tests/test_database_roles_policy.py holds the two equal."""
 
 
 def _runtimes(args: StackValidationArgs) -> list[tuple[str, PolicyResource, str]]:

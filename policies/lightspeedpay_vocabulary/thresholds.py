@@ -143,6 +143,8 @@ SUPABASE_OWN_ROLES = (
     "service_role", "dashboard_user", "pgbouncer", "pgsodium_keyholder", "pgsodium_keyiduser", "pgsodium_keymaker",
 )
 """Roles Supabase creates and owns: an application never connects as (or declares) one of them."""
+DATABASE_ROLE_PRIVILEGES = ("select", "insert", "update", "delete")
+"""Table privileges an application's database role may hold (never truncate, references or trigger)."""
 MIN_READ_REPLICAS = 1
 OPEN_NETWORKS = ("0.0.0.0/0", "::/0")
 

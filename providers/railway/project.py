@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pulumi
 
+from config.vocabulary import thresholds
 from providers.dynamic.checks import Checker
 from providers.dynamic.errors import ConflictError
 from providers.dynamic.ids import IdFormat
@@ -36,7 +37,7 @@ from .documents import (
     TOKEN_WORKSPACES,
     WORKSPACE_PROJECTS,
 )
-from .vocabulary import DECLARED_PLAN_TIER, LIVE_PLAN_TIER, NAME_PATTERN, PLANS
+from .vocabulary import NAME_PATTERN, PLANS
 
 __all__ = ["Environment", "EnvironmentArgs", "EnvironmentProvider", "Project", "ProjectArgs", "ProjectProvider",
            "RailwayPlanError", "verify_plan"]
@@ -45,7 +46,8 @@ __all__ = ["Environment", "EnvironmentArgs", "EnvironmentProvider", "Project", "
 def verify_plan(declared: str, live_plan: str | None, project: str) -> None:
     if live_plan is None:
         return  # the token cannot see the workspace (personal project); config validation stands
-    if LIVE_PLAN_TIER.get(live_plan, 0) < DECLARED_PLAN_TIER.get(declared, 2):
+    tiers, needs = thresholds.RAILWAY_LIVE_PLAN_TIER, thresholds.RAILWAY_DECLARED_PLAN_TIER
+    if tiers.get(live_plan, 0) < needs.get(declared, 2):
         raise RailwayPlanError(
             f"Railway project '{project}' lives in a workspace on the {live_plan} plan, but "
             f"lightspeedpay:jobs.plan declares '{declared}'; maxReplicas and log retention were checked "

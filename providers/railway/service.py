@@ -21,6 +21,7 @@ from typing import Any
 
 import pulumi
 
+from config.vocabulary import thresholds
 from providers.dynamic.checks import Checker
 from providers.dynamic.errors import ConfigError
 from providers.dynamic.ids import IdFormat
@@ -45,7 +46,7 @@ from .documents import (
     SERVICE_READ,
     SERVICE_UPDATE,
 )
-from .vocabulary import INSTANCE_ROLES, MAX_TOTAL_REPLICAS, REGION_PATTERN, REPO_PATTERN, RESTART_POLICIES
+from .vocabulary import INSTANCE_ROLES, REGION_PATTERN, REPO_PATTERN, RESTART_POLICIES
 
 SOURCE = ("sourceRepo", "sourceBranch", "sourceImage")
 
@@ -201,7 +202,7 @@ class ServiceInstanceProvider(RailwayProvider):
         c.integer("restartPolicyMaxRetries", 0, 1000)
         c.integer("healthcheckTimeout", 1, 3600)
         c.integer("drainingSeconds", 0, 3600)
-        c.integer("replicaCap", 1, MAX_TOTAL_REPLICAS, required=True)
+        c.integer("replicaCap", 1, thresholds.RAILWAY_MAX_TOTAL_REPLICAS, required=True)
         path = c.news.get("healthcheckPath")
         if path is not None and c.known("healthcheckPath") and not str(path).startswith("/"):
             c.fail("healthcheckPath", f"{path!r} must be an absolute path such as '/health'")
@@ -296,8 +297,8 @@ def _check_replicas(c: Checker) -> None:
             return
     placed = replicas.total(replicas.normalise(regions))
     cap = int(c.news["replicaCap"])
-    if placed > MAX_TOTAL_REPLICAS:
-        c.fail("regions", f"{placed} replicas in total; Railway allows at most {MAX_TOTAL_REPLICAS}")
+    if placed > thresholds.RAILWAY_MAX_TOTAL_REPLICAS:
+        c.fail("regions", f"{placed} replicas in total; Railway allows at most {thresholds.RAILWAY_MAX_TOTAL_REPLICAS}")
     bounds = c.news.get("replicaBounds")
     if bounds is None:
         if placed > cap:

@@ -4,28 +4,22 @@ Config (`config/jobs.py`), the provider and the services read these; nothing her
 Pulumi SDK. Sources: Railway's docs (pricing, regions, scaling, restart policy, logs) and the
 public GraphQL schema (`schemas/railway/schema.json`).
 
-The policy pack runs in its own virtualenv and cannot import this package: it keeps copies of
-the plan caps and tiers (`policies/lightspeedpay_policies/railway.py`), which
-tests/test_railway_vocabulary.py holds equal to these.
+What the policy pack judges too (the plans' replica caps and log retention, the total-replica limit,
+the plan tiers) is not here but in the vocabulary the pack shares with the program
+(policies/lightspeedpay_vocabulary/thresholds.py), reached through the program's one bridge to it,
+`config.vocabulary`, which also works in the dynamic-provider host (it imports `providers.*` by
+reference, from the project directory).
 """
 
 from __future__ import annotations
 
+from config.vocabulary import thresholds
+
 REGIONS = ("us-west2", "us-east4-eqdc4a", "europe-west4-drams3a", "asia-southeast1-eqsg3a")
 """Deployment regions (docs: deployments/regions); none is in India."""
 
-PLANS = ("hobby", "pro", "enterprise")
-"""Workspace plans a stack may declare."""
-PLAN_REPLICA_CAPS = {"hobby": 6, "pro": 42, "enterprise": 50}
-"""Replicas per service, by plan (docs: pricing/plans)."""
-PLAN_LOG_RETENTION_DAYS = {"hobby": 7, "pro": 30, "enterprise": 90}
-"""How long Railway itself keeps logs, by plan (docs: observability/logs)."""
-LIVE_PLAN_TIER = {"FREE": 0, "HOBBY": 1, "PRO": 2}
-"""The API's `Plan` enum; an Enterprise workspace reports PRO."""
-DECLARED_PLAN_TIER = {"hobby": 1, "pro": 2, "enterprise": 2}
-
-MAX_TOTAL_REPLICAS = 50
-"""Across regions, per service (the CLI's MAX_TOTAL_REPLICAS)."""
+PLANS = tuple(thresholds.RAILWAY_REPLICA_CAP)
+"""Workspace plans a stack may declare (those the shared vocabulary gives a replica cap)."""
 RESTART_POLICIES = ("ON_FAILURE", "ALWAYS", "NEVER")
 BACKUP_KINDS = ("DAILY", "WEEKLY", "MONTHLY")
 INSTANCE_ROLES = ("worker", "autoscaler", "service")

@@ -12,13 +12,13 @@ from typing import Any
 
 import pulumi
 
+from config.vocabulary import thresholds
 from providers.dynamic.checks import Checker
 from providers.dynamic.ids import IdFormat
 from providers.dynamic.resource import Args, DynamicResource, Out
 
 from .base import SupabaseProvider, check_ref
 from .client import SupabaseClient
-from .vocabulary import PITR_DAYS, PITR_WORST_CASE_RPO_MINUTES
 
 
 def selected_pitr_days(addons: dict[str, Any]) -> int | None:
@@ -39,7 +39,7 @@ class PitrProvider(SupabaseProvider):
 
     def validate(self, c: Checker) -> None:
         check_ref(c)
-        c.choice("retention_days", PITR_DAYS, required=True)
+        c.choice("retention_days", thresholds.PITR_RETENTION_DAYS, required=True)
 
     def find(self, api: SupabaseClient, p: dict[str, Any]) -> dict[str, Any] | None:
         return self.fetch(api, p)
@@ -64,7 +64,7 @@ class PitrProvider(SupabaseProvider):
     @staticmethod
     def _view(ref: str, days: int) -> dict[str, Any]:
         return {"project_ref": ref, "retention_days": days, "variant": f"pitr_{days}",
-                "worst_case_rpo_minutes": PITR_WORST_CASE_RPO_MINUTES}
+                "worst_case_rpo_minutes": thresholds.PITR_WORST_CASE_RPO_MINUTES}
 
 
 @dataclass(frozen=True)

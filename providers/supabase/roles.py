@@ -32,6 +32,7 @@ from typing import Any
 
 import pulumi
 
+from config.vocabulary import thresholds
 from providers.dynamic.checks import Checker
 from providers.dynamic.ids import IdFormat
 from providers.dynamic.resource import SECRET, Args, DynamicResource, Out
@@ -39,7 +40,7 @@ from providers.dynamic.values import is_unknown
 
 from .base import SupabaseProvider, check_ref
 from .client import SupabaseClient
-from .vocabulary import POSTGRES_RULES, RESERVED_ROLES, ROLE_PATTERN, TABLE_PRIVILEGES
+from .vocabulary import POSTGRES_RULES, ROLE_PATTERN
 
 SCRAM_ITERATIONS = 4096
 """Postgres's own default (scram_iterations)."""
@@ -77,7 +78,7 @@ def _q(name: str) -> str:
 
 
 def _table_privileges(privileges: list[str]) -> str:
-    return ", ".join(p for p in TABLE_PRIVILEGES if p in privileges)
+    return ", ".join(p for p in thresholds.DATABASE_ROLE_PRIVILEGES if p in privileges)
 
 
 def _sequence_privileges(privileges: list[str]) -> str:
@@ -163,13 +164,13 @@ class RoleProvider(SupabaseProvider):
     def validate(self, c: Checker) -> None:
         check_ref(c)
         c.text("name", 63, pattern=ROLE_PATTERN.pattern, what="a plain Postgres role name ([a-z_][a-z0-9_]*)")
-        if c.known("name") and c.news.get("name") in RESERVED_ROLES:
+        if c.known("name") and c.news.get("name") in thresholds.SUPABASE_OWN_ROLES:
             c.fail("name", f"{c.news['name']!r} is one of Supabase's own roles; an application gets its own role")
         c.secret("password", 16, alphanumeric=True, what=" (generated; its SCRAM verifier is what is sent)")
         c.integer("connection_limit", 1, 10_000, required=True)
         c.boolean("bypass_rls")
         c.rule("statement_timeout", POSTGRES_RULES["statement_timeout"])
-        for prop, allowed in (("privileges", TABLE_PRIVILEGES), ("schemas", None)):
+        for prop, allowed in (("privileges", thresholds.DATABASE_ROLE_PRIVILEGES), ("schemas", None)):
             values = c.news.get(prop)
             if is_unknown(values):
                 continue

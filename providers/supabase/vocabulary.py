@@ -4,6 +4,11 @@ Taken from the published OpenAPI document (tests compare these against it, so a 
 drops a value fails a test instead of a deploy) and Supabase's docs. Config (`config/database.py`)
 validates stack files against these; each managed setting has a `Rule` so `check` can refuse a
 bad value with the key, the value and what is allowed, before any request is sent.
+
+What the policy pack judges too (PITR retentions and worst-case RPOs, Supabase's own roles, the
+table privileges and predefined roles an application role may hold) is in the vocabulary the pack
+shares with the program, policies/lightspeedpay_vocabulary/thresholds.py, which the providers reach
+through the program's one bridge, `config.vocabulary` (`thresholds.PITR_RETENTION_DAYS`, …).
 """
 
 from __future__ import annotations
@@ -26,21 +31,14 @@ REGIONS = (
     "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-central-1",
     "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
 )
-INDIA_REGIONS = ("ap-south-1",)
-"""Supabase regions in India (Mumbai)."""
 INSTANCE_SIZES = (
     "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
     "16xlarge",
 )
 """Sizes a project can be created with and (except nano, the no-add-on default) resized to, smallest first."""
 COMPUTE_PREFIX = "ci_"
-PITR_DAYS = (7, 14, 28)
 PITR_MIN_SIZE = "small"
 """PITR needs at least the Small compute add-on (docs: PITR)."""
-PITR_WORST_CASE_RPO_MINUTES = 2
-"""Supabase archives WAL at least every 2 minutes, so PITR loses at most about 2 minutes."""
-DAILY_BACKUP_WORST_CASE_RPO_MINUTES = 24 * 60
-"""Without PITR the newest restorable point is the last daily backup: up to a day of data lost."""
 READ_REPLICA_MIN_SIZE = "small"
 READ_REPLICAS_BELOW_XLARGE = 2
 """Up to 2 replicas below the XL compute size, up to 5 at XL or above (docs: read replicas)."""
@@ -65,14 +63,6 @@ PASSWORD_CHARACTERS = {
 
 PGAUDIT_CLASSES = ("read", "write", "function", "role", "ddl", "misc", "misc_set", "all")
 ROLE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-TABLE_PRIVILEGES = ("select", "insert", "update", "delete")
-"""What an application role may be granted on its schemas' tables (no truncate, references, trigger)."""
-RESERVED_ROLES = (
-    "postgres", "supabase_admin", "supabase_auth_admin", "supabase_storage_admin", "supabase_realtime_admin",
-    "supabase_replication_admin", "supabase_read_only_user", "authenticator", "anon", "authenticated",
-    "service_role", "dashboard_user", "pgbouncer", "pgsodium_keyholder", "pgsodium_keyiduser", "pgsodium_keymaker",
-)
-"""Roles Supabase creates and owns; an application never gets (or is) one of them."""
 DURATION = r"^(-?[0-9]+(?:\.[0-9]+)?)(us|ms|s|min|h|d)?$"
 """A Postgres duration as the API's spec writes it (statement_timeout; default unit ms)."""
 MEMORY = r"^[0-9]+(kB|MB|GB|TB)?$"
