@@ -152,9 +152,7 @@ class Database(pulumi.ComponentResource):
         self.pitr = Pitr(f"{name}-pitr", PitrArgs(ref, cfg.pitr_days), opts=child) if cfg.pitr_days else None
         self.backups = Backups(
             f"{name}-backups",
-            BackupsArgs(project_ref=ref, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
-                        schedule_for=cfg.backup_schedule_utc,
-                        restore_drill_minutes=cfg.recovery.restore_drill_minutes),
+            BackupsArgs(project_ref=ref, schedule_for=cfg.backup_schedule_utc),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pitr] if self.pitr else []))
         self.replicas = [
             ReadReplica(f"{name}-replica-{region}-{slot}", ReadReplicaArgs(ref, cfg.organization_slug, region, slot),

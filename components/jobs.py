@@ -126,9 +126,9 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store_token),
             }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.worker_instance = ServiceInstance(f"{name}-worker-instance", ServiceInstanceArgs(
-            service_id=self.worker.id, environment_id=environment_id, role="worker",
+            service_id=self.worker.id, environment_id=environment_id,
             regions={cfg.region: cfg.min_replicas},
-            replica_bounds=ReplicaBounds(min=cfg.min_replicas, max=cfg.max_replicas), replica_cap=cap,
+            replica_bounds=ReplicaBounds(min=cfg.min_replicas, max=cfg.max_replicas),
             start_command=cfg.start_command, root_directory=cfg.source.root_directory,
             healthcheck_path=cfg.healthcheck_path, healthcheck_timeout=cfg.healthcheck_timeout_seconds,
             restart_policy_type=cfg.restart_policy, restart_policy_max_retries=cfg.restart_max_retries,
@@ -164,8 +164,8 @@ class BackgroundJobs(pulumi.ComponentResource):
             sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token, "REDIS_URL": redis_url}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
-            service_id=self.autoscaler.id, environment_id=environment_id, role="autoscaler",
-            regions={cfg.region: 1}, replica_cap=cap, start_command=scaling.start_command,
+            service_id=self.autoscaler.id, environment_id=environment_id,
+            regions={cfg.region: 1}, start_command=scaling.start_command,
             root_directory=scaling.source.root_directory, healthcheck_path=scaling.healthcheck_path,
             healthcheck_timeout=60, restart_policy_type="ON_FAILURE",
             restart_policy_max_retries=cfg.restart_max_retries, draining_seconds=10),

@@ -169,7 +169,7 @@ def fleet(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         worker = configured(ServiceProvider()).create({
             "projectId": project.id, "environmentId": environment_id, "name": "worker",
             "sourceRepo": "lightspeedpay/platform", "sourceBranch": "main"})
-        props = {"serviceId": worker.id, "environmentId": environment_id, "role": "worker", "replicaCap": 42,
+        props = {"serviceId": worker.id, "environmentId": environment_id,
                  "regions": {REGION: 2}, "replicaBounds": {"min": 2, "max": 10}, "healthcheckPath": "/health",
                  "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10, "drainingSeconds": 60}
         instance = configured(ServiceInstanceProvider()).create(props)

@@ -145,7 +145,7 @@ class Kind:
 
 def _instance_props(w: World) -> dict[str, Any]:
     _, environment_id, service_id = _service(w)
-    return {"serviceId": service_id, "environmentId": environment_id, "role": "worker", "replicaCap": 42,
+    return {"serviceId": service_id, "environmentId": environment_id,
             "regions": {REGION: 2}, "replicaBounds": {"min": 2, "max": 10}, "startCommand": "node dist/worker.js",
             "healthcheckPath": "/health", "healthcheckTimeout": 60, "restartPolicyType": "ON_FAILURE",
             "restartPolicyMaxRetries": 10, "drainingSeconds": 60}
@@ -254,7 +254,7 @@ SUPABASE: list[Kind] = [
          lambda w, p: all(_pooler(w)[k] == v for k, v in p["settings"].items()), lambda w, p: 1,
          ("PATCH", r".*/config/database/pooler"), 1, deletes=False),
     Kind("supabase:Backups", "supabase", BackupsProvider,
-         lambda w: {"project_ref": _ref(w), "schedule_for": "02:00:00", "rpo_minutes": 1440, "rto_minutes": 60},
+         lambda w: {"project_ref": _ref(w), "schedule_for": "02:00:00"},
          lambda p: {**p, "schedule_for": "03:30:00"},
          lambda w, p: w.supabase.projects[p["project_ref"]].schedule_for == p["schedule_for"], lambda w, p: 1,
          ("PATCH", r".*/database/backups/schedule"), 2, deletes=False),
@@ -445,8 +445,8 @@ def test_the_shared_vocabulary_is_what_the_engines_host_checks_against(
     cases: list[tuple[type[DynamicProvider], dict[str, Any], str, str]] = [
         (ProjectProvider, {"name": "lsp", "plan": "free", "defaultEnvironmentName": "production"}, "plan",
          f"allowed: {', '.join(thresholds.RAILWAY_REPLICA_CAP)}"),
-        (ServiceInstanceProvider, {"serviceId": "svc-1", "environmentId": "env-1", "role": "worker",
-                                   "replicaCap": 42, "regions": {REGION: 60}, "restartPolicyType": "ON_FAILURE"},
+        (ServiceInstanceProvider, {"serviceId": "svc-1", "environmentId": "env-1", "regions": {REGION: 60},
+                                   "restartPolicyType": "ON_FAILURE"},
          "regions", f"Railway allows at most {thresholds.RAILWAY_MAX_TOTAL_REPLICAS}"),
         (PitrProvider, {"project_ref": ref, "retention_days": 3}, "retention_days",
          f"allowed: {', '.join(map(str, thresholds.PITR_RETENTION_DAYS))}"),

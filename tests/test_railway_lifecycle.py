@@ -229,7 +229,7 @@ def test_not_authorized_means_gone_only_while_the_token_still_works(api: tuple[R
 
 # ------------------------------------------------------------------------------------- instance
 def instance_props(service_id: str, environment_id: str, **changes: Any) -> dict[str, Any]:
-    return {"serviceId": service_id, "environmentId": environment_id, "role": "service", "replicaCap": 42.0,
+    return {"serviceId": service_id, "environmentId": environment_id,
             "regions": {REGION: 2.0}, "startCommand": "node dist/worker.js", "healthcheckPath": "/health",
             "healthcheckTimeout": 60.0, "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10.0,
             "drainingSeconds": 60.0, **changes}
@@ -242,8 +242,7 @@ def test_instance_check_explains_each_problem() -> None:
         "railway:ServiceInstance regions: must map at least one Railway region id to a replica count, "
         "e.g. {'asia-southeast1-eqsg3a': 2}"]
     assert failures(provider, instance_props("s", "e", replicaBounds={"min": 2, "max": 60})) == [
-        "railway:ServiceInstance replicaBounds: max 60 exceeds the plan's cap of 42 replicas per service "
-        "(replicaCap); allowed: 1..42"]
+        "railway:ServiceInstance replicaBounds: max 60 exceeds Railway's 50 replicas per service; allowed: 1..50"]
     assert failures(provider, instance_props("s", "e", replicaBounds={"min": 3, "max": 5})) == [
         "railway:ServiceInstance regions: the initial 2 replica(s) must lie within replicaBounds [3, 5]"]
     assert failures(provider, instance_props("s", "e", healthcheckPath="health", regions={"US West": 1})) == [

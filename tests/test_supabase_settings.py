@@ -69,8 +69,7 @@ CASES = [
          ("GET /network-restrictions",)),
     Case(SslEnforcementProvider, {"enforced": True}, {"enforced": False},
          "PUT /ssl-enforcement", {"requestedConfig": {"database": False}}, ("GET /ssl-enforcement",)),
-    Case(BackupsProvider, {"schedule_for": "21:30:00", "rpo_minutes": 5, "rto_minutes": 60},
-         {"schedule_for": "22:00:00", "rpo_minutes": 5, "rto_minutes": 60},
+    Case(BackupsProvider, {"schedule_for": "21:30:00"}, {"schedule_for": "22:00:00"},
          "PATCH /database/backups/schedule", {"schedule_for": "22:00:00"},
          ("GET /database/backups", "GET /database/backups/schedule")),
     Case(PgAuditProvider, {"roles": {"postgres": ["ddl", "write"]}}, {"roles": {"postgres": ["ddl", "role", "write"]}},
@@ -164,8 +163,7 @@ def test_drift_made_in_the_dashboard_shows_on_refresh(supabase_api: Api) -> None
     (NetworkRestrictionsProvider, {"allowed_cidrs": []}, "allowed_cidrs"),
     (NetworkRestrictionsProvider, {"allowed_cidrs": ["203.0.113.1/24"]}, "allowed_cidrs"),
     (SslEnforcementProvider, {"enforced": "yes"}, "enforced"),
-    (BackupsProvider, {"schedule_for": "25:00:00", "rpo_minutes": 5, "rto_minutes": 60}, "schedule_for"),
-    (BackupsProvider, {"rpo_minutes": 0, "rto_minutes": 60}, "rpo_minutes"),
+    (BackupsProvider, {"schedule_for": "25:00:00"}, "schedule_for"),
     (PgAuditProvider, {"roles": {'postgres"; drop table x; --': ["ddl"]}}, 'roles.postgres"; drop table x; --'),
     (PgAuditProvider, {"roles": {"postgres": ["everything"]}}, "roles.postgres"),
     (PitrProvider, {"retention_days": 30}, "retention_days"),
@@ -221,25 +219,23 @@ def test_backup_schedule_needs_the_plan_feature(supabase_api: Api) -> None:
     fake.orgs["lightspeedpay"].entitlements["backup.schedule"] = ("boolean", False, {"enabled": False})
     ref = fake.add_project("no-schedule").ref
     with pytest.raises(PlanRequiredError, match=r"HTTP 402.*plan does not include this feature"):
-        configured(BackupsProvider).create({"project_ref": ref, "schedule_for": "21:30:00",
-                                            "rpo_minutes": 5, "rto_minutes": 60})
+        configured(BackupsProvider).create({"project_ref": ref, "schedule_for": "21:30:00"})
 
 
-def test_backups_without_a_schedule_read_once_and_declarations_update_for_free(supabase_api: Api) -> None:
+def test_backups_without_a_schedule_read_once_and_old_recovery_declarations_change_nothing(supabase_api: Api) -> None:
     fake, _ = supabase_api
     fake.add_project("pitr-on", size="small").addons["pitr"] = "pitr_7"
     ref = next(iter(fake.projects))
     provider = configured(BackupsProvider)
-    props = {"project_ref": ref, "rpo_minutes": 5, "rto_minutes": 60}
+    props = {"project_ref": ref}
     created = provider.create(props)
     assert _suffixes(sent(fake.requests), ref) == ["GET /database/backups"]
     assert outs(created)["pitr_enabled"] is True and outs(created)["latest_backup_at"] == "2026-05-31T04:00:00Z"
-    news = {**props, "rpo_minutes": 2, "restore_drill_minutes": 45}
-    assert provider.diff(created.id, outs(created), news).changes is True
-    since = len(fake.requests)
-    updated = provider.update(created.id, outs(created), news).outs
-    assert sent(fake.requests, since) == []  # declarations are recorded, nothing is sent
-    assert updated is not None and updated["restore_drill_minutes"] == 45 and updated["pitr_enabled"] is True
+    # State written before the objectives moved to the database component's facts still holds them:
+    # they are no longer compared, so that state diffs clean against today's declaration (no update).
+    earlier = {**outs(created), "rpo_minutes": 5, "rto_minutes": 60, "restore_drill_minutes": 45}
+    assert provider.diff(created.id, earlier, props).changes is False
+    assert provider.diff(created.id, earlier, {**props, "schedule_for": "21:30:00"}).changes is True
 
 
 def test_pitr_lifecycle(supabase_api: Api) -> None:

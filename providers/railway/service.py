@@ -46,7 +46,7 @@ from .documents import (
     SERVICE_READ,
     SERVICE_UPDATE,
 )
-from .vocabulary import INSTANCE_ROLES, REGION_PATTERN, REPO_PATTERN, RESTART_POLICIES
+from .vocabulary import REGION_PATTERN, REPO_PATTERN, RESTART_POLICIES
 
 SOURCE = ("sourceRepo", "sourceBranch", "sourceImage")
 
@@ -192,21 +192,19 @@ class ServiceInstanceProvider(RailwayProvider):
     id_format = IdFormat("{serviceId}:{environmentId}")
     managed = (*SETTINGS, "regions")
     replace_on_change = ("serviceId", "environmentId")
-    declared = ("role", "replicaCap", "replicaBounds")
+    declared = ("replicaBounds",)
 
     def validate(self, c: Checker) -> None:
         c.text("serviceId")
         c.text("environmentId")
-        c.choice("role", INSTANCE_ROLES, required=True)
         c.choice("restartPolicyType", RESTART_POLICIES, required=True)
         c.integer("restartPolicyMaxRetries", 0, 1000)
         c.integer("healthcheckTimeout", 1, 3600)
         c.integer("drainingSeconds", 0, 3600)
-        c.integer("replicaCap", 1, thresholds.RAILWAY_MAX_TOTAL_REPLICAS, required=True)
         path = c.news.get("healthcheckPath")
         if path is not None and c.known("healthcheckPath") and not str(path).startswith("/"):
             c.fail("healthcheckPath", f"{path!r} must be an absolute path such as '/health'")
-        if c.known("regions") and c.known("replicaBounds") and c.known("replicaCap"):
+        if c.known("regions") and c.known("replicaBounds"):
             _check_replicas(c)
 
     def view(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -295,14 +293,14 @@ def _check_replicas(c: Checker) -> None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             c.fail("regions", f"{region}: replica count must be a whole number >= 0 (got {count!r})")
             return
+    # Railway's own limit per service; the workspace plan's (lower) cap is checked where the plan is
+    # known: config (jobs.maxReplicas against jobs.plan), the Project's live plan, and the pack.
+    cap = thresholds.RAILWAY_MAX_TOTAL_REPLICAS
     placed = replicas.total(replicas.normalise(regions))
-    cap = int(c.news["replicaCap"])
-    if placed > thresholds.RAILWAY_MAX_TOTAL_REPLICAS:
-        c.fail("regions", f"{placed} replicas in total; Railway allows at most {thresholds.RAILWAY_MAX_TOTAL_REPLICAS}")
+    if placed > cap:
+        c.fail("regions", f"{placed} replicas in total; Railway allows at most {cap}")
     bounds = c.news.get("replicaBounds")
     if bounds is None:
-        if placed > cap:
-            c.fail("regions", f"{placed} replicas exceed the plan's cap of {cap} (replicaCap)")
         return
     raw = [(bounds or {}).get("min"), (bounds or {}).get("max")]
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in raw):
@@ -312,8 +310,7 @@ def _check_replicas(c: Checker) -> None:
     if not 0 <= low <= high:
         c.fail("replicaBounds", f"min {low} must be between 0 and max {high}")
     if high > cap:
-        c.fail("replicaBounds", f"max {high} exceeds the plan's cap of {cap} replicas per service "
-                                f"(replicaCap); allowed: 1..{cap}")
+        c.fail("replicaBounds", f"max {high} exceeds Railway's {cap} replicas per service; allowed: 1..{cap}")
     if not low <= placed <= high:
         c.fail("regions", f"the initial {placed} replica(s) must lie within replicaBounds [{low}, {high}]")
 
@@ -323,7 +320,7 @@ class ReplicaBounds:
     min: int
     """Fewest replicas, in total across regions; enforced by Pulumi and by the autoscaler."""
     max: int
-    """Most replicas, in total; must not exceed the plan's cap."""
+    """Most replicas, in total; at most Railway's per-service limit (and the plan's cap, checked by config)."""
 
 
 @dataclass(frozen=True)
@@ -334,10 +331,6 @@ class ServiceInstanceArgs(Args):
     """Region id → replicas. With replica_bounds, the counts are only the initial placement."""
     restart_policy_type: str
     """ON_FAILURE, ALWAYS or NEVER (Railway's only automatic recovery)."""
-    replica_cap: int
-    """The workspace plan's per-service replica cap; check() refuses more."""
-    role: str = "service"
-    """What the service is for (worker, autoscaler, service); policies apply per role."""
     replica_bounds: ReplicaBounds | None = None
     """Set when an autoscaler owns the count: Pulumi keeps the live count within these bounds."""
     restart_policy_max_retries: int | None = None

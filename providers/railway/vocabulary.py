@@ -22,8 +22,6 @@ PLANS = tuple(thresholds.RAILWAY_REPLICA_CAP)
 """Workspace plans a stack may declare (those the shared vocabulary gives a replica cap)."""
 RESTART_POLICIES = ("ON_FAILURE", "ALWAYS", "NEVER")
 BACKUP_KINDS = ("DAILY", "WEEKLY", "MONTHLY")
-INSTANCE_ROLES = ("worker", "autoscaler", "service")
-"""What a service instance is for (ours, not Railway's): policies apply per role."""
 
 REPO_PATTERN = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
 REGION_PATTERN = r"^[a-z0-9][a-z0-9-]*$"

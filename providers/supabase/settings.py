@@ -380,21 +380,18 @@ class Pooler(DynamicResource, module="supabase", name="Pooler"):
 # -- backups and recovery declarations ------------------------------------------------------
 
 class BackupsProvider(SettingsProvider):
-    """The daily backup time (changeable 3 times a day, so written only when it differs), the live
-    backup facts (PITR on, WAL-G, latest completed backup) and the declared RPO/RTO targets."""
+    """The daily backup time (changeable 3 times a day, so written only when it differs) and the live
+    backup facts (PITR on, WAL-G, latest completed backup). The recovery objectives (RPO, RTO, the last
+    drill) are no API's: the database component publishes them (facts.DatabaseFacts)."""
 
     kind = "Backups"
     surface = "backups"
     id_format = IdFormat("{project_ref}/backups")
     managed = ("schedule_for",)
-    declared = ("rpo_minutes", "rto_minutes", "restore_drill_minutes")
 
     def validate(self, c: Checker) -> None:
         check_ref(c)
         c.text("schedule_for", 8, required=False, pattern=SCHEDULE_PATTERN, what="HH:MM:SS (UTC)")
-        c.integer("rpo_minutes", 1, 10_080, required=True)
-        c.integer("rto_minutes", 1, 10_080, required=True)
-        c.integer("restore_drill_minutes", 1, 10_080)
 
     def view(self, props: dict[str, Any]) -> dict[str, Any]:
         view = super().view(props)
@@ -423,14 +420,8 @@ class BackupsProvider(SettingsProvider):
 @dataclass(frozen=True)
 class BackupsArgs(Args):
     project_ref: pulumi.Input[str]
-    rpo_minutes: int
-    """Declared recovery point objective: the most data (minutes) the business accepts losing."""
-    rto_minutes: int
-    """Declared recovery time objective: how long a restore may take."""
     schedule_for: str | None = None
     """Daily backup time HH:MM:SS UTC, or None to leave Supabase's choice."""
-    restore_drill_minutes: int | None = None
-    """How long the last restore drill took (evidence for the RTO), if one was done."""
 
 
 class Backups(DynamicResource, module="supabase", name="Backups"):
