@@ -195,6 +195,7 @@ class Database(pulumi.ComponentResource):
         role = Role(f"{name}-{purpose}-role", RoleArgs(
             ref, cfg.name, password.result, privileges=list(cfg.privileges), schemas=list(cfg.schemas),
             connection_limit=cfg.connection_limit, statement_timeout=cfg.statement_timeout, bypass_rls=cfg.bypass_rls,
+            member_of=list(cfg.member_of),
             # The URL delivered below carries this password: an adopted role must be given it.
             reset_secrets_on_adopt=True), opts=opts)
         port: pulumi.Input[int] = SESSION_POOLER_PORT if purpose == "backup" else self.pooler.db_port

@@ -76,6 +76,9 @@ class RoleConfig(Model):
     connection_limit: int = Field(ge=1, le=10_000)
     statement_timeout: str | None = None
     bypass_rls: bool = Field(default=False, description="Only a backup role needs it (pg_dump of RLS tables).")
+    member_of: list[str] = Field(
+        default_factory=list, description="Predefined roles granted; only a backup role's pg_read_all_data (pg_dump "
+                                          "reads every table of the schemas it dumps, whoever created it).")
 
     @field_validator("name")
     @classmethod
@@ -88,6 +91,12 @@ class RoleConfig(Model):
     @classmethod
     def _privileges(cls, value: list[str]) -> list[str]:
         return _each_one_of(value, thresholds.DATABASE_ROLE_PRIVILEGES, "a table privilege")
+
+    @field_validator("member_of")
+    @classmethod
+    def _memberships(cls, value: list[str]) -> list[str]:
+        return _each_one_of(value, thresholds.DATABASE_ROLE_MEMBERSHIPS, "a predefined role an application role "
+                                                                          "may be granted")
 
     @field_validator("statement_timeout")
     @classmethod
@@ -105,7 +114,10 @@ class RolesConfig(Model):
         name="lightspeedpay_worker", privileges=["select", "insert", "update", "delete"], connection_limit=20,
         statement_timeout="60s"))
     backup: RoleConfig = Field(default_factory=lambda: RoleConfig(
-        name="lightspeedpay_backup", privileges=["select"], connection_limit=2, bypass_rls=True))
+        # pg_read_all_data: the dump's other schemas (supabase_migrations) exist only once migrations ran, and
+        # their tables may be created by another role than postgres; a grant per schema would miss both.
+        name="lightspeedpay_backup", privileges=["select"], connection_limit=2, bypass_rls=True,
+        member_of=["pg_read_all_data"]))
 
     @model_validator(mode="after")
     def _distinct_and_read_only_backup(self) -> RolesConfig:
@@ -118,6 +130,9 @@ class RolesConfig(Model):
             if runtime.bypass_rls:
                 raise ValueError(f"{runtime.name}: bypassRls is for the backup role only; an application role "
                                  f"is subject to row-level security")
+            if runtime.member_of:
+                raise ValueError(f"{runtime.name}: memberOf {runtime.member_of} is for the backup role only; an "
+                                 f"application role reads only what its own grants allow")
         return self
 
 

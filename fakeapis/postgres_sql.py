@@ -20,6 +20,8 @@ _ROLE = r'"([a-z_][a-z0-9_]*)"'
 _PRIVILEGES = r"((?:select|insert|update|delete)(?:, (?:select|insert|update|delete))*)"
 _VERIFIER = re.compile(r"^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$")
 SYSTEM_ROLES = ("postgres", "authenticator", "anon", "authenticated", "service_role", "supabase_admin")
+PREDEFINED_ROLES = ("pg_read_all_data", "pg_write_all_data", "pg_monitor")
+"""Postgres's own roles that may be granted (Supabase lets `postgres` grant these)."""
 
 
 class SqlError(Exception):
@@ -29,7 +31,7 @@ class SqlError(Exception):
 def new_role() -> dict[str, Any]:
     return {"login": True, "bypass_rls": False, "connection_limit": -1, "verifier": None, "statement_timeout": None,
             "connect": False, "usage": [], "tables": {}, "sequences": {}, "default_tables": {},
-            "default_sequences": {}}
+            "default_sequences": {}, "member_of": []}
 
 
 def _privs(text: str) -> list[str]:
@@ -118,6 +120,12 @@ class Database:
     def _grant(self, kind: str, privileges: str, schema: str, name: str) -> None:
         self.role(name)[kind][schema] = _privs(privileges)
 
+    def _membership(self, member: str, name: str, grant: bool) -> None:
+        if member not in PREDEFINED_ROLES:
+            raise SqlError(f'role "{member}" does not exist')
+        had = set(self.role(name)["member_of"])
+        self.role(name)["member_of"] = sorted(had | {member} if grant else had - {member})
+
     def _revoke(self, kind: str, schema: str, name: str) -> None:
         self.role(name)[kind].pop(schema, None)
 
@@ -160,6 +168,8 @@ class Database:
                     rf"{_ROLE};$"), lambda db, s, n: db._revoke("default_tables", s, n)),
         (re.compile(rf"^alter default privileges for role postgres in schema {_S} revoke all on sequences from "
                     rf"{_ROLE};$"), lambda db, s, n: db._revoke("default_sequences", s, n)),
+        (re.compile(rf"^grant {_ROLE} to {_ROLE};$"), lambda db, m, n: db._membership(m, n, True)),
+        (re.compile(rf"^revoke {_ROLE} from {_ROLE};$"), lambda db, m, n: db._membership(m, n, False)),
         (re.compile(rf"^drop role {_ROLE};$"), _drop),
     ]
 
@@ -190,6 +200,6 @@ class Database:
                 return []
             return [{"name": match.group(1), "login": role["login"], "superuser": False,
                      "bypass_rls": role["bypass_rls"], "connection_limit": role["connection_limit"],
-                     "statement_timeout": role["statement_timeout"],
+                     "statement_timeout": role["statement_timeout"], "member_of": role["member_of"] or None,
                      "grants": {s: privs for s, privs in sorted(role["default_tables"].items())} or None}]
         raise SqlError("fake: the read-only endpoint answers the pgaudit, pg_settings and role SELECTs only")

@@ -81,17 +81,25 @@ def test_only_the_declared_grants(supabase_api: Api) -> None:
     worker = configured(RoleProvider).create(role_props(project.ref))
     backup = configured(RoleProvider).create(role_props(
         project.ref, name="lightspeedpay_backup", privileges=["select"], connection_limit=2, statement_timeout=None,
-        bypass_rls=True))
+        bypass_rls=True, member_of=["pg_read_all_data"]))
     roles = project.login_roles
     assert roles["lightspeedpay_worker"] | {"verifier": "-"} == {
         "login": True, "bypass_rls": False, "connection_limit": 20, "verifier": "-", "statement_timeout": "60s",
         "connect": True, "usage": ["public"], "tables": {"public": ["delete", "insert", "select", "update"]},
         "sequences": {"public": ["select", "usage"]},
         "default_tables": {"public": ["delete", "insert", "select", "update"]},
-        "default_sequences": {"public": ["select", "usage"]}}
+        "default_sequences": {"public": ["select", "usage"]}, "member_of": []}
     assert roles["lightspeedpay_backup"]["tables"] == {"public": ["select"]}  # it reads, and only reads
     assert roles["lightspeedpay_backup"]["sequences"] == {"public": ["select"]}
     assert roles["lightspeedpay_backup"]["bypass_rls"] and roles["lightspeedpay_backup"]["statement_timeout"] is None
+    assert roles["lightspeedpay_backup"]["member_of"] == ["pg_read_all_data"]  # every schema pg_dump reads
+    assert outs(backup)["member_of"] == ["pg_read_all_data"]
+    # A refresh reads the membership back from pg_auth_members: nothing to change.
+    read = configured(RoleProvider).read(backup.id, outs(backup))
+    assert outs(read)["member_of"] == ["pg_read_all_data"]
+    assert configured(RoleProvider).diff(backup.id, outs(read), {**role_props(
+        project.ref, name="lightspeedpay_backup", privileges=["select"], connection_limit=2, statement_timeout=None,
+        bypass_rls=True, member_of=["pg_read_all_data"])}).changes is False
     assert outs(worker)["pooler_user"] == f"lightspeedpay_worker.{project.ref}"
     assert outs(backup)["name"] == "lightspeedpay_backup"
 
@@ -137,6 +145,7 @@ def test_a_role_is_dropped_only_after_its_grants_are_revoked(supabase_api: Api) 
     ({"name": "postgres"}, "name"), ({"name": "service_role"}, "name"), ({"name": 'x"; drop table y; --'}, "name"),
     ({"password": "short"}, "password"), ({"password": "has-dashes-and-is-long-enough"}, "password"),
     ({"privileges": ["truncate"]}, "privileges"), ({"schemas": ["public; drop"]}, "schemas"),
+    ({"member_of": ["pg_write_all_data"]}, "member_of"), ({"member_of": ["postgres"]}, "member_of"),
     ({"statement_timeout": "a minute"}, "statement_timeout"), ({"connection_limit": 0}, "connection_limit"),
 ])
 def test_check_refuses_what_an_application_role_must_not_be(changes: dict[str, Any], prop: str) -> None:

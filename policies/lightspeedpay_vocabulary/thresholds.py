@@ -145,6 +145,9 @@ SUPABASE_OWN_ROLES = (
 """Roles Supabase creates and owns: an application never connects as (or declares) one of them."""
 DATABASE_ROLE_PRIVILEGES = ("select", "insert", "update", "delete")
 """Table privileges an application's database role may hold (never truncate, references or trigger)."""
+DATABASE_ROLE_MEMBERSHIPS = ("pg_read_all_data",)
+"""Predefined Postgres roles an application's role may be granted: reading every table and schema, which
+pg_dump needs, so only for a read-only backup role (never a runtime's)."""
 MIN_READ_REPLICAS = 1
 OPEN_NETWORKS = ("0.0.0.0/0", "::/0")
 

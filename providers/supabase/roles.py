@@ -13,7 +13,9 @@ here from validated names, never from free text.
 - **Only the grants a role needs:** ``CONNECT`` on the database, ``USAGE`` on its schemas, the
   declared table privileges on the tables there (and on the tables ``postgres`` creates later,
   through default privileges), sequences as far as those privileges need them; never superuser,
-  ``CREATEDB``, ``CREATEROLE`` or replication; ``BYPASSRLS`` only when declared (a backup role).
+  ``CREATEDB``, ``CREATEROLE`` or replication; ``BYPASSRLS`` and membership of ``pg_read_all_data``
+  only when declared (the backup role: pg_dump reads every schema it dumps, whoever created the
+  table, and refuses a table whose row-level security would hide rows from it).
 - **Adoption.** A role of the declared name that already exists is adopted; its password is
   unknowable and stays as it is unless ``reset_secrets_on_adopt`` (the database component sets it:
   the URL it delivers carries the password Pulumi generated).
@@ -106,6 +108,12 @@ def grants_sql(role: str, schemas: list[str], privileges: list[str]) -> list[str
     return lines
 
 
+def membership_sql(role: str, wanted: list[str], had: list[str]) -> list[str]:
+    """Grant the predefined roles ``role`` should be a member of, revoke those it should no longer be."""
+    return ([f"revoke {_q(member)} from {_q(role)};" for member in sorted(set(had) - set(wanted))]
+            + [f"grant {_q(member)} to {_q(role)};" for member in sorted(set(wanted) - set(had))])
+
+
 def revokes_sql(role: str, schemas: list[str]) -> list[str]:
     lines: list[str] = []
     for schema in schemas:
@@ -133,6 +141,7 @@ def create_sql(role: str, p: Mapping[str, Any]) -> str:
     lines = [f"create role {_q(role)} with login nosuperuser nocreatedb nocreaterole noreplication {rls} "
              f"connection limit {int(p['connection_limit'])} password '{scram_verifier(p['password'])}';",
              *grants_sql(role, list(p["schemas"]), list(p["privileges"])),
+             *membership_sql(role, list(p.get("member_of") or []), []),
              timeout_sql(role, p.get("statement_timeout"))]
     return "\n".join(lines)
 
@@ -143,6 +152,8 @@ def read_sql(role: str) -> str:
     return (
         "select r.rolname as name, r.rolcanlogin as login, r.rolsuper as superuser, r.rolbypassrls as bypass_rls, "
         "r.rolconnlimit as connection_limit, "
+        "(select array_agg(g.rolname order by g.rolname) from pg_auth_members as m join pg_roles as g "
+        "on g.oid = m.roleid where m.member = r.oid) as member_of, "
         "(select substr(c, 19) from unnest(r.rolconfig) as c where c like 'statement_timeout=%') as statement_timeout, "
         "(select json_object_agg(n.nspname, (select array_agg(lower(a.privilege_type) order by a.privilege_type) "
         "from aclexplode(d.defaclacl) as a where a.grantee = r.oid)) from pg_default_acl as d "
@@ -155,7 +166,7 @@ def read_sql(role: str) -> str:
 class RoleProvider(SupabaseProvider):
     kind = "Role"
     id_format = IdFormat("{project_ref}/role/{name}")
-    managed = ("password", "privileges", "schemas", "connection_limit", "statement_timeout", "bypass_rls")
+    managed = ("password", "privileges", "schemas", "connection_limit", "statement_timeout", "bypass_rls", "member_of")
     write_only = ("password",)
     made_with = ("password",)
     replace_on_change = ("project_ref", "name")
@@ -170,6 +181,12 @@ class RoleProvider(SupabaseProvider):
         c.integer("connection_limit", 1, 10_000, required=True)
         c.boolean("bypass_rls")
         c.rule("statement_timeout", POSTGRES_RULES["statement_timeout"])
+        members = c.news.get("member_of")
+        if not is_unknown(members):
+            for member in members or []:
+                if member not in thresholds.DATABASE_ROLE_MEMBERSHIPS:
+                    c.fail("member_of", f"{member!r} is not allowed; allowed: "
+                                        f"{', '.join(thresholds.DATABASE_ROLE_MEMBERSHIPS)}")
         for prop, allowed in (("privileges", thresholds.DATABASE_ROLE_PRIVILEGES), ("schemas", None)):
             values = c.news.get(prop)
             if is_unknown(values):
@@ -189,6 +206,8 @@ class RoleProvider(SupabaseProvider):
             if isinstance(view.get(key), list):
                 view[key] = sorted(view[key])
         view["bypass_rls"] = bool(view.get("bypass_rls"))
+        if not is_unknown(view.get("member_of")):
+            view["member_of"] = sorted(view.get("member_of") or [])
         return view
 
     def find(self, api: SupabaseClient, p: dict[str, Any]) -> dict[str, Any] | None:
@@ -208,6 +227,7 @@ class RoleProvider(SupabaseProvider):
         return {"project_ref": ref["project_ref"], "name": row["name"], "schemas": sorted(grants) or None,
                 "privileges": privileges or None, "connection_limit": row.get("connection_limit"),
                 "statement_timeout": row.get("statement_timeout"), "bypass_rls": bool(row.get("bypass_rls")),
+                "member_of": sorted(row.get("member_of") or []),
                 "login": bool(row.get("login")), "superuser": bool(row.get("superuser"))}
 
     def adoption_problems(self, p: dict[str, Any], live: dict[str, Any]) -> list[str]:
@@ -224,6 +244,8 @@ class RoleProvider(SupabaseProvider):
             lines.append(f"alter role {_q(role)} with password '{scram_verifier(p['password'])}';")
         if {"connection_limit", "bypass_rls"} & set(changes):
             lines.append(attributes_sql(role, p))
+        if "member_of" in changes:
+            lines += membership_sql(role, list(p.get("member_of") or []), list(current.get("member_of") or []))
         if {"privileges", "schemas"} & set(changes):
             was = sorted(set(current.get("schemas") or []) | set(p["schemas"]))
             lines += [*revokes_sql(role, was), *grants_sql(role, list(p["schemas"]), list(p["privileges"]))]
@@ -272,6 +294,9 @@ class RoleArgs(Args):
     """A per-role statement timeout (a Postgres duration such as '30s'); None leaves the server's."""
     bypass_rls: bool = False
     """Row-level security does not apply to the role: only a backup role (pg_dump) needs it."""
+    member_of: list[str] = field(default_factory=list)
+    """Predefined roles granted (``pg_read_all_data``: every schema readable, as pg_dump needs); a backup
+    role's only."""
 
 
 class Role(DynamicResource, module="supabase", name="Role"):
