@@ -292,6 +292,7 @@ BREAKS: dict[str, Break] = {
     "supabase-audit-logging": named(f"{SUPABASE}PgAudit", "", lambda p: p["roles"].pop("postgres")),
     "supabase-secret-outputs": option(f"{SUPABASE}Project", lambda r: r.additional_secret_outputs.clear()),
     "database-runtime-roles": _api_as_postgres,
+    "database-role-least-privilege": named(f"{SUPABASE}Role", "api-role", lambda p: p["privileges"].append("truncate")),
     "supabase-project-protected": option(f"{SUPABASE}Project", lambda r: setattr(r, "protect", False)),
     "supabase-project-hardened": drop(f"{SUPABASE}SslEnforcement"),
     "supabase-pitr-enabled": drop(f"{SUPABASE}Pitr"),

@@ -198,6 +198,7 @@ DELETIONS: dict[str, Edit] = {
     "supabase-audit-logging": delete(f"{SUPABASE}PgAudit"),
     "supabase-secret-outputs": delete(f"{SUPABASE}Project"),
     "supabase-project-protected": delete(f"{SUPABASE}Project"),
+    "database-role-least-privilege": delete(f"{SUPABASE}Role", "api-role"),
     "uptime-check-alerting": delete("checkly:index/check:Check", "uptime-api"),
 }
 """Resource policy → the deletion of (one of) the resource(s) it judges; its guard's policy must refuse it."""
