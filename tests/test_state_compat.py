@@ -24,7 +24,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from fakeapis.railway import TEST_TOKEN, RailwayFake
 from fakeapis.server import FakeServer
 from fakeapis.supabase import TOKEN, FakeOrg, FakeProject, FakeSupabase
-from ops.dynamic_apply import unwrap
+from ops.dynamic_apply import substitute, unwrap
 from providers.dynamic.compat import SERIALIZED_PROVIDER_CLASSES, TYPE_TOKENS, resolve
 from providers.dynamic.provider import DynamicProvider
 from tests.harness import plan
@@ -140,19 +140,6 @@ def _offline_to_real(document: dict[str, Any]) -> dict[str, Any]:
     return mapping
 
 
-def _substituted(value: Any, mapping: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        for planned, real in mapping.items():
-            if planned in value and planned.startswith("offline-"):
-                value = value.replace(planned, str(real))
-        return mapping.get(value, value)
-    if isinstance(value, dict):
-        return {k: _substituted(v, mapping) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substituted(v, mapping) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_todays_program_against_that_state_replaces_nothing(stack: str) -> None:
     document = recorded(stack)
@@ -162,7 +149,7 @@ def test_todays_program_against_that_state_replaces_nothing(stack: str) -> None:
     for resource in document["resources"]:
         planned = today.get(resource["urn"])
         assert planned is not None, f"{resource['name']} is no longer declared (its URN or type token changed)"
-        news = _substituted({k: v for k, v in unwrap(planned.inputs).items() if k != "__provider"}, mapping)
+        news = substitute({k: v for k, v in unwrap(planned.inputs).items() if k != "__provider"}, mapping)
         provider = _unpickle(resource)
         checked = provider.check({}, news)
         assert checked.failures == [], (resource["name"], checked.failures)
