@@ -177,7 +177,8 @@ class Database(pulumi.ComponentResource):
         # Recovery declarations no API holds, published for the policy pack (facts.DatabaseFacts).
         recovery = facts.DatabaseFacts(
             production=args.production, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
-            restore_drill_minutes=cfg.recovery.restore_drill_minutes)
+            restore_drill_minutes=cfg.recovery.restore_drill_minutes,
+            roles={purpose: role.urn for purpose, role in self.roles.items()})
         self.register_outputs({
             "projectRef": self.project_ref, "supabaseUrl": self.supabase_url, "apiDatabaseUrl": self.api_database_url,
             "workerDatabaseUrl": self.worker_database_url, "backupDatabaseUrl": self.backup_database_url,

@@ -86,7 +86,24 @@ def test_a_careless_edit_of_who_connects_is_refused(edit: Callable[[list[Planned
     assert all(m.startswith("Each runtime must connect to Postgres as its own least-privilege role") for m in messages)
 
 
+def _no_pooler(items: list[PlannedResource]) -> None:
+    url = _api_url(items)
+    url.property_dependencies["value"] = [u for u in url.property_dependencies["value"] if "Pooler" not in u]
+
+
+def _password_not_secret(items: list[PlannedResource]) -> None:
+    _role(items, "backup").additional_secret_outputs.remove("password")
+
+
+def test_a_runtime_url_outside_the_pooler_is_refused() -> None:
+    items = resources("production")
+    _no_pooler(items)
+    assert [m.splitlines()[-1] for m in _messages("production", items)] == [
+        "DATABASE_URL of the API does not go through the project's pooler (Supavisor)."]
+
+
 @pytest.mark.parametrize(("edit", "expected"), [
+    (_password_not_secret, "Role 'lightspeedpay_backup': 'password' is not marked secret"),
     (_edit_role("worker", name="postgres"), "Role 'postgres' is one of Supabase's own roles"),
     (_edit_role("api", privileges=["select", "truncate"]),
      "Role 'lightspeedpay_api' is granted ['truncate'] on its tables"),
@@ -95,7 +112,7 @@ def test_a_careless_edit_of_who_connects_is_refused(edit: Callable[[list[Planned
      "['delete', 'select']"),
     (_edit_role("backup", member_of=["pg_write_all_data"]), "Role 'lightspeedpay_backup' is a member of "
                                                             "['pg_write_all_data']"),
-], ids=["named-postgres", "truncate", "backup-writes", "writes-everything"])
+], ids=["password-not-secret", "named-postgres", "truncate", "backup-writes", "writes-everything"])
 def test_a_careless_edit_of_a_role_is_refused(edit: Callable[[list[PlannedResource]], None], expected: str) -> None:
     items = resources("production")
     edit(items)

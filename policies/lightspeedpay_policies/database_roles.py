@@ -22,14 +22,17 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
+from lightspeedpay_vocabulary.facts import DatabaseFacts, JobsFacts
 from lightspeedpay_vocabulary.thresholds import DATABASE_ROLE_MEMBERSHIPS, DATABASE_ROLE_PRIVILEGES, SUPABASE_OWN_ROLES
 
-from .graph import of_type, prop
+from .graph import drawn_from, of_type, prop, published, sources
 from .meta import Guard, Report, pci, resource_policy, stack_policy, strings
-from .props import as_list, known, plain
+from .props import as_list, is_redacted, known, plain
 
 ROLE = "pulumi-python:dynamic/supabase:Role"
 PGAUDIT = "pulumi-python:dynamic/supabase:PgAudit"
+POOLER = "pulumi-python:dynamic/supabase:Pooler"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
 READ_ONLY = ("select",)
@@ -64,6 +67,9 @@ def _least_privilege(args: ResourceValidationArgs, report: Report) -> None:
     if foreign := sorted(str(m) for m in as_list(_value(args.props, "member_of", [])) if m not in memberships):
         report(f"Role {name!r} is a member of {foreign}; an application role may only be granted {list(memberships)} "
                f"(and only to read).")
+    if "password" not in (args.opts.additional_secret_outputs or []):
+        report(f"Role {name!r}: 'password' is not marked secret (additional_secret_outputs); state would hold it in "
+               f"plain text.")
     powers = _powers(args.props)
     if powers and privileges != list(READ_ONLY):
         report(f"Role {name!r} {' and '.join(powers)} but holds {privileges}: those powers are for a backup role, "
@@ -72,25 +78,28 @@ def _least_privilege(args: ResourceValidationArgs, report: Report) -> None:
 
 # -- who the runtimes connect as ----------------------------------------------------------------
 
-def _runtimes(args: StackValidationArgs) -> list[tuple[str, PolicyResource, str]]:
+def _runtimes(args: StackValidationArgs, report: Report) -> list[tuple[str, PolicyResource, str]]:
     """(label, resource, property) for every DATABASE_URL a running service receives."""
     found = []
     for variable in of_type(args, ENV_VAR):
         if prop(variable, "key") == "DATABASE_URL" and "production" in as_list(plain(prop(variable, "targets", []))):
             found.append(("the API", variable, "value"))
+    workers = {facts.worker_service for _, facts in published(args, JobsFacts, report)}
     for variables in of_type(args, RAILWAY_VARIABLES):
         sealed = prop(variables, "sealedVariables", {})
-        # Keys only: the values are secrets, unknown in a preview (reading one would stop the policy).
-        if isinstance(sealed, Mapping) and any(key == "DATABASE_URL" for key in sealed):
+        # Keys only (the values are secrets, unknown in a preview); in an export the sealed map is one
+        # ciphertext, and the worker's variables are known from the jobs facts instead.
+        if (isinstance(sealed, Mapping) and any(key == "DATABASE_URL" for key in sealed)) or (
+                is_redacted(sealed) and workers & sources(variables, "serviceId")):
             found.append(("the workers", variables, "sealedVariables"))
     return found
 
 
 def _audited(args: StackValidationArgs, role: PolicyResource) -> bool:
     name = prop(role, "name")
-    projects = {p.urn for p in role.property_dependencies.get("project_ref", [])}
+    projects = sources(role, "project_ref")
     for audit in of_type(args, PGAUDIT):
-        if projects and not projects & {p.urn for p in audit.property_dependencies.get("project_ref", [])}:
+        if projects and not projects & sources(audit, "project_ref"):
             continue
         roles = prop(audit, "roles", {})
         if isinstance(roles, Mapping) and any(key == name for key in roles):
@@ -98,17 +107,55 @@ def _audited(args: StackValidationArgs, role: PolicyResource) -> bool:
     return False
 
 
+def _consumers(args: StackValidationArgs) -> dict[str, list[tuple[PolicyResource, str]]]:
+    """URN → every (resource, property) computed from it: one pass over the stack's dependencies."""
+    found: dict[str, list[tuple[PolicyResource, str]]] = {}
+    for resource in args.resources:
+        for prop_name, dependencies in resource.property_dependencies.items():
+            for dependency in dependencies:
+                found.setdefault(dependency.urn, []).append((resource, prop_name))
+    return found
+
+
+def _passwords(args: StackValidationArgs, report: Report) -> None:
+    """Each role's password is generated for it alone: a generator shared with another secret (the JWT
+    secret, another role) would hand one credential's holders the other."""
+    consumers = _consumers(args)
+    for role in of_type(args, ROLE):
+        generators = [d for d in role.property_dependencies.get("password", []) if d.resource_type == RANDOM_PASSWORD]
+        if not generators:
+            report(f"The password of role {prop(role, 'name')!r} is not generated by the stack "
+                   f"(random.RandomPassword): a typed password is neither strong nor rotated with the state.", role.urn)
+        for generator in generators:
+            others = sorted({user.name for user, prop_name in consumers.get(generator.urn, [])
+                             if user is not role and role.urn not in sources(user, prop_name)})
+            if others:
+                report(f"The password of role {prop(role, 'name')!r} comes from a generator that also feeds "
+                       f"{others}: a database password must be its own.", role.urn)
+
+
 def _runtime_roles(args: StackValidationArgs, report: Report) -> None:
+    roles = {role.urn: role for role in of_type(args, ROLE)}
+    for component, facts in published(args, DatabaseFacts, report):
+        for purpose, urn in sorted((plain(facts.roles) or {}).items()):
+            if urn not in roles:
+                report(f"The database's {purpose} role is gone from the stack; whoever connected as it has no role.",
+                       component.urn)
+    _passwords(args, report)
     used: dict[str, set[str]] = {}
-    for label, resource, prop_name in _runtimes(args):
-        roles = [d for d in resource.property_dependencies.get(prop_name, []) if d.resource_type == ROLE]
-        if not roles:
+    for label, resource, prop_name in _runtimes(args, report):
+        behind = [d for d in resource.property_dependencies.get(prop_name, []) if d.resource_type == ROLE]
+        if not behind:
             report(f"DATABASE_URL of {label} is not built from a managed database role, so it connects as postgres "
                    f"(the project's password) or as a role nobody declared.", resource.urn)
             continue
-        for role in roles:
+        if not any(d.resource_type == POOLER for d in resource.property_dependencies.get(prop_name, [])):
+            report(f"DATABASE_URL of {label} does not go through the project's pooler (Supavisor).", resource.urn)
+        for role in behind:
             used.setdefault(role.urn, set()).add(label)
             name = prop(role, "name")
+            if not drawn_from(resource, prop_name, role, "password"):
+                report(f"DATABASE_URL of {label} is not built with the password of its role {name!r}.", resource.urn)
             if not isinstance(name, str):
                 continue  # not known yet in a preview
             for power in _powers(role.props):

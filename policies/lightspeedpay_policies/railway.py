@@ -33,7 +33,7 @@ from lightspeedpay_vocabulary.thresholds import (
     RAILWAY_REVIEWED_REGIONS,
 )
 
-from .graph import published, sources
+from .graph import drawn_from, published, sources
 from .meta import (
     Guard,
     Report,
@@ -284,6 +284,10 @@ def _autoscaler_coherent(args: StackValidationArgs, report: Report) -> None:
         if settings and not any(_of(v.property_dependencies.get("sealedVariables", []), TOKEN) for v in settings):
             report("The autoscaler has no project token of its own (sealed AUTOSCALER_RAILWAY_TOKEN).",
                    settings[0].urn)
+        if settings and not any(drawn_from(v, "sealedVariables", queue, "password") for v in settings
+                                for queue in _of(args.resources, REDIS)):
+            report("The autoscaler's REDIS_URL is not computed from the stack's Redis and its password: it would "
+                   "watch another queue, or none.", settings[0].urn)
         for bound in {bound for _, bound in bounds if bound is not None}:
             for name, expected in zip(AUTOSCALER_BOUND_VARIABLES, bound, strict=True):
                 seen = values.get(name)

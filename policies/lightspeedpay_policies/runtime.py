@@ -20,7 +20,7 @@ from lightspeedpay_vocabulary.facts import ROLES, JobsFacts
 from lightspeedpay_vocabulary.thresholds import GUIDE_RUNTIME, GUIDE_SECRETS, LOG_RETENTION_DAYS, LOG_STORE_REGIONS
 
 from .checklist import tagged
-from .graph import of_type, project_role, prop, published, roles, sources, stack_facts
+from .graph import drawn_from, of_type, project_role, prop, published, roles, sources, stack_facts
 from .meta import Report, cert_in, integer, mapping, pci, rbi_localisation, stack_policy, strings
 from .props import as_list, is_redacted, known, plain
 from .vercel import ENV_VAR, PROJECT
@@ -129,16 +129,17 @@ def _worker_variables(args: StackValidationArgs, report: Report) -> list[tuple[J
 
 
 def _redis_url(report: Report, variables: list[PolicyResource], plain_values: Mapping[str, Any],
-               redis_names: set[str]) -> None:
-    """REDIS_URL carries the Redis password: sealed, and computed from the stack's own Redis (its
-    dependencies say so even where the sealed map is one ciphertext)."""
+               redis: list[PolicyResource]) -> None:
+    """REDIS_URL carries the Redis password: sealed, and computed from the stack's own Redis and that
+    Redis's own password (the dependencies say so even where the sealed map is one ciphertext)."""
     if "REDIS_URL" in plain_values:
         _say(report, "workers", "REDIS_URL", "REDIS_URL of the workers is in their plain variables; it carries the "
                                              "Redis password: seal it (sealedVariables), computed from the stack's "
                                              "own Redis.")
-    if not any(_from(resource, "sealedVariables", (RAILWAY_REDIS,)) for resource in variables):
-        _say(report, "workers", "REDIS_URL", f"The workers' sealed variables take nothing from the stack's own Redis "
-                                             f"({sorted(redis_names)}): they have no REDIS_URL of its queue.")
+    if not any(drawn_from(resource, "sealedVariables", queue, "password") for resource in variables for queue in redis):
+        names = sorted(str(prop(queue, "name", queue.name)) for queue in redis)
+        _say(report, "workers", "REDIS_URL", f"The workers' sealed variables are not computed from the stack's own "
+                                             f"Redis ({names}) and its password: they have no REDIS_URL of its queue.")
         return
     sealed: set[str] = set()
     for resource in variables:
@@ -152,7 +153,7 @@ def _redis_url(report: Report, variables: list[PolicyResource], plain_values: Ma
 
 def _workers(args: StackValidationArgs, report: Report) -> None:
     wanted = WORKER_VALUES.of(args)
-    redis_names = {str(prop(r, "name", "")) for r in of_type(args, RAILWAY_REDIS)}
+    redis = of_type(args, RAILWAY_REDIS)
     for _, variables in _worker_variables(args, report):
         plain_values: dict[str, Any] = {}
         for resource in variables:
@@ -163,7 +164,7 @@ def _workers(args: StackValidationArgs, report: Report) -> None:
                 _say(report, "workers", key, f"The workers set no {key} (guide: {key}={value}).")
             elif str(seen) != str(value):
                 _say(report, "workers", key, f"{key} of the workers is {seen!r}; the guide requires {value!r}.")
-        _redis_url(report, variables, plain_values, redis_names)
+        _redis_url(report, variables, plain_values, redis)
         if not any(_from(resource, "sealedVariables", DATABASE_KINDS) for resource in variables):
             _say(report, "workers", "DATABASE_URL", "The workers' sealed variables take nothing from the stack's "
                                                     "database: they have no DATABASE_URL of their own project.")
