@@ -6,7 +6,7 @@ is meant to send (pgaudit settings, login roles with their grants and default pr
 pg_settings check), executes them against per-project state, one transaction per request, and
 refuses anything else, as Postgres would refuse what it does not understand. A role created with
 a plain password is refused: the provider must send SCRAM-SHA-256 verifiers only (pgaudit logs
-role statements). The statements' syntax was checked against PostgreSQL 15.
+role statements). tests/test_database_roles_postgres.py runs the same statements on a real PostgreSQL.
 """
 
 from __future__ import annotations

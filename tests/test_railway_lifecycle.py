@@ -292,18 +292,22 @@ def test_a_fixed_fleet_drifted_in_the_dashboard_is_put_back(api: tuple[RailwayFa
 
 
 # ------------------------------------------------------------------------------------- variables
-def variables_props(project_id: str, environment_id: str, service_id: str) -> dict[str, Any]:
-    return {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id,
-            "variables": {"LOG_LEVEL": "info"},
-            "sealedVariables": {"DATABASE_URL": "postgresql://test:not-real@db.invalid:6543/postgres"}}
+def variables_of_a_new_service(fake: RailwayFake) -> tuple[tuple[str, str], dict[str, Any]]:
+    """A new project and service; the (service, environment) key of its variables in the fake, and the
+    declaration of them."""
+    project_id, environment_id = project(fake)
+    service_id = service(project_id, environment_id)
+    return (service_id, environment_id), {
+        "projectId": project_id, "environmentId": environment_id, "serviceId": service_id,
+        "variables": {"LOG_LEVEL": "info"},
+        "sealedVariables": {"DATABASE_URL": "postgresql://test:not-real@db.invalid:6543/postgres"}}
 
 
 def test_variables_are_one_commit_and_sealed_values_never_go_plain(api: tuple[RailwayFake, FakeServer]) -> None:
     fake, server = api
-    project_id, environment_id = project(fake)
-    service_id = service(project_id, environment_id)
+    key, props = variables_of_a_new_service(fake)
+    service_id = props["serviceId"]
     provider = configured(VariablesProvider())
-    props = variables_props(project_id, environment_id, service_id)
     assert failures(provider, {**props, "variables": {"DATABASE_URL": "x", "2BAD": "y"}}) == [
         "railway:Variables variables: '2BAD' is not a valid variable name (letters, digits, '_'; "
         "not starting with a digit)",
@@ -318,37 +322,32 @@ def test_variables_are_one_commit_and_sealed_values_never_go_plain(api: tuple[Ra
     assert (created.outs or {})["sealedVariables"] == props["sealedVariables"]  # kept: it cannot be read back
 
     # Moving a name out of the declaration removes it in the same kind of commit; nothing else is touched.
-    fake.variables[(service_id, environment_id)]["UNMANAGED"] = {"value": "x", "isSealed": False}
+    fake.variables[key]["UNMANAGED"] = {"value": "x", "isSealed": False}
     mark = len(fake.calls)
     provider.update(created.id, created.outs or {}, {**props, "variables": {}, "sealedVariables": {}})
     assert ops_since(fake, mark) == ["EnvironmentPatchCommit"]
-    assert set(fake.variables[(service_id, environment_id)]) == {"UNMANAGED"}
+    assert set(fake.variables[key]) == {"UNMANAGED"}
 
 
 def test_a_sealed_variable_moving_to_plain_is_removed_first(api: tuple[RailwayFake, FakeServer]) -> None:
     fake, _ = api
-    project_id, environment_id = project(fake)
-    service_id = service(project_id, environment_id)
+    key, props = variables_of_a_new_service(fake)
     provider = configured(VariablesProvider())
-    props = variables_props(project_id, environment_id, service_id)
     created = provider.create(props)
     plain = {**props, "variables": {"LOG_LEVEL": "info", "DATABASE_URL": "postgresql://plain"}, "sealedVariables": {}}
     mark = len(fake.calls)
     provider.update(created.id, created.outs or {}, plain)
     assert ops_since(fake, mark) == ["EnvironmentPatchCommit", "EnvironmentPatchCommit"]
-    assert fake.variables[(service_id, environment_id)]["DATABASE_URL"] == {"value": "postgresql://plain",
-                                                                           "isSealed": False}
+    assert fake.variables[key]["DATABASE_URL"] == {"value": "postgresql://plain", "isSealed": False}
 
 
 def test_an_adopted_sealed_variable_is_not_reset_unless_the_stack_says_so(
         api: tuple[RailwayFake, FakeServer]) -> None:
     fake, _ = api
-    project_id, environment_id = project(fake)
-    service_id = service(project_id, environment_id)
-    fake.variables[(service_id, environment_id)] = {"DATABASE_URL": {"value": "set-in-the-dashboard", "isSealed": True}}
-    props = variables_props(project_id, environment_id, service_id)
+    key, props = variables_of_a_new_service(fake)
+    fake.variables[key] = {"DATABASE_URL": {"value": "set-in-the-dashboard", "isSealed": True}}
     created = configured(VariablesProvider()).create(props)
-    stored = fake.variables[(service_id, environment_id)]
+    stored = fake.variables[key]
     assert stored["DATABASE_URL"]["value"] == "set-in-the-dashboard" and stored["LOG_LEVEL"]["value"] == "info"
     assert (created.outs or {})["unwritten"] == ["sealedVariables.DATABASE_URL"]
     # The stack asks: the next update writes it.
@@ -359,9 +358,9 @@ def test_an_adopted_sealed_variable_is_not_reset_unless_the_stack_says_so(
     assert stored["DATABASE_URL"]["value"] == props["sealedVariables"]["DATABASE_URL"]
     assert (updated.outs or {}).get("unwritten") is None
     # Or, from the start, reset_secrets_on_adopt writes it at once.
-    fake.variables[(service_id, environment_id)] = {"DATABASE_URL": {"value": "again", "isSealed": True}}
+    fake.variables[key] = {"DATABASE_URL": {"value": "again", "isSealed": True}}
     configured(VariablesProvider()).create(asked)
-    assert fake.variables[(service_id, environment_id)]["DATABASE_URL"]["value"] != "again"
+    assert fake.variables[key]["DATABASE_URL"]["value"] != "again"
 
 
 # ------------------------------------------------------------------------------------- redis

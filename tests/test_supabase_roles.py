@@ -2,8 +2,8 @@
 
 The lifecycle shared by every kind is in tests/test_provider_contract.py; this is what is particular
 to roles. The fake executes the statements (fakeapis/postgres_sql.py) and refuses a plain password;
-the statements' syntax and the verifier were also checked against PostgreSQL 15 (a client signs in
-with the password over SCRAM, the backup role cannot write).
+tests/test_database_roles_postgres.py runs the same statements on a real PostgreSQL (sign-in over
+SCRAM, the grants, pg_dump as the backup role).
 """
 
 from __future__ import annotations
