@@ -82,7 +82,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=False)),
         opts=on_vercel)
 
-    # The database's pooled URL (database.database_url) is also what the Railway worker receives.
+    # The database gives the API and the Railway workers each their own role's pooled URL (never postgres).
     database = Database(
         f"{prefix}-database", DatabaseArgs(config=cfg.database, production=cfg.is_production),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
@@ -119,7 +119,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         f"{prefix}-jobs",
         BackgroundJobsArgs(
             jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
-            database_url=database.database_url,  # the same database as the API (one source of truth)
+            database_url=database.worker_database_url,  # the same database as the API, as the workers' role
             log_store_token=secrets["logStoreToken"]),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 

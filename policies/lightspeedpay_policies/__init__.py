@@ -16,6 +16,7 @@ from pulumi_policy import EnforcementLevel, Policy
 from . import (
     attestations,
     cloudflare,
+    database_roles,
     declared,
     dns,
     gateways,
@@ -35,7 +36,7 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
-    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES,
+    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {
