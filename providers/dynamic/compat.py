@@ -44,6 +44,8 @@ SERIALIZED_PROVIDER_CLASSES: dict[str, str] = {
     "providers.supabase.audit.PgAuditProvider": "providers.supabase.audit.PgAuditProvider",
     # New with the shared base; stacks deployed from now on hold it.
     "providers.supabase.roles.RoleProvider": "providers.supabase.roles.RoleProvider",
+    "providers.sentry.scrubbing.SentryProvider": "providers.sentry.scrubbing.SentryProvider",
+    "providers.sentry.scrubbing.ProjectScrubbingProvider": "providers.sentry.scrubbing.ProjectScrubbingProvider",
 }
 
 TYPE_TOKENS: tuple[str, ...] = (
@@ -57,6 +59,7 @@ TYPE_TOKENS: tuple[str, ...] = (
     "pulumi-python:dynamic/supabase:Pooler", "pulumi-python:dynamic/supabase:Pitr",
     "pulumi-python:dynamic/supabase:Backups", "pulumi-python:dynamic/supabase:ReadReplica",
     "pulumi-python:dynamic/supabase:PgAudit", "pulumi-python:dynamic/supabase:Role",
+    "pulumi-python:dynamic/sentry:ProjectScrubbing",
 )
 """Type tokens existing stacks hold (URNs contain them): kept unchanged, so no alias is needed."""
 
