@@ -62,6 +62,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
+    SecretSpec("sentryAuthToken", "Sentry token for the Sentry provider and the scrubbing dynamic provider.",
+               "Sentry → Settings → Developer Settings → Internal Integration: Project Admin, Team Admin, "
+               "Alerts Read & Write"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

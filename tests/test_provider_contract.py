@@ -77,7 +77,8 @@ class World:
         if self.vendor == "sentry":
             provider = cls()
             provider.options = {"sleep": self.sleeps, "timeout": 0.3 if fast_timeout else 5.0}
-            provider.configure(ConfigureRequest(Config({"lightspeedpay:sentryAuthToken": SENTRY_TOKEN}, "lightspeedpay")))
+            token = {"lightspeedpay:sentryAuthToken": SENTRY_TOKEN}
+            provider.configure(ConfigureRequest(Config(token, "lightspeedpay")))
             return provider
         return supabase_configured(cast(Any, cls), self.clock, timeout=0.2 if fast_timeout else 2.0)
 
