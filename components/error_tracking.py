@@ -43,8 +43,8 @@ def pii_config() -> dict[str, Any]:
     return {
         "rules": {
             "lsp_card": {"type": "creditcard", "redaction": {"method": "mask", "char": "*"}},
-            "lsp_upi_vpa": {"type": "pattern", "pattern": r"[A-Za-z0-9][A-Za-z0-9._-]{1,255}@[A-Za-z][A-Za-z0-9]{1,63}\b",
-                            "redaction": {"method": "replace", "text": "[vpa]"}},
+            "lsp_upi_vpa": {"type": "pattern", "redaction": {"method": "replace", "text": "[vpa]"},
+                            "pattern": r"[A-Za-z0-9][A-Za-z0-9._-]{1,255}@[A-Za-z][A-Za-z0-9]{1,63}\b"},
             "lsp_bank_account": {
                 "type": "pattern", "replaceGroups": [1], "redaction": {"method": "replace", "text": "[account]"},
                 "pattern": r"(?i)(?:a/?c|acc(?:oun)?t(?:[ _-]?(?:no|number))?|account)\D{0,12}(\d{9,18})"},

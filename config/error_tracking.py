@@ -38,7 +38,8 @@ class ErrorTrackingConfig(Model):
     region: Literal["us", "de"] = Field(
         description="The organisation's data-storage location, fixed when it was created: 'us' (Iowa) or 'de' "
                     "(Frankfurt). Sentry has no India region (a data-localisation finding).")
-    team: str = Field(pattern=SLUG, max_length=100, description="Slug of the team that owns the projects (declared by the stack).")
+    team: str = Field(pattern=SLUG, max_length=100,
+                      description="Slug of the team that owns the projects (declared by the stack).")
     traces_sample_rate: float = Field(
         ge=0.0, le=1.0, description="Share of transactions the SDKs send (SENTRY_TRACES_SAMPLE_RATE); the SDK "
                                     "init in application code reads it.")
