@@ -130,7 +130,7 @@ class ErrorTracking(pulumi.ComponentResource):
             issue_actions.append({"id": SLACK_ACTION, "workspace": slack, "channel": args.slack_channel})
         sentry.SentryIssueAlert(
             f"{name}-new-issue", organization=cfg.organization, project=project.slug,
-            name="New issue", action_match="any", filter_match="all",
+            name=project.slug.apply(lambda slug: f"{slug}: new issue"), action_match="any", filter_match="all",
             conditions=[{"id": FIRST_SEEN}], actions=issue_actions, filters=[],
             frequency=alerts.new_issue_frequency_minutes, environment=args.environment, opts=child)
 
@@ -148,7 +148,8 @@ class ErrorTracking(pulumi.ComponentResource):
             return found
 
         sentry.SentryMetricAlert(
-            f"{name}-error-spike", organization=cfg.organization, project=project.slug, name="Error spike",
+            f"{name}-error-spike", organization=cfg.organization, project=project.slug,
+            name=project.slug.apply(lambda slug: f"{slug}: error spike"),
             dataset="events", event_types=["error"], aggregate="count()", query="", environment=args.environment,
             time_window=alerts.error_spike_window_minutes, threshold_type=ABOVE,
             triggers=[sentry.SentryMetricAlertTriggerArgs(
@@ -156,7 +157,7 @@ class ErrorTracking(pulumi.ComponentResource):
                 actions=actions(page=True))], opts=child)
         sentry.SentryMetricAlert(
             f"{name}-slow-transactions", organization=cfg.organization, project=project.slug,
-            name="Slow transactions (p95)", dataset="transactions", aggregate="p95(transaction.duration)",
+            name=project.slug.apply(lambda slug: f"{slug}: slow transactions (p95)"), dataset="transactions", aggregate="p95(transaction.duration)",
             query="event.type:transaction", environment=args.environment, time_window=alerts.slow_window_minutes,
             threshold_type=ABOVE, triggers=[sentry.SentryMetricAlertTriggerArgs(
                 label="critical", alert_threshold=alerts.slow_p95_ms, threshold_type=ABOVE,
