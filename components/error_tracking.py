@@ -157,7 +157,8 @@ class ErrorTracking(pulumi.ComponentResource):
                 actions=actions(page=True))], opts=child)
         sentry.SentryMetricAlert(
             f"{name}-slow-transactions", organization=cfg.organization, project=project.slug,
-            name=project.slug.apply(lambda slug: f"{slug}: slow transactions (p95)"), dataset="transactions", aggregate="p95(transaction.duration)",
+            name=project.slug.apply(lambda slug: f"{slug}: slow transactions (p95)"),
+            dataset="transactions", aggregate="p95(transaction.duration)",
             query="event.type:transaction", environment=args.environment, time_window=alerts.slow_window_minutes,
             threshold_type=ABOVE, triggers=[sentry.SentryMetricAlertTriggerArgs(
                 label="critical", alert_threshold=alerts.slow_p95_ms, threshold_type=ABOVE,

@@ -65,7 +65,8 @@ def test_frontend_env_is_exactly_the_guides_list() -> None:
     sentry = {"NEXT_PUBLIC_SENTRY_DSN", "NEXT_PUBLIC_SENTRY_ENVIRONMENT", "NEXT_PUBLIC_SENTRY_TRACES_SAMPLE_RATE"}
     assert set(live) == {"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_CHECKOUT_URL", "NEXT_PUBLIC_ENV", "EDGE_CONFIG", *sentry}
     assert live["EDGE_CONFIG"].inputs["sensitive"] is True
-    values = {k: v.inputs["value"]["value"] for k, v in live.items() if k.startswith("NEXT_PUBLIC_") and k not in sentry}
+    values = {k: v.inputs["value"]["value"] for k, v in live.items()
+              if k.startswith("NEXT_PUBLIC_") and k not in sentry}
     assert values == {
         "NEXT_PUBLIC_API_URL": "https://api.lightspeedpay.com",
         "NEXT_PUBLIC_CHECKOUT_URL": "https://checkout.lightspeedpay.com",
