@@ -1,0 +1,153 @@
+"""Error tracking (Sentry): every runtime reports errors, its DSN reaches it, and no payment data leaves.
+
+The projects and keys are pulumiverse-sentry's; the scrubbing settings are the dynamic kind
+`pulumi-python:dynamic/sentry:ProjectScrubbing` (providers/sentry). Which project serves which
+runtime is published by the error-tracking component (`facts.ErrorTrackingFacts`); the scrubbing
+resource, the key and the runtimes' variables carry the guarded values, linked by the engine's
+property dependencies (never by ids or secret values). What "covers a class" means is in
+`lightspeedpay_vocabulary.scrubbing`. Sentry has no India region: `sentry-outside-india` reports
+where events are stored, and `sentry-scrubbing-enforced` is what makes that acceptable.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+
+from lightspeedpay_vocabulary.facts import ErrorTrackingFacts, JobsFacts
+from lightspeedpay_vocabulary.scrubbing import (
+    DSN_VARIABLES,
+    ERROR_TRACKED_RUNTIMES,
+    REQUIRED_CLASSES,
+    SENSITIVE_FIELD_NAMES,
+    covered_classes,
+    undefined_rules,
+)
+
+from .graph import linked, of_type, project_role, published, roles, sources
+from .meta import Guard, Report, pci, rbi_localisation, resource_policy, stack_policy, strings
+from .props import as_list, known, plain
+from .vercel import ENV_VAR
+
+SCRUBBING = "pulumi-python:dynamic/sentry:ProjectScrubbing"
+PROJECT = "sentry:index/sentryProject:SentryProject"
+KEY = "sentry:index/sentryKey:SentryKey"
+RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
+
+REQUIRED = strings("requiredClasses", tuple(REQUIRED_CLASSES), min_items=1, enum=tuple(REQUIRED_CLASSES))
+SENSITIVE = strings("requiredSensitiveFields", SENSITIVE_FIELD_NAMES)
+RUNTIMES = strings("runtimes", ERROR_TRACKED_RUNTIMES, min_items=1)
+INDIA_REGIONS = strings("indiaRegions", ())
+SWITCHES = {"dataScrubber": "Sentry's data scrubber", "dataScrubberDefaults": "its default sensitive keys",
+            "scrubIpAddresses": "IP address scrubbing"}
+
+
+def _scrubbing(args: ResourceValidationArgs, report: Report) -> None:
+    props = args.props
+    for key, what in SWITCHES.items():
+        seen, value = known(props, key)
+        if seen and value is not True:
+            report(f"{what} is switched off ({key}={value!r}): events would reach Sentry with payment data in them.")
+    seen, config = known(props, "relayPiiConfig")
+    if seen:
+        config = plain(config)
+        missing = undefined_rules(config)
+        if missing:
+            report(f"relayPiiConfig applies rules that are not defined: {missing}; Sentry accepts them and scrubs "
+                   f"nothing with them.")
+        uncovered = [c for c in REQUIRED.of(args) if c not in covered_classes(config)]
+        if uncovered:
+            report(f"No relayPiiConfig rule scrubs {uncovered} in free text ($string): Sentry's defaults do not "
+                   f"touch exception messages, so these would leave in error reports.")
+    seen, fields = known(props, "sensitiveFields")
+    if seen:
+        absent = [f for f in SENSITIVE.of(args) if f not in as_list(plain(fields))]
+        if absent:
+            report(f"sensitiveFields lacks {absent}: values under these keys would be kept in events.")
+
+
+def _outside_india(args: ResourceValidationArgs, report: Report) -> None:
+    seen, region = known(args.props, "region")
+    if seen and region not in INDIA_REGIONS.of(args):
+        report(f"Sentry stores this project's events in region '{region}' (US or EU), outside India: Sentry has no "
+               f"India region. Accepted only because sentry-scrubbing-enforced keeps payment data out of events; "
+               f"see docs/error-tracking.md, data residency.")
+
+
+def _dsn_reached(args: StackValidationArgs, runtime: str, key: PolicyResource,
+                 project_roles: dict[str, str], worker_services: list[str]) -> bool:
+    variable = DSN_VARIABLES[runtime]
+    if runtime == "workers":
+        for resource in of_type(args, RAILWAY_VARIABLES):
+            if not (set(worker_services) & sources(resource, "serviceId")):
+                continue
+            seen, sealed = known(resource.props, "sealedVariables", {})
+            names = list(plain(sealed)) if seen and isinstance(plain(sealed), dict) else []
+            if variable in names and key.urn in sources(resource, "sealedVariables"):
+                return True
+        return False
+    for resource in of_type(args, ENV_VAR):
+        if (resource.props.get("key") == variable and project_role(project_roles, resource) == runtime
+                and "production" in as_list(resource.props.get("targets"))
+                and key.urn in sources(resource, "value")):
+            return True
+    return False
+
+
+def _every_runtime(args: StackValidationArgs, report: Report) -> None:
+    found = published(args, ErrorTrackingFacts, report,
+                      required="no runtime reports its errors, and nothing shows that error reports are scrubbed.")
+    if not found:
+        return
+    project_roles = roles(args)
+    workers = [str(f.worker_service) for _, f in published(args, JobsFacts, report)]
+    by_urn = {r.urn: r for r in args.resources}
+    scrubbers = of_type(args, SCRUBBING)
+    for component, facts in found:
+        for runtime in RUNTIMES.of(args):
+            urns = facts.runtimes.get(runtime) or {}
+            project, key = by_urn.get(str(urns.get("project"))), by_urn.get(str(urns.get("key")))
+            if project is None or project.resource_type != PROJECT:
+                report(f"The {runtime} runtime has no Sentry project: its errors are reported nowhere.", component.urn)
+                continue
+            if not any(getattr(linked(s, "project", PROJECT), "urn", None) == project.urn for s in scrubbers):
+                report(f"The {runtime} runtime's Sentry project has no {SCRUBBING} attached: Sentry's defaults leave "
+                       f"card numbers and VPAs in exception messages.", project.urn)
+            if key is None or key.resource_type != KEY:
+                report(f"The {runtime} runtime's Sentry project has no DSN key declared.", project.urn)
+            elif not _dsn_reached(args, runtime, key, project_roles, workers):
+                report(f"The {runtime} runtime is not given its DSN ({DSN_VARIABLES[runtime]} from its Sentry key), so "
+                       f"its SDK reports nothing.", key.urn)
+
+
+_PCI = pci("3.5.1", "PAN is secured wherever it is stored (error reports are a store).")
+_SCRUBBED = Guard("each Sentry project's scrubbing settings", refused_by="error-tracking-every-runtime")
+
+POLICIES = [
+    stack_policy(
+        "error-tracking-every-runtime",
+        "Every runtime (site, API, workers) must report errors to its own Sentry project, with scrubbing attached "
+        "and its DSN delivered to it.",
+        validate=_every_runtime, severity=Severity.HIGH, config=[RUNTIMES],
+        remediation="Keep components.error_tracking.ErrorTracking in components/stack.py and pass each runtime its "
+                    "DSN (app_env.sentry_env for Vercel, the worker's sealed SENTRY_DSN on Railway).",
+        tags=["monitoring", "error-tracking"]),
+    resource_policy(
+        "sentry-scrubbing-enforced",
+        "Sentry's server-side scrubbing must stay on and must remove card numbers, UPI VPAs, bank account numbers "
+        "and tokens, in free text too.",
+        judges=[SCRUBBING], guard=_SCRUBBED, validate=_scrubbing, severity=Severity.CRITICAL, framework=_PCI,
+        config=[REQUIRED, SENSITIVE],
+        remediation="Declare the project's scrubbing with components.error_tracking.pii_config() and the "
+                    "vocabulary's SENSITIVE_FIELD_NAMES; never set dataScrubber, dataScrubberDefaults or "
+                    "scrubIpAddresses to false.",
+        tags=["error-tracking", "payment-data"]),
+    resource_policy(
+        "sentry-outside-india",
+        "Every Sentry project is reported with the region its events are stored in, because Sentry has no India "
+        "region.",
+        judges=[SCRUBBING], guard=_SCRUBBED, validate=_outside_india, severity=Severity.HIGH,
+        framework=rbi_localisation(), config=[INDIA_REGIONS],
+        remediation="No change needed while sentry-scrubbing-enforced holds; move to an India region as soon as "
+                    "Sentry offers one (add it to indiaRegions).",
+        tags=["error-tracking", "data-localisation"]),
+]

@@ -1,0 +1,90 @@
+"""Error-tracking policies through the real analyzer: each refuses the careless edit and passes the stacks as planned."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import PROJECT
+from ops.analysis import PolicyRun
+from tests.harness import analyze, find, mutate, of_policy, plan_violations, resources, single
+
+SCRUBBING = "pulumi-python:dynamic/sentry:ProjectScrubbing"
+ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+VARIABLES = "pulumi-python:dynamic/railway:Variables"
+COMPONENT = "lightspeedpay:observability:ErrorTracking"
+POLICIES = ("error-tracking-every-runtime", "sentry-scrubbing-enforced", "sentry-outside-india")
+
+
+def mandatory(stack: str, items: list[Any], policy: str) -> list[str]:
+    return [v.message.split("\n", 1)[-1] for v in of_policy(analyze(stack, items, only=policy), policy) if v.mandatory]
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_the_planned_stacks_pass_and_report_where_sentry_stores_events(stack: str) -> None:
+    violations = [v for v in plan_violations(stack) if v.policy in POLICIES]
+    assert [v for v in violations if v.mandatory] == []
+    residency = of_policy(violations, "sentry-outside-india")
+    assert len(residency) == 3 and all(v.enforcement == "advisory" and "no India region" in v.message
+                                       for v in residency)
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda p: p.update(dataScrubber=False), "Sentry's data scrubber is switched off"),
+    (lambda p: p.update(dataScrubberDefaults=False), "its default sensitive keys is switched off"),
+    (lambda p: p.update(scrubIpAddresses=False), "IP address scrubbing is switched off"),
+    (lambda p: p["relayPiiConfig"]["applications"]["$string"].remove("lsp_upi_vpa"), "scrubs ['upi']"),
+    (lambda p: p["relayPiiConfig"]["applications"].pop("$string"), "scrubs ['card', 'upi', 'account', 'token']"),
+    (lambda p: p["relayPiiConfig"]["rules"].pop("lsp_token"), "rules that are not defined: ['lsp_token']"),
+    (lambda p: p["sensitiveFields"].remove("vpa"), "sensitiveFields lacks ['vpa']"),
+], ids=["scrubber-off", "defaults-off", "ips-kept", "no-vpa-rule", "no-free-text", "undefined-rule",
+        "vpa-key-kept"])
+def test_scrubbing_switched_off_or_short_of_a_class_is_refused(change: Any, expected: str) -> None:
+    items = mutate("production", SCRUBBING, "workers-scrubbing", change)
+    found = mandatory("production", items, "sentry-scrubbing-enforced")
+    assert any(expected in message for message in found), found
+
+
+def _without(items: list[Any], type_: str, name_part: str) -> list[Any]:
+    target = find(items, type_, name_part)
+    return [r for r in items if r is not target]
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda items: _without(items, SCRUBBING, "errors-workers-scrubbing"),
+     "The workers runtime's Sentry project has no pulumi-python:dynamic/sentry:ProjectScrubbing attached"),
+    (lambda items: _without(items, ENV_VAR, "web-env-next-public-sentry-dsn"),
+     "The site runtime is not given its DSN (NEXT_PUBLIC_SENTRY_DSN"),
+    (lambda items: _without(items, ENV_VAR, "api-env-sentry-dsn"), "The api runtime is not given its DSN (SENTRY_DSN"),
+    (lambda items: _without(items, "sentry:index/sentryProject:SentryProject", "errors-api"),
+     "The api runtime has no Sentry project"),
+    (lambda items: _without(items, COMPONENT, "errors"), "declares no lightspeedpay:observability:ErrorTracking"),
+], ids=["no-scrubbing", "site-no-dsn", "api-no-dsn", "no-project", "no-component"])
+def test_a_runtime_without_tracking_scrubbing_or_its_dsn_is_refused(edit: Any, expected: str) -> None:
+    found = mandatory("production", edit(resources("production")), "error-tracking-every-runtime")
+    assert any(expected in message for message in found), found
+
+
+def test_the_workers_dsn_must_be_sealed_into_the_worker_itself() -> None:
+    def unseal(props: dict[str, Any]) -> None:
+        sealed = props["sealedVariables"]
+        (sealed.get("value") if "value" in sealed and len(sealed) == 2 else sealed).pop("SENTRY_DSN")
+
+    items = mutate("production", VARIABLES, "worker-variables", unseal)
+    found = mandatory("production", items, "error-tracking-every-runtime")
+    assert found == ["The workers runtime is not given its DSN (SENTRY_DSN from its Sentry key), so its SDK reports "
+                     "nothing."], found
+
+
+def test_an_india_region_would_clear_the_residency_finding(tmp_path: Path) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"all": "mandatory", "sentry-outside-india": {"indiaRegions": ["in"]}}))
+    pack = PolicyRun("production", PROJECT, config)
+    props = find(resources("production"), SCRUBBING, "api-scrubbing").inputs
+    assert of_policy(pack.analyze(single(SCRUBBING, {**props, "region": "in"}), stack=False),
+                     "sentry-outside-india") == []
+    found = of_policy(pack.analyze(single(SCRUBBING, props), stack=False), "sentry-outside-india")
+    assert [v.mandatory for v in found] == [True] and "region 'us'" in found[0].message
