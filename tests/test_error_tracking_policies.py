@@ -1,4 +1,4 @@
-"""Error-tracking policies through the real analyzer: each refuses the careless edit and passes the stacks as planned."""
+"""Error-tracking policies through the real analyzer: each refuses the careless edit, passes the planned stacks."""
 
 from __future__ import annotations
 
