@@ -136,7 +136,7 @@ CASES: list[tuple[str, Edit, list[str]]] = [
     (
         "a Sentry region that does not exist",
         _set("errorTracking.region", "in"),
-        ["lightspeedpay:errorTracking.region", "'in'", "must be one of 'us', 'de'"],
+        ["lightspeedpay:errorTracking.region = 'in'", "should be 'us' or 'de'"],
     ),
     ("a legal change still plans", _set("jobs.healthcheckTimeoutSeconds", 90), []),
     (
