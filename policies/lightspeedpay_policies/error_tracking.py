@@ -11,7 +11,10 @@ where events are stored, and `sentry-scrubbing-enforced` is what makes that acce
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
 from lightspeedpay_vocabulary.facts import ErrorTrackingFacts, JobsFacts
 from lightspeedpay_vocabulary.scrubbing import (
@@ -80,9 +83,14 @@ def _dsn_reached(args: StackValidationArgs, runtime: str, key: PolicyResource,
         for resource in of_type(args, RAILWAY_VARIABLES):
             if not (set(worker_services) & sources(resource, "serviceId")):
                 continue
-            seen, sealed = known(resource.props, "sealedVariables", {})
-            names = list(plain(sealed)) if seen and isinstance(plain(sealed), dict) else []
-            if variable in names and key.urn in sources(resource, "sealedVariables"):
+            # Names only: values are unknown in a preview and ciphertext in an export. Where even the names
+            # cannot be read (an exported secret map), the engine's dependency on the key is the evidence.
+            try:
+                sealed = resource.props.get("sealedVariables")
+                names = [str(name) for name in sealed] if isinstance(sealed, Mapping) else None
+            except UnknownValueError:
+                names = None
+            if key.urn in sources(resource, "sealedVariables") and (names is None or variable in names):
                 return True
         return False
     for resource in of_type(args, ENV_VAR):
