@@ -71,7 +71,7 @@ def sentry_env(cfg: StackConfig, runtime: str, dsn: pulumi.Input[str]) -> list[E
     # Production only: previews and local builds report nothing rather than into production's project.
     return [
         EnvVar(scrubbing.DSN_VARIABLES[runtime], dsn, PRODUCTION, not public, f"Sentry DSN of the {runtime} project"),
-        EnvVar(f"{prefix}SENTRY_ENVIRONMENT", cfg.environment, PRODUCTION, False),
+        EnvVar(scrubbing.ENVIRONMENT_VARIABLES[runtime], cfg.environment, PRODUCTION, False),
         EnvVar(f"{prefix}SENTRY_TRACES_SAMPLE_RATE", str(settings.traces_sample_rate), PRODUCTION, False),
     ]
 

@@ -29,7 +29,6 @@ from providers.sentry.scrubbing import ProjectScrubbing, ProjectScrubbingArgs
 
 PLATFORMS: dict[str, str] = {"site": "javascript-nextjs", "api": "node", "workers": "node"}
 """Sentry platform of each runtime (the Next.js site and checkout, the Node API, the Node workers)."""
-FIRST_SEEN = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"
 EMAIL_ACTION = "sentry.mail.actions.NotifyEmailAction"
 SLACK_ACTION = "sentry.integrations.slack.notify_action.SlackNotifyServiceAction"
 PAGERDUTY_ACTION = "sentry.integrations.pagerduty.notify_action.PagerDutyNotifyServiceAction"
@@ -112,7 +111,7 @@ class ErrorTracking(pulumi.ComponentResource):
             self._alerts(f"{name}-{runtime}", args, project)
             self.projects[runtime], self.keys[runtime], self.scrubbing[runtime] = project, key, scrub
             self.dsns[runtime] = key.dsn_public if runtime == "site" else pulumi.Output.secret(key.dsn_public)
-            runtimes[runtime] = {"project": project.urn, "key": key.urn, "scrubbing": scrub.urn}
+            runtimes[runtime] = {"project": project.urn, "key": key.urn}
         published = facts.ErrorTrackingFacts(organization=org, region=cfg.region, runtimes=runtimes)
         self.register_outputs({facts.FACTS_KEY: published.publish(),
                                "projects": {r: p.slug for r, p in self.projects.items()}})
@@ -131,7 +130,7 @@ class ErrorTracking(pulumi.ComponentResource):
         sentry.SentryIssueAlert(
             f"{name}-new-issue", organization=cfg.organization, project=project.slug,
             name=project.slug.apply(lambda slug: f"{slug}: new issue"), action_match="any", filter_match="all",
-            conditions=[{"id": FIRST_SEEN}], actions=issue_actions, filters=[],
+            conditions=[{"id": scrubbing.FIRST_SEEN_CONDITION}], actions=issue_actions, filters=[],
             frequency=alerts.new_issue_frequency_minutes, environment=args.environment, opts=child)
 
         def actions(page: bool) -> list[sentry.SentryMetricAlertTriggerActionArgs]:
@@ -150,7 +149,8 @@ class ErrorTracking(pulumi.ComponentResource):
         sentry.SentryMetricAlert(
             f"{name}-error-spike", organization=cfg.organization, project=project.slug,
             name=project.slug.apply(lambda slug: f"{slug}: error spike"),
-            dataset="events", event_types=["error"], aggregate="count()", query="", environment=args.environment,
+            dataset="events", event_types=["error"], aggregate=scrubbing.ERROR_SPIKE_AGGREGATE, query="",
+            environment=args.environment,
             time_window=alerts.error_spike_window_minutes, threshold_type=ABOVE,
             triggers=[sentry.SentryMetricAlertTriggerArgs(
                 label="critical", alert_threshold=alerts.error_spike_count, threshold_type=ABOVE,
@@ -158,7 +158,8 @@ class ErrorTracking(pulumi.ComponentResource):
         sentry.SentryMetricAlert(
             f"{name}-slow-transactions", organization=cfg.organization, project=project.slug,
             name=project.slug.apply(lambda slug: f"{slug}: slow transactions (p95)"),
-            dataset="transactions", aggregate="p95(transaction.duration)",
+            dataset="transactions",
+            aggregate=scrubbing.SLOW_TRANSACTIONS_AGGREGATE,
             query="event.type:transaction", environment=args.environment, time_window=alerts.slow_window_minutes,
             threshold_type=ABOVE, triggers=[sentry.SentryMetricAlertTriggerArgs(
                 label="critical", alert_threshold=alerts.slow_p95_ms, threshold_type=ABOVE,

@@ -122,7 +122,7 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "LOG_LEVEL": cfg.log_level,
                 "NODE_ENV": cfg.node_env,
                 "JOB_RETENTION_SECONDS": str(cfg.job_retention_seconds),
-                "SENTRY_ENVIRONMENT": args.environment,
+                scrubbing.ENVIRONMENT_VARIABLES["workers"]: args.environment,
                 "SENTRY_TRACES_SAMPLE_RATE": str(args.sentry_traces_sample_rate),
                 **log_shipping(args, worker_name),
             },

@@ -16,7 +16,9 @@ SCRUBBING = "pulumi-python:dynamic/sentry:ProjectScrubbing"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 VARIABLES = "pulumi-python:dynamic/railway:Variables"
 COMPONENT = "lightspeedpay:observability:ErrorTracking"
-POLICIES = ("error-tracking-every-runtime", "sentry-scrubbing-enforced", "sentry-outside-india")
+POLICIES = ("error-tracking-every-runtime", "sentry-scrubbing-enforced", "sentry-outside-india", "sentry-alerts-routed")
+METRIC_ALERT = "sentry:index/sentryMetricAlert:SentryMetricAlert"
+ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 
 
 def mandatory(stack: str, items: list[Any], policy: str) -> list[str]:
@@ -77,6 +79,26 @@ def test_the_workers_dsn_must_be_sealed_into_the_worker_itself() -> None:
     found = mandatory("production", items, "error-tracking-every-runtime")
     assert found == ["The workers runtime is not given its DSN (SENTRY_DSN from its Sentry key), so its SDK reports "
                      "nothing."], found
+
+
+@pytest.mark.parametrize(("type_", "name", "change", "expected"), [
+    (METRIC_ALERT, "api-error-spike", lambda p: p.update(triggers=[{**p["triggers"][0], "actions": []}]),
+     "Nobody is alerted on an error spike in the api runtime"),
+    (METRIC_ALERT, "workers-slow-transactions", lambda p: p.update(triggers=[]),
+     "Nobody is alerted on slow transactions in the workers runtime"),
+    (ISSUE_ALERT, "site-new-issue", lambda p: p.update(conditions=[{"id": "sentry.rules.conditions.every_event"}]),
+     "Nobody is alerted on a new issue in the site runtime"),
+    (METRIC_ALERT, "site-error-spike", lambda p: p.update(environment="staging"),
+     "watches environment 'staging', not 'production'"),
+    (VARIABLES, "worker-variables", lambda p: p["variables"].update(SENTRY_ENVIRONMENT="prod"),
+     "The workers runtime does not tag its events with environment 'production' (SENTRY_ENVIRONMENT)"),
+    (ENV_VAR, "web-env-next-public-sentry-environment", lambda p: p.update(value="preview"),
+     "The site runtime does not tag its events with environment 'production' (NEXT_PUBLIC_SENTRY_ENVIRONMENT)"),
+], ids=["spike-unrouted", "no-slow-trigger", "no-new-issue", "alert-other-env", "workers-env", "site-env"])
+def test_an_alert_that_reaches_nobody_or_never_fires_is_refused(type_: str, name: str, change: Any,
+                                                                 expected: str) -> None:
+    found = mandatory("production", mutate("production", type_, name, change), "sentry-alerts-routed")
+    assert any(expected in message for message in found), found
 
 
 def test_an_india_region_would_clear_the_residency_finding(tmp_path: Path) -> None:

@@ -362,10 +362,12 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("railway-health-check", *_UPTIME)),
 
     Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)",
-         policies=(*_UPTIME, *_ERRORS[:1]),
+         policies=(*_UPTIME, *_ERRORS[:1], "sentry-alerts-routed"),
          note="A failing endpoint alerts email and Slack; application exceptions alert through each runtime's Sentry "
               "rules (new issue, error spike: the team's email, Slack once Sentry's Slack integration is named)."),
-    Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
+    Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts",
+         policies=(*_UPTIME, "sentry-alerts-routed"),
+         note="Checkly's degraded-response budget per endpoint, and each runtime's slow-transaction (p95) rule."),
     Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring", policies=_UPTIME),
     Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation",
          not_covered="A people process; no paging schedule is declared here."),

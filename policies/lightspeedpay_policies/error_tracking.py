@@ -19,22 +19,28 @@ from pulumi_policy.proxy import UnknownValueError
 from lightspeedpay_vocabulary.facts import ErrorTrackingFacts, JobsFacts
 from lightspeedpay_vocabulary.scrubbing import (
     DSN_VARIABLES,
+    ENVIRONMENT_VARIABLES,
+    ERROR_SPIKE_AGGREGATE,
     ERROR_TRACKED_RUNTIMES,
+    FIRST_SEEN_CONDITION,
     REQUIRED_CLASSES,
     SENSITIVE_FIELD_NAMES,
+    SLOW_TRANSACTIONS_AGGREGATE,
     covered_classes,
     undefined_rules,
 )
 
-from .graph import linked, of_type, project_role, published, roles, sources
+from .graph import linked, of_type, project_role, published, roles, sources, stack_facts
 from .meta import Guard, Report, pci, rbi_localisation, resource_policy, stack_policy, strings
-from .props import as_list, known, plain
+from .props import as_list, is_redacted, known, plain
 from .vercel import ENV_VAR
 
 SCRUBBING = "pulumi-python:dynamic/sentry:ProjectScrubbing"
 PROJECT = "sentry:index/sentryProject:SentryProject"
 KEY = "sentry:index/sentryKey:SentryKey"
 RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
+ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
+METRIC_ALERT = "sentry:index/sentryMetricAlert:SentryMetricAlert"
 
 REQUIRED = strings("requiredClasses", tuple(REQUIRED_CLASSES), min_items=1, enum=tuple(REQUIRED_CLASSES))
 SENSITIVE = strings("requiredSensitiveFields", SENSITIVE_FIELD_NAMES)
@@ -127,6 +133,74 @@ def _every_runtime(args: StackValidationArgs, report: Report) -> None:
                        f"its SDK reports nothing.", key.urn)
 
 
+def _of_project(args: StackValidationArgs, type_: str, project: PolicyResource) -> list[PolicyResource]:
+    return [r for r in of_type(args, type_) if getattr(linked(r, "project", PROJECT), "urn", None) == project.urn]
+
+
+def _routed(alert: PolicyResource) -> bool:
+    """Whether every trigger of a metric alert (there is at least one) notifies someone."""
+    triggers = as_list(alert.props.get("triggers"))
+    return bool(triggers) and all(as_list(trigger.get("actions")) for trigger in triggers)
+
+
+def _environment_given(args: StackValidationArgs, runtime: str, environment: str, project_roles: dict[str, str],
+                       worker_services: list[str]) -> bool | None:
+    """Whether the runtime tags its events with ``environment``; None when its value cannot be read here
+    (Vercel keeps every variable's value secret, so an exported state holds ciphertext)."""
+    variable = ENVIRONMENT_VARIABLES[runtime]
+    if runtime == "workers":
+        return any(set(worker_services) & sources(r, "serviceId")
+                   and known(r.props, "variables")[0]
+                   and (plain(known(r.props, "variables")[1]) or {}).get(variable) == environment
+                   for r in of_type(args, RAILWAY_VARIABLES))
+    values = [known(r.props, "value")[1] for r in of_type(args, ENV_VAR)
+              if r.props.get("key") == variable and project_role(project_roles, r) == runtime]
+    if environment in values:
+        return True
+    return None if any(is_redacted(v) for v in values) else False
+
+
+def _alerts_routed(args: StackValidationArgs, report: Report) -> None:
+    stack = stack_facts(args, report)
+    found = published(args, ErrorTrackingFacts, report)
+    if stack is None or not found:
+        return  # error-tracking-every-runtime refuses a stack without error tracking
+    project_roles = roles(args)
+    workers = [str(f.worker_service) for _, f in published(args, JobsFacts, report)]
+    by_urn = {r.urn: r for r in args.resources}
+    for _, facts in found:
+        for runtime in RUNTIMES.of(args):
+            project = by_urn.get(str((facts.runtimes.get(runtime) or {}).get("project")))
+            if project is None:
+                continue
+            issue = [a for a in _of_project(args, ISSUE_ALERT, project)
+                     if any(known(c, "id")[1] == FIRST_SEEN_CONDITION for c in as_list(a.props.get("conditions")))
+                     and as_list(a.props.get("actions"))]
+            metric = _of_project(args, METRIC_ALERT, project)
+            wanted = {"a new issue": issue,
+                      "an error spike": [a for a in metric if a.props.get("aggregate") == ERROR_SPIKE_AGGREGATE
+                                         and _routed(a)],
+                      "slow transactions": [a for a in metric if a.props.get("aggregate") == SLOW_TRANSACTIONS_AGGREGATE
+                                            and _routed(a)]}
+            for what, alerts in wanted.items():
+                if not alerts:
+                    report(f"Nobody is alerted on {what} in the {runtime} runtime (no alert rule with an action on "
+                           f"its Sentry project).", project.urn)
+            for alert in [*issue, *metric]:
+                seen, environment = known(alert.props, "environment")
+                if seen and environment not in (None, "", stack.environment):
+                    report(f"Alert '{alert.name}' watches environment '{environment}', not '{stack.environment}': it "
+                           f"never fires for this stack's events.", alert.urn)
+            given = _environment_given(args, runtime, stack.environment, project_roles, workers)
+            if given is None:
+                report.not_verified(f"the environment the {runtime} runtime tags its events with "
+                                    f"({ENVIRONMENT_VARIABLES[runtime]}: its value is secret in this state)",
+                                    project.urn)
+            elif not given:
+                report(f"The {runtime} runtime does not tag its events with environment '{stack.environment}' "
+                       f"({ENVIRONMENT_VARIABLES[runtime]}): alert rules filtered on it would never fire.", project.urn)
+
+
 _PCI = pci("3.5.1", "PAN is secured wherever it is stored (error reports are a store).")
 _SCRUBBED = Guard("each Sentry project's scrubbing settings", refused_by="error-tracking-every-runtime")
 
@@ -138,6 +212,14 @@ POLICIES = [
         validate=_every_runtime, severity=Severity.HIGH, config=[RUNTIMES],
         remediation="Keep components.error_tracking.ErrorTracking in components/stack.py and pass each runtime its "
                     "DSN (app_env.sentry_env for Vercel, the worker's sealed SENTRY_DSN on Railway).",
+        tags=["monitoring", "error-tracking"]),
+    stack_policy(
+        "sentry-alerts-routed",
+        "Every runtime's Sentry project must alert someone on a new issue, an error spike and slow transactions, "
+        "for the environment its events carry.",
+        validate=_alerts_routed, severity=Severity.MEDIUM, config=[RUNTIMES],
+        remediation="Keep the alert rules of components.error_tracking.ErrorTracking, each with an action, and the "
+                    "runtimes' SENTRY_ENVIRONMENT equal to the stack's environment (app_env.sentry_env, jobs).",
         tags=["monitoring", "error-tracking"]),
     resource_policy(
         "sentry-scrubbing-enforced",

@@ -157,7 +157,8 @@ class ErrorTrackingFacts(Record):
     region: str
     """The organisation's data-storage location ('us' or 'de'): never India."""
     runtimes: Mapping[str, Mapping[str, Urn]]
-    """Runtime ('site', 'api', 'workers') → URNs of its 'project', its DSN 'key' and its 'scrubbing'."""
+    """Runtime ('site', 'api', 'workers') → URNs of its 'project' and its DSN 'key' (the scrubbing and the alert
+    rules are found by their dependency on the project)."""
 
 
 ROLES = ("site", "api")

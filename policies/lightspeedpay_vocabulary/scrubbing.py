@@ -8,6 +8,9 @@ with sentry-relay, the library Sentry's ingestion runs; docs/error-tracking.md).
 catch each class below. A class is covered when a rule applied to free text is of a type that
 catches it (``creditcard`` for cards, ``anything``) or is a pattern that finds its sample.
 
+The same module names what else each runtime's Sentry project must have (its DSN and environment
+variables, its alert rules), for the component that declares them and the policies that check them.
+
 Standard library only (the pack's venv sees nothing else).
 """
 
@@ -41,6 +44,13 @@ ERROR_TRACKED_RUNTIMES: tuple[str, ...] = ("site", "api", "workers")
 """Every runtime that must report errors (with scrubbing): the Next.js site, the API, the workers."""
 DSN_VARIABLES: dict[str, str] = {"site": "NEXT_PUBLIC_SENTRY_DSN", "api": "SENTRY_DSN", "workers": "SENTRY_DSN"}
 """The variable each runtime's Sentry SDK reads its DSN from (the site's is public: Next.js inlines it)."""
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "site": "NEXT_PUBLIC_SENTRY_ENVIRONMENT", "api": "SENTRY_ENVIRONMENT", "workers": "SENTRY_ENVIRONMENT"}
+"""The variable each runtime's SDK tags events with: the alert rules filter on it, so it must be the stack's."""
+FIRST_SEEN_CONDITION = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"
+"""The issue-alert condition "a new issue is created"."""
+ERROR_SPIKE_AGGREGATE = "count()"
+SLOW_TRANSACTIONS_AGGREGATE = "p95(transaction.duration)"
 
 
 def _selectors(selector: str) -> set[str]:
