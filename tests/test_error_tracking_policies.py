@@ -70,6 +70,15 @@ def test_a_runtime_without_tracking_scrubbing_or_its_dsn_is_refused(edit: Any, e
     assert any(expected in message for message in found), found
 
 
+def test_a_dsn_key_of_another_project_is_refused() -> None:
+    items = resources("production")
+    site = find(items, "sentry:index/sentryProject:SentryProject", "errors-site")
+    key = find(items, "sentry:index/sentryKey:SentryKey", "errors-api-key")
+    key.property_dependencies = {**key.property_dependencies, "project": [site.urn]}
+    found = mandatory("production", items, "error-tracking-every-runtime")
+    assert any("The api runtime's DSN key belongs to another Sentry project" in m for m in found), found
+
+
 def test_the_workers_dsn_must_be_sealed_into_the_worker_itself() -> None:
     def unseal(props: dict[str, Any]) -> None:
         sealed = props["sealedVariables"]

@@ -128,6 +128,9 @@ def _every_runtime(args: StackValidationArgs, report: Report) -> None:
                        f"card numbers and VPAs in exception messages.", project.urn)
             if key is None or key.resource_type != KEY:
                 report(f"The {runtime} runtime's Sentry project has no DSN key declared.", project.urn)
+            elif getattr(linked(key, "project", PROJECT), "urn", None) != project.urn:
+                report(f"The {runtime} runtime's DSN key belongs to another Sentry project: its events would land "
+                       f"where its scrubbing and alerts are not.", key.urn)
             elif not _dsn_reached(args, runtime, key, project_roles, workers):
                 report(f"The {runtime} runtime is not given its DSN ({DSN_VARIABLES[runtime]} from its Sentry key), so "
                        f"its SDK reports nothing.", key.urn)
