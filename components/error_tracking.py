@@ -38,7 +38,7 @@ ABOVE = 0
 
 def pii_config() -> dict[str, Any]:
     """Relay PII rules for every string of an event (exception messages included), and for the keys that
-    name payment data wherever they appear. Proven with Sentry's own scrubber in tests/test_sentry_relay.py."""
+    name payment data wherever they appear. Proven with Sentry's own scrubber in tests/test_sentry_scrubbing.py."""
     return {
         "rules": {
             "lsp_card": {"type": "creditcard", "redaction": {"method": "mask", "char": "*"}},
