@@ -83,7 +83,7 @@ class ErrorTracking(pulumi.ComponentResource):
     team: sentry.SentryTeam
     projects: dict[str, sentry.SentryProject]
     keys: dict[str, sentry.SentryKey]
-    scrubbing: dict[str, ProjectScrubbing]
+    scrubbers: dict[str, ProjectScrubbing]
     dsns: dict[str, pulumi.Output[str]]
     """Runtime → DSN; the API's and the workers' are secret."""
 
@@ -93,7 +93,7 @@ class ErrorTracking(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         org = cfg.organization
         self.team = sentry.SentryTeam(f"{name}-team", organization=org, name=cfg.team, slug=cfg.team, opts=child)
-        self.projects, self.keys, self.scrubbing, self.dsns = {}, {}, {}, {}
+        self.projects, self.keys, self.scrubbers, self.dsns = {}, {}, {}, {}
         runtimes: dict[str, dict[str, Any]] = {}
         for runtime in scrubbing.ERROR_TRACKED_RUNTIMES:
             slug = f"{args.name_prefix}-{runtime}"
@@ -109,7 +109,7 @@ class ErrorTracking(pulumi.ComponentResource):
                 sensitive_fields=list(scrubbing.SENSITIVE_FIELD_NAMES), safe_fields=[],
                 relay_pii_config=pii_config()), opts=child)
             self._alerts(f"{name}-{runtime}", args, project)
-            self.projects[runtime], self.keys[runtime], self.scrubbing[runtime] = project, key, scrub
+            self.projects[runtime], self.keys[runtime], self.scrubbers[runtime] = project, key, scrub
             self.dsns[runtime] = key.dsn_public if runtime == "site" else pulumi.Output.secret(key.dsn_public)
             runtimes[runtime] = {"project": project.urn, "key": key.urn}
         published = facts.ErrorTrackingFacts(organization=org, region=cfg.region, runtimes=runtimes)

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from config import PROJECT
 from ops.analysis import PolicyRun
-from tests.harness import analyze, find, mutate, of_policy, plan_violations, resources, single
+from ops.offline import run_program
+from tests.harness import REPO, analyze, find, mutate, of_policy, plan_violations, resources, single
 
 SCRUBBING = "pulumi-python:dynamic/sentry:ProjectScrubbing"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
@@ -119,3 +121,31 @@ def test_an_india_region_would_clear_the_residency_finding(tmp_path: Path) -> No
                      "sentry-outside-india") == []
     found = of_policy(pack.analyze(single(SCRUBBING, props), stack=False), "sentry-outside-india")
     assert [v.mandatory for v in found] == [True] and "region 'us'" in found[0].message
+
+
+def test_slack_and_pagerduty_once_named_receive_the_alerts_and_only_spikes_page(tmp_path: Path) -> None:
+    """Sentry's Slack and PagerDuty integrations are installed in its UI; named in the stack file, they are routed."""
+    document = yaml.safe_load((REPO / "Pulumi.production.yaml").read_text())
+    document["config"]["lightspeedpay:errorTracking"].update(
+        slackIntegrationId="4101", pagerduty={"integrationId": "4102", "serviceId": "4103"})
+    path = tmp_path / "Pulumi.candidate.yaml"
+    path.write_text(yaml.safe_dump(document))
+    items = run_program("production", config_file=path).resources
+
+    def kinds(name_part: str) -> list[str]:
+        return [a["type"] for t in find(items, METRIC_ALERT, name_part).inputs["triggers"] for a in t["actions"]]
+
+    assert kinds("api-error-spike") == ["email", "slack", "pagerduty"]
+    assert kinds("api-slow-transactions") == ["email", "slack"]  # slowness warns, never pages
+    spike = find(items, METRIC_ALERT, "api-error-spike").inputs["triggers"][0]["actions"][2]
+    assert (spike["integrationId"], spike["targetIdentifier"]) == (4102, "4103")
+    issue = [a["id"] for a in find(items, ISSUE_ALERT, "site-new-issue").inputs["actions"]]
+    assert issue == ["sentry.mail.actions.NotifyEmailAction",
+                     "sentry.integrations.slack.notify_action.SlackNotifyServiceAction"]
+    # As planned from the repository's stack file (no integration named yet): the team's email only.
+    assert kinds_in_plan("api-error-spike") == ["email"]
+
+
+def kinds_in_plan(name_part: str) -> list[str]:
+    return [a["type"] for t in find(resources("production"), METRIC_ALERT, name_part).inputs["triggers"]
+            for a in t["actions"]]
