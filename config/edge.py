@@ -183,6 +183,22 @@ class GithubConfig(Model):
     production_reviewers: list[str] = Field(
         default_factory=list, description="GitHub team slugs that approve production rollouts."
     )
+    # Repository adoption and security scanning (components/repository.py, docs/gates.md).
+    visibility: Literal["private", "internal", "public"] = Field(
+        description="This repository's visibility as GitHub holds it (adoption keeps it; a change here changes it).")
+    app_visibility: Literal["private", "internal", "public"] = Field(
+        description="The application repository's (vercel.gitRepository) visibility, likewise.")
+    plan: Literal["free", "team", "enterprise"] = Field(
+        description="The organisation's GitHub plan: what its private repositories may use (the pack checks).")
+    security_products: list[Literal["secretProtection", "codeSecurity", "advancedSecurity"]] = Field(
+        default_factory=list, description="Security products the organisation licenses for private repositories: "
+                                          "GitHub Secret Protection, GitHub Code Security, or Advanced Security.")
+    code_scanning_tools: list[str] = Field(
+        min_length=1, description="Code-scanning tools whose results must exist, below the thresholds, before a merge.")
+    code_scanning_security_threshold: Literal["none", "critical", "high_or_higher", "medium_or_higher", "all"] = \
+        Field(description="Security-alert severity from which code scanning blocks a merge.")
+    code_scanning_alerts_threshold: Literal["none", "errors", "errors_and_warnings", "all"] = Field(
+        description="Alert severity (non-security) from which code scanning blocks a merge.")
 
 
 FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

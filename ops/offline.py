@@ -193,6 +193,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=json_format.MessageToDict(request.object),
             outputs=json_format.MessageToDict(response.object) if response.HasField("object") else {},
             protect=bool(request.protect),
+            import_id=request.importId,
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=(request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None),
             additional_secret_outputs=list(request.additionalSecretOutputs),

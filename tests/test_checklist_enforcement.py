@@ -240,6 +240,16 @@ BREAKS: dict[str, Break] = {
         lambda p: p.update(reviewers=[]),
     ),
     "github-repository-protected": drop("github:index/branchProtection:BranchProtection"),
+    "github-repository-scanning": named(
+        "github:index/repository:Repository", "application", lambda p: p["securityAndAnalysis"].pop("secretScanning")),
+    "github-dependabot": named("github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts", "",
+                               lambda p: p.update(enabled=False)),
+    "github-code-scanning-gate": named(
+        "github:index/repositoryRuleset:RepositoryRuleset", "", lambda p: p.update(enforcement="evaluate")),
+    "github-security-scanning": drop("github:index/repositoryRuleset:RepositoryRuleset"),
+    "github-security-licensed": component_facts(
+        "lightspeedpay:repository:RepositoryProtection", lambda f: f.update(securityProducts=[])),
+    "github-release-workflow-shared": drop("github:index/actionsRepositoryAccessLevel:ActionsRepositoryAccessLevel"),
     # Railway.
     "railway-min-replicas": named(
         f"{RAILWAY}ServiceInstance",

@@ -73,8 +73,8 @@ class Item:
 
 
 ATTESTATIONS: dict[str, AttestationSpec] = {spec.id: spec for spec in (
-    AttestationSpec("security-scan", "Security scanning (SAST, dependency and VAPT scans) found no open "
-                    "critical issue.", 183, "RBI PA guidelines: VAPT reports every six months."),
+    AttestationSpec("security-scan", "The latest vulnerability assessment and penetration test (VAPT) of the "
+                    "platform found no open critical issue.", 183, "RBI PA guidelines: VAPT reports every six months."),
     AttestationSpec("performance-benchmarks", "Load and latency benchmarks of checkout and the payments API meet "
                     "their targets.", 183, "Capacity changes with traffic; re-run at least twice a year."),
     AttestationSpec("data-privacy-review", "Personal and payment data handling was reviewed against the privacy "
@@ -153,6 +153,9 @@ _TLS = ("cloudflare-ssl-strict", "cloudflare-min-tls-version", "cloudflare-tls-1
 _CREDENTIALS = ("vercel-secrets-sensitive", "vercel-no-secret-in-next-public", "vercel-previews-isolated",
                 "stack-isolation")
 _DEPLOYS = ("github-repository-protected", "github-branch-protection")
+_RELEASES = ("github-release-workflow-shared",)
+_SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-repository-scanning",
+             "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
 DATABASE_ROLES = "database-runtime-role"
@@ -173,7 +176,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.code.reviewed", _PRE_CODE, "Code has been reviewed and approved", policies=_DEPLOYS,
          note="Branch protection requires approving reviews; a rule, not a per-release sign-off."),
     Item("pre.code.security-scan", _PRE_CODE, "Security scanning completed with no critical issues",
-         attestation="security-scan"),
+         policies=_SCANNING, attestation="security-scan",
+         note="A merge gate, not a sign-off: code scanning must report no critical (production: high) alert before "
+              "anything merges into a protected branch, pushes carrying secrets are refused, Dependabot reports and "
+              "fixes vulnerable dependencies. The sign-off covers only the periodic VAPT, which no setting can run."),
     Item("pre.code.benchmarks", _PRE_CODE, "Performance benchmarks meet requirements",
          attestation="performance-benchmarks"),
     Item("pre.code.feature-flags", _PRE_CODE, "All feature flags are properly configured", declared=(_FLAGS,),
@@ -370,10 +376,13 @@ CHECKLIST: tuple[Item, ...] = (
     Item("deploy.pre.notify", _DEP_PRE, "Notify stakeholders", not_covered=_PER_RELEASE),
     Item("deploy.pre.rollback-plan", _DEP_PRE, "Prepare rollback plan", attestation="rollback-plan"),
 
-    Item("deploy.db.migrations", _DEP_DB, "Run final database migration scripts",
-         not_covered="Schema migrations belong to the application; no migration job is declared here."),
-    Item("deploy.db.verify", _DEP_DB, "Verify migration success",
-         not_covered="No migration job, so nothing verifies one."),
+    Item("deploy.db.migrations", _DEP_DB, "Run final database migration scripts", policies=_RELEASES,
+         note="The application repository releases through this repository's release workflow (callable by it, in "
+              "its reviewed environment), whose migrate job runs the application's migration command after a backup "
+              "point and before anything is promoted."),
+    Item("deploy.db.verify", _DEP_DB, "Verify migration success", policies=_RELEASES,
+         note="The release's migrate job runs the application's verification command; a failure stops the release "
+              "before the API is promoted."),
     Item("deploy.db.backup", _DEP_DB, "Backup database before and after migration",
          policies=("supabase-pitr-enabled", "supabase-backups-taken"),
          note="Point-in-time recovery restores to any minute, before or after a migration."),

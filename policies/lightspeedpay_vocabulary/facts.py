@@ -26,6 +26,7 @@ STACK = "pulumi:pulumi:Stack"
 JOBS = "lightspeedpay:jobs:BackgroundJobs"
 DATABASE = "lightspeedpay:database:Database"
 WEB_APP = "lightspeedpay:edge:VercelWebApp"
+REPOSITORY = "lightspeedpay:repository:RepositoryProtection"
 """Type tokens of the publishers (the components use these very constants)."""
 
 
@@ -143,6 +144,23 @@ class WebAppFacts(Record):
     domains: list[str]
     git_repository: str
     production_branch: str
+
+
+@dataclass(frozen=True)
+class RepositoryFacts(Record):
+    """Published by components.repository.RepositoryProtection: what the GitHub organisation has paid for,
+    and which repository is which (only the stack config knows either)."""
+
+    PUBLISHER: ClassVar[str] = REPOSITORY
+    owner: str
+    plan: str
+    """The organisation's GitHub plan (thresholds.GITHUB_PLANS), as lightspeedpay:github.plan declares it."""
+    security_products: list[str]
+    """The security products it licenses for private repositories (thresholds.GITHUB_SECURITY_PRODUCTS)."""
+    infrastructure: str
+    """``owner/name`` of this repository, whose reusable release workflow the application repository calls."""
+    application: str
+    """``owner/name`` of the application repository (vercel.gitRepository)."""
 
 
 ROLES = ("site", "api")

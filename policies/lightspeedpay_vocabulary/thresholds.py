@@ -96,6 +96,19 @@ OWASP_RULES = ("sqli", "xss", "rce", "lfi", "rfi", "gen")
 LOG_DRAIN_SOURCES = ("lambda", "edge", "firewall")
 ATTACK_MODE_MAX_HOURS = 72
 GITHUB_MIN_APPROVALS = 1
+GITHUB_PLANS = ("free", "team", "enterprise")
+"""GitHub organisation plans. Rulesets and branch protection on private repositories need Team or above;
+required reviewers on a private repository's environment need Enterprise (GitHub's plan docs)."""
+GITHUB_SECURITY_PRODUCTS = ("secretProtection", "codeSecurity", "advancedSecurity")
+"""What an organisation can license for private repositories: GitHub Secret Protection (secret scanning,
+push protection), GitHub Code Security (code scanning), or the earlier GitHub Advanced Security (both)."""
+CODE_SCANNING_SECURITY_THRESHOLDS = ("none", "critical", "high_or_higher", "medium_or_higher", "all")
+"""A code-scanning ruleset's `security_alerts_threshold`, loosest first."""
+CODE_SCANNING_LOOSEST_GATE = "critical"
+"""The guide's "security scanning completed with no critical issues": a merge must be blocked at least by a
+critical security alert."""
+REUSABLE_WORKFLOW_ACCESS = ("organization", "enterprise")
+"""Actions access levels that let another repository of the organisation call this one's reusable workflows."""
 UPTIME_MAX_FREQUENCY_MINUTES = 5
 UPTIME_REQUIRED_LOCATION = "ap-south-1"
 
