@@ -26,6 +26,7 @@ from providers.railway.project import Environment, EnvironmentArgs, Project, Pro
 from providers.railway.redis import Redis, RedisArgs, url_reference
 from providers.railway.service import ReplicaBounds, Service, ServiceArgs, ServiceInstance, ServiceInstanceArgs
 from providers.railway.token import ProjectToken, ProjectTokenArgs
+from providers.railway.trigger import DeploymentTrigger, DeploymentTriggerArgs
 from providers.railway.variables import Variables, VariablesArgs
 
 AUTOSCALER_TOKEN_VARIABLE = "AUTOSCALER_RAILWAY_TOKEN"
@@ -72,6 +73,7 @@ class BackgroundJobs(pulumi.ComponentResource):
     autoscaler_token: ProjectToken
     autoscaler_variables: Variables
     autoscaler_instance: ServiceInstance
+    deploy_triggers: list[DeploymentTrigger]
     project_id: pulumi.Output[str]
     worker_service_id: pulumi.Output[str]
 
@@ -161,6 +163,16 @@ class BackgroundJobs(pulumi.ComponentResource):
             healthcheck_timeout=60, restart_policy_type="ON_FAILURE",
             restart_policy_max_retries=cfg.restart_max_retries, draining_seconds=10),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.autoscaler_variables, self.worker_instance]))
+
+        # Railway deploys a repository-built service on every push to its branch; "Wait for CI" holds each push
+        # until the commit's GitHub check suites pass (docs/gates.md). Image-built services have no trigger.
+        self.deploy_triggers = [
+            DeploymentTrigger(f"{service_name}-deploy-trigger", DeploymentTriggerArgs(
+                project_id=project_id, environment_id=environment_id, service_id=service.id, repository=source.repo,
+                branch=source.branch or "", wait_for_ci=True), opts=pulumi.ResourceOptions(parent=self))
+            for service_name, service, source in ((f"{name}-worker", self.worker, cfg.source),
+                                                  (f"{name}-autoscaler", self.autoscaler, scaling.source))
+            if source.repo]
 
         self.project_id = self.project.id
         self.worker_service_id = self.worker.id

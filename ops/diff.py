@@ -45,6 +45,7 @@ _RAILWAY_REPLACE_KEYS: dict[str, tuple[str, ...]] = {
     "ServiceInstance": ("serviceId", "environmentId"),
     "ProjectToken": ("projectId", "environmentId", "name"),
     "Variables": ("projectId", "environmentId", "serviceId"),
+    "DeploymentTrigger": ("projectId", "environmentId", "serviceId", "repository"),
 }
 
 

@@ -250,6 +250,14 @@ BREAKS: dict[str, Break] = {
     "github-security-licensed": component_facts(
         "lightspeedpay:repository:RepositoryProtection", lambda f: f.update(securityProducts=[])),
     "github-release-workflow-shared": drop("github:index/actionsRepositoryAccessLevel:ActionsRepositoryAccessLevel"),
+    # Gated promotion.
+    "vercel-no-auto-promotion": projects(lambda p: p.update(autoAssignCustomDomains=True)),
+    "vercel-deployment-check-blocking": named("vercel:index/projectDeploymentCheck:ProjectDeploymentCheck", "smoke",
+                                              lambda p: p.update(blocks="none")),
+    "vercel-rolling-release-staged": named("vercel:index/projectRollingRelease:ProjectRollingRelease", "",
+                                           lambda p: p.update(advancementType="automatic")),
+    "railway-waits-for-ci": named(f"{RAILWAY}DeploymentTrigger", "worker", lambda p: p.update(checkSuites=False)),
+    "release-gates-declared": drop("vercel:index/projectDeploymentCheck:ProjectDeploymentCheck"),
     # Railway.
     "railway-min-replicas": named(
         f"{RAILWAY}ServiceInstance",

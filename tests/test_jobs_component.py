@@ -32,7 +32,8 @@ def test_every_railway_resource_has_its_own_type_token_under_the_component() -> 
     component = next(r for r in run.resources if r.type == "lightspeedpay:jobs:BackgroundJobs")
     railway = [r for r in run.resources if r.type.startswith(P)]
     assert sorted({r.type.removeprefix(P) for r in railway}) == [
-        "Environment", "Project", "ProjectToken", "Redis", "Service", "ServiceInstance", "Variables"]
+        "DeploymentTrigger", "Environment", "Project", "ProjectToken", "Redis", "Service", "ServiceInstance",
+        "Variables"]
     assert all(r.parent == component.urn for r in railway)
     assert all(is_secret(r.inputs["__provider"]) for r in railway)
 
@@ -136,7 +137,7 @@ def test_the_cost_benchmark_runs_and_reports_the_figures(monkeypatch: pytest.Mon
     monkeypatch.setenv("RAILWAY_API_URL", "http://127.0.0.1:9/graphql/v2")  # restored after the test
     assert bench_railway.main([]) == 0
     out = capsys.readouterr().out
-    assert "Refresh (read every resource): 10 requests for 10 resources (0 mutations)" in out
+    assert "Refresh (read every resource): 12 requests for 12 resources (0 mutations)" in out
     assert "No-op diff after refresh: 0 requests, resources with changes: none" in out
     assert "0 mutations ({'EnvironmentConfig': 2})" in out
     assert "Schema violations seen by the fake: 0" in out

@@ -23,6 +23,7 @@ from . import (
     monitoring,
     platform,
     railway,
+    release_gates,
     runtime,
     stack,
     supabase,
@@ -35,7 +36,7 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
-    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES,
+    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *release_gates.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

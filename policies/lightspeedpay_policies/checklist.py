@@ -153,7 +153,9 @@ _TLS = ("cloudflare-ssl-strict", "cloudflare-min-tls-version", "cloudflare-tls-1
 _CREDENTIALS = ("vercel-secrets-sensitive", "vercel-no-secret-in-next-public", "vercel-previews-isolated",
                 "stack-isolation")
 _DEPLOYS = ("github-repository-protected", "github-branch-protection")
-_RELEASES = ("github-release-workflow-shared",)
+_GATED = ("vercel-no-auto-promotion", "vercel-deployment-check-blocking", "vercel-rolling-release-staged",
+          "release-gates-declared")
+_RELEASES = ("github-release-workflow-shared", "vercel-no-auto-promotion", "railway-waits-for-ci")
 _SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-repository-scanning",
              "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
@@ -377,9 +379,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("deploy.pre.rollback-plan", _DEP_PRE, "Prepare rollback plan", attestation="rollback-plan"),
 
     Item("deploy.db.migrations", _DEP_DB, "Run final database migration scripts", policies=_RELEASES,
-         note="The application repository releases through this repository's release workflow (callable by it, in "
-              "its reviewed environment), whose migrate job runs the application's migration command after a backup "
-              "point and before anything is promoted."),
+         note="Nothing reaches production by itself (Vercel never promotes on its own, Railway waits for the "
+              "commit's checks, the release included): releases go through this repository's release workflow, "
+              "callable by the application repository, whose migrate job runs the application's migration command "
+              "after a backup point and before anything is promoted."),
     Item("deploy.db.verify", _DEP_DB, "Verify migration success", policies=_RELEASES,
          note="The release's migrate job runs the application's verification command; a failure stops the release "
               "before the API is promoted."),
@@ -387,26 +390,34 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("supabase-pitr-enabled", "supabase-backups-taken"),
          note="Point-in-time recovery restores to any minute, before or after a migration."),
 
-    Item("deploy.api.deploy", _DEP_API, "Deploy new API version", declared=(_PROJECT,), policies=_DEPLOYS,
-         note="Vercel deploys the API from its protected production branch."),
+    Item("deploy.api.deploy", _DEP_API, "Deploy new API version", declared=(_PROJECT,), policies=(*_DEPLOYS, *_GATED),
+         note="Vercel builds the API from its protected production branch; only the release promotes it, after its "
+              "deployment checks passed, to a share of traffic first (production)."),
     Item("deploy.api.smoke-tests", _DEP_API, "Run smoke tests",
-         not_covered="`python -m ops.smoke` runs them against a release (docs/smoke.md), by hand: no pipeline "
-                     "step runs it after a deployment, and no record of a run is kept or checked."),
+         policies=("vercel-deployment-check-blocking", "release-gates-declared"),
+         note="A production deployment cannot get the domains until the application's `smoke` check passed on it "
+              "(a Vercel deployment check); the release then runs `python -m ops.smoke` on the public hostnames."),
     Item("deploy.api.endpoints", _DEP_API, "Verify API endpoints", policies=_UPTIME,
          note="The API's health endpoint is checked every minute from Mumbai and Singapore."),
     Item("deploy.api.logs", _DEP_API, "Check logs for errors", not_covered=_PER_RELEASE),
 
-    Item("deploy.web.deploy", _DEP_WEB, "Deploy new frontend version", declared=(_PROJECT,), policies=_DEPLOYS,
-         note="Vercel deploys the site from its protected production branch."),
+    Item("deploy.web.deploy", _DEP_WEB, "Deploy new frontend version", declared=(_PROJECT,),
+         policies=(*_DEPLOYS, *_GATED),
+         note="Vercel builds the site from its protected production branch; only the release promotes it, after its "
+              "deployment checks passed, to a share of traffic first (production)."),
     Item("deploy.web.e2e", _DEP_WEB, "Run end-to-end tests",
-         not_covered="No end-to-end test is declared or run from this repository."),
+         policies=("vercel-deployment-check-blocking", "release-gates-declared"),
+         note="A production deployment cannot get the domains until the `e2e` check (the browser flows, run against "
+              "the deployment) passed on it."),
     Item("deploy.web.user-flows", _DEP_WEB, "Verify key user flows",
          not_covered="Uptime checks load the site and checkout pages; no user flow is exercised."),
     Item("deploy.web.console-errors", _DEP_WEB, "Check for console errors", not_covered=_PER_RELEASE),
 
     Item("deploy.jobs.deploy", _DEP_JOBS, "Deploy updated background jobs",
-         policies=("github-repository-protected", "railway-health-check", "railway-restart-policy"),
-         note="Railway deploys the worker from a protected branch, behind its health check, draining the old one."),
+         policies=("github-repository-protected", "railway-health-check", "railway-restart-policy",
+                   "railway-waits-for-ci", "release-gates-declared"),
+         note="Railway deploys the worker from a protected branch only after the commit's checks passed, behind its "
+              "health check, draining the old one."),
     Item("deploy.jobs.processing", _DEP_JOBS, "Verify job processing",
          not_covered="The health check gates a deploy on readiness; nothing verifies that jobs complete."),
     Item("deploy.jobs.logs", _DEP_JOBS, "Check log output", not_covered=_PER_RELEASE),

@@ -17,7 +17,7 @@ from lightspeedpay_vocabulary.thresholds import (
 
 from .graph import of_type, prop, published
 from .meta import Guard, Report, integer, pci, resource_policy, stack_policy, text
-from .props import as_list, dig, plain
+from .props import as_list, dig, fields, plain
 from .vercel import PROJECT
 
 BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
@@ -83,7 +83,7 @@ def _repository(protection: PolicyResource) -> str:
 
 
 def _repository_scanning(args: ResourceValidationArgs, report: Report) -> None:
-    props = plain(args.props)
+    props = fields(args.props, "archived", "securityAndAnalysis")
     if not args.opts.protect:
         report("The repository is not protected: removing it from the program, a replacing change or `pulumi "
                "destroy` would delete it with its history. Adopted repositories keep protect=True.")
@@ -110,7 +110,7 @@ def _code_scanning_tools(ruleset: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _code_scanning_gate(args: ResourceValidationArgs, report: Report) -> None:
-    props = plain(args.props)
+    props = fields(args.props, "rules", "enforcement", "bypassActors")
     tools = _code_scanning_tools(props)
     if not tools:
         return  # a ruleset for something else; github-security-scanning asks for the code-scanning one

@@ -63,3 +63,9 @@ def known(props: Mapping[str, Any], key: str, default: Any = None) -> tuple[bool
         return True, props.get(key, default)
     except UnknownValueError:
         return False, default
+
+
+def fields(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """The named properties as plain values, each read only if known: a resource policy that reads its own
+    fields this way still runs in a first preview, where a reference such as a project id is unknown."""
+    return {key: plain(known(props, key)[1]) for key in keys}

@@ -110,6 +110,10 @@ critical security alert."""
 REUSABLE_WORKFLOW_ACCESS = ("organization", "enterprise")
 """Actions access levels that let another repository of the organisation call this one's reusable workflows."""
 UPTIME_MAX_FREQUENCY_MINUTES = 5
+DEPLOYMENT_CHECKS = ("smoke", "e2e")
+"""GitHub checks a production deployment must pass before its domains are assigned (Vercel deployment checks)."""
+CANARY_MAX_PERCENT = 25
+"""A rolling release's first stage: at most this share of production traffic meets an unproven deployment."""
 UPTIME_REQUIRED_LOCATION = "ap-south-1"
 
 # --- logs ----------------------------------------------------------------------------------------
