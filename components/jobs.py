@@ -14,7 +14,8 @@ drains); the retention that matters is the log store's, published in this compon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
@@ -30,6 +31,7 @@ from providers.railway.trigger import DeploymentTrigger, DeploymentTriggerArgs
 from providers.railway.variables import Variables, VariablesArgs
 
 AUTOSCALER_TOKEN_VARIABLE = "AUTOSCALER_RAILWAY_TOKEN"
+HEARTBEAT_VARIABLE = "HEARTBEAT_URL"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class BackgroundJobsArgs:
     """Pooled Postgres URL from the database component (secret; sealed in Railway)."""
     log_store_token: pulumi.Input[str]
     """Ingest token of the log store (secret; sealed in Railway)."""
+    heartbeat_urls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """'worker' / 'autoscaler' → the Checkly ping URL it pings (secret; sealed as HEARTBEAT_URL)."""
 
 
 def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
@@ -58,6 +62,12 @@ def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
         "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={args.environment},service.namespace=lightspeedpay,"
                                     f"cloud.provider=railway,cloud.region={args.jobs.region}",
     }
+
+
+def _heartbeat(args: BackgroundJobsArgs, service: str) -> dict[str, pulumi.Input[str]]:
+    """HEARTBEAT_URL, the service's Checkly ping URL: anyone holding it could silence the alarm, so it is sealed."""
+    url = args.heartbeat_urls.get(service)
+    return {HEARTBEAT_VARIABLE: url} if url is not None else {}
 
 
 class BackgroundJobs(pulumi.ComponentResource):
@@ -119,6 +129,7 @@ class BackgroundJobs(pulumi.ComponentResource):
             sealed_variables={
                 "DATABASE_URL": args.database_url,
                 "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store_token),
+                **_heartbeat(args, "worker"),
             }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.worker_instance = ServiceInstance(f"{name}-worker-instance", ServiceInstanceArgs(
             service_id=self.worker.id, environment_id=environment_id, role="worker",
@@ -154,7 +165,8 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "REDIS_URL": redis_url,
                 "PYTHONUNBUFFERED": "1",
             },
-            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token}),
+            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token,
+                              **_heartbeat(args, "autoscaler")}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
             service_id=self.autoscaler.id, environment_id=environment_id, role="autoscaler",

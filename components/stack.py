@@ -12,12 +12,14 @@ from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
 from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
+from .heartbeats import Heartbeats, HeartbeatsArgs
 from .jobs import BackgroundJobs, BackgroundJobsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .repository import RepositoryProtection, RepositoryProtectionArgs
+from .status_page import StatusPage, StatusPageArgs
 from .web_app import VercelWebApp, VercelWebAppArgs
 from .zone import CloudflareZone, CloudflareZoneArgs
 
@@ -108,19 +110,26 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             deployed_branch=cfg.vercel.production_branch), opts=pulumi.ResourceOptions(providers=[providers.github]))
 
     api_origin = f"https://{cfg.domains.api}"
-    UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
-        check_prefix=prefix, settings=cfg.monitoring,
+    on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
+    uptime = UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
+        check_prefix=prefix, settings=cfg.monitoring, hostnames=cfg.domains.all(),
         endpoints=[Endpoint("site", f"https://{cfg.domains.site}/"),
                    Endpoint("checkout", f"https://{cfg.domains.checkout}/"),
                    Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
-        opts=pulumi.ResourceOptions(providers=[providers.checkly]))
+        opts=on_checkly)
+    heartbeats = Heartbeats(f"{prefix}-heartbeats", HeartbeatsArgs(
+        check_prefix=prefix, settings=cfg.monitoring.heartbeats, alert_channel_ids=uptime.alert_channel_ids),
+        opts=on_checkly)
+    StatusPage(f"{prefix}-status", StatusPageArgs(
+        page=cfg.monitoring.status_page, maintenance_windows=cfg.monitoring.maintenance_windows,
+        check_prefix=prefix, environment=cfg.environment), opts=on_checkly)
 
     jobs = BackgroundJobs(
         f"{prefix}-jobs",
         BackgroundJobsArgs(
             jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
             database_url=database.database_url,  # the same database as the API (one source of truth)
-            log_store_token=secrets["logStoreToken"]),
+            log_store_token=secrets["logStoreToken"], heartbeat_urls=heartbeats.ping_urls),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 
     return {

@@ -258,6 +258,18 @@ BREAKS: dict[str, Break] = {
                                            lambda p: p.update(advancementType="automatic")),
     "railway-waits-for-ci": named(f"{RAILWAY}DeploymentTrigger", "worker", lambda p: p.update(checkSuites=False)),
     "release-gates-declared": drop("vercel:index/projectDeploymentCheck:ProjectDeploymentCheck"),
+    # Observability: heartbeats, certificates, the status page and planned maintenance.
+    "heartbeat-alerting": named("checkly:index/heartbeatMonitor:HeartbeatMonitor", "worker",
+                                lambda p: p.update(activated=False)),
+    "background-services-heartbeat": drop("checkly:index/heartbeatMonitor:HeartbeatMonitor"),
+    "ssl-monitor-expiry": named("checkly:index/sslMonitor:SslMonitor", "api",
+                                lambda p: p["request"].update(alertDaysBeforeExpiry=2)),
+    "ssl-monitors-cover-hostnames": drop("checkly:index/sslMonitor:SslMonitor"),
+    "status-page-components": drop("checkly:index/statusPageService:StatusPageService"),
+    "maintenance-windows-declared": named("checkly:index/maintenanceWindow:MaintenanceWindow", "",
+                                          lambda p: p["statusPageVisibility"].update(enabled=False)),
+    "checkly-plan-entitled": component_facts("lightspeedpay:monitoring:UptimeMonitoring",
+                                             lambda f: f.update(entitlements=[])),
     # Railway.
     "railway-min-replicas": named(
         f"{RAILWAY}ServiceInstance",

@@ -49,7 +49,7 @@ def test_worker_environment_matches_the_guide() -> None:
     assert plain["OTEL_EXPORTER_OTLP_ENDPOINT"] == "https://logs.lightspeedpay.com/otlp"
     assert plain["OTEL_LOGS_EXPORTER"] == "otlp"
     sealed = variables["sealedVariables"]
-    assert set(sealed) == {"DATABASE_URL", "OTEL_EXPORTER_OTLP_HEADERS"}
+    assert set(sealed) == {"DATABASE_URL", "OTEL_EXPORTER_OTLP_HEADERS", "HEARTBEAT_URL"}
     assert all(is_secret(value) for value in sealed.values())  # whatever the database component provides
     assert is_secret(redis["password"])
 
@@ -77,7 +77,7 @@ def test_the_autoscaler_is_deployed_with_its_bounds_token_and_queue() -> None:
     plain = variables["variables"]
     assert (plain["MIN_REPLICAS"], plain["MAX_REPLICAS"], plain["QUEUE_KEY"]) == ("2", "10", "bull:payments:wait")
     assert plain["WORKER_SERVICE_ID"] == worker.id
-    assert set(variables["sealedVariables"]) == {"AUTOSCALER_RAILWAY_TOKEN"}
+    assert set(variables["sealedVariables"]) == {"AUTOSCALER_RAILWAY_TOKEN", "HEARTBEAT_URL"}  # the ping URL too
     assert is_secret(variables["sealedVariables"]["AUTOSCALER_RAILWAY_TOKEN"])
     assert token.additional_secret_outputs == ["token"]
     # Every variable the autoscaler reads is given to it (RAILWAY_ENVIRONMENT_ID is Railway's own).

@@ -65,6 +65,9 @@ def test_each_job_runs_its_real_command(workflow: dict[str, Any]) -> None:
     assert 'venv/bin/python -m ops.release --stack "$STACK" --ref "$REF" --github-output "$GITHUB_OUTPUT"' \
         in runs(jobs["prepare"])
     assert any(line.startswith("venv/bin/python -m ops.announce start ") for line in runs(jobs["prepare"]))
+    # The status page hook: downtime only inside a declared (announced) maintenance window, before the announcement.
+    assert runs(jobs["prepare"]).index(
+        'venv/bin/python -m ops.maintenance --stack "$STACK" --minutes "$MAINTENANCE_MINUTES"') == 1
     assert runs(jobs["backup"])[-1] == ".github/scripts/release-backup"
     uses = [s.get("uses", "").split("@")[0] for s in jobs["backup"]["steps"]]
     assert uses[2] == "aws-actions/configure-aws-credentials"
@@ -116,7 +119,7 @@ def test_every_ops_command_of_the_workflow_parses(workflow: dict[str, Any]) -> N
                     if "-m" in argv:
                         assert check_ops(argv[argv.index("-m") - 1:]) == "", argv
                         parsed += 1
-    assert parsed == 6
+    assert parsed == 7
 
 
 def test_the_job_outputs_are_what_ops_release_writes(workflow: dict[str, Any], tmp_path: Path) -> None:

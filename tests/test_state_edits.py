@@ -190,6 +190,8 @@ DELETIONS: dict[str, Edit] = {
     "vercel-deployment-check-blocking": delete("vercel:index/projectDeploymentCheck:ProjectDeploymentCheck", "smoke"),
     "vercel-rolling-release-staged": delete("vercel:index/projectRollingRelease:ProjectRollingRelease", "api"),
     "railway-waits-for-ci": delete(f"{RAILWAY}DeploymentTrigger", "worker"),
+    "heartbeat-alerting": delete("checkly:index/heartbeatMonitor:HeartbeatMonitor", "worker"),
+    "ssl-monitor-expiry": delete("checkly:index/sslMonitor:SslMonitor", "checkout"),
     "github-dependabot": delete("github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"),
     "github-code-scanning-gate": delete("github:index/repositoryRuleset:RepositoryRuleset", "infrastructure"),
     "railway-health-check": delete(f"{RAILWAY}ServiceInstance", "worker-instance"),

@@ -160,6 +160,9 @@ _SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-re
              "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
+_CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
+_HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
+_STATUS = ("status-page-components", "maintenance-windows-declared", "checkly-plan-entitled")
 DATABASE_ROLES = "database-runtime-role"
 """The providers branch's policy: runtime connections never use `postgres` (database_roles.py)."""
 _SUPERSEDED = ("Superseded: the guide's template connects as `postgres`; the least-privilege runtime roles of the "
@@ -202,8 +205,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.infra.dns", _PRE_INFRA, "DNS records prepared",
          policies=("public-domains-complete", "cloudflare-dnssec-active", "dns-only-for-vercel",
                    "cloudflare-proxied-ttl-auto", "dangling-dns-records")),
-    Item("pre.infra.ssl", _PRE_INFRA, "SSL certificates provisioned", policies=(*_TLS, "cloudflare-caa-allowlist"),
-         note="Vercel issues the certificates; CAA allows only its CA, the zone refuses weak TLS."),
+    Item("pre.infra.ssl", _PRE_INFRA, "SSL certificates provisioned",
+         policies=(*_TLS, "cloudflare-caa-allowlist", *_CERTIFICATES),
+         note="Vercel issues the certificates; CAA allows only its CA, the zone refuses weak TLS; an SSL monitor per "
+              "hostname alerts `monitoring.sslExpiryAlertDays` before one expires."),
 
     Item("pre.compliance.data-privacy", _PRE_COMPLIANCE, "Data privacy requirements met",
          policies=("vercel-functions-in-india", "vercel-no-function-failover", "supabase-region-in-india",
@@ -363,18 +368,25 @@ CHECKLIST: tuple[Item, ...] = (
     Item("monitoring.perf.db-queries", _MON_PERF, "Set up database query monitoring",
          not_covered="No query monitoring (pg_stat_statements reports, slow-query alerts) is declared here."),
     Item("monitoring.perf.health-checks", _MON_PERF, "Implement custom health checks",
-         policies=("railway-health-check", *_UPTIME)),
+         policies=("railway-health-check", *_UPTIME, *_HEARTBEATS),
+         note="Railway gates deploys on the services' health paths; the workers and the autoscaler ping a Checkly "
+              "heartbeat, so a stalled one pages someone."),
 
     Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)", policies=_UPTIME,
          note="A failing endpoint alerts email and Slack; application exceptions alert through Sentry (not declared)."),
     Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
-    Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring", policies=_UPTIME),
+    Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring",
+         policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS),
+         note="Every public endpoint is checked every minute from Mumbai, every hostname's certificate watched, every "
+              "background service's heartbeat expected."),
     Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation",
          not_covered="A people process; no paging schedule is declared here."),
 
     Item("deploy.pre.plan", _DEP_PRE, "Create deployment plan", policies=_DEPLOYS,
          note="Every change's plan is its pull request's `pulumi preview` with the pack, a required check."),
-    Item("deploy.pre.maintenance-window", _DEP_PRE, "Schedule maintenance window if needed", not_covered=_PER_RELEASE),
+    Item("deploy.pre.maintenance-window", _DEP_PRE, "Schedule maintenance window if needed", policies=_STATUS,
+         note="Maintenance is declared in the stack file and shown on the status page; the release workflow refuses "
+              "downtime outside a declared window (python -m ops.maintenance)."),
     Item("deploy.pre.notify", _DEP_PRE, "Notify stakeholders", not_covered=_PER_RELEASE),
     Item("deploy.pre.rollback-plan", _DEP_PRE, "Prepare rollback plan", attestation="rollback-plan"),
 
@@ -418,8 +430,9 @@ CHECKLIST: tuple[Item, ...] = (
                    "railway-waits-for-ci", "release-gates-declared"),
          note="Railway deploys the worker from a protected branch only after the commit's checks passed, behind its "
               "health check, draining the old one."),
-    Item("deploy.jobs.processing", _DEP_JOBS, "Verify job processing",
-         not_covered="The health check gates a deploy on readiness; nothing verifies that jobs complete."),
+    Item("deploy.jobs.processing", _DEP_JOBS, "Verify job processing", policies=_HEARTBEATS,
+         note="The workers ping their heartbeat (sealed HEARTBEAT_URL) while they take jobs from the queue, the "
+              "application's contract: a fleet that stops processing pages someone within period plus grace."),
     Item("deploy.jobs.logs", _DEP_JOBS, "Check log output", not_covered=_PER_RELEASE),
     Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths", policies=("autoscaler-coherence",),
          note="The autoscaler reads the queue depth every poll interval and sizes the fleet; no alert on it."),
@@ -472,8 +485,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("comms.internal.issues", _COMMS_INTERNAL, "Issue reporting process",
          not_covered="Uptime alerts reach email and Slack; no issue-reporting process is set up here."),
 
-    Item("comms.external.maintenance", _COMMS_EXTERNAL, "Planned maintenance notifications",
-         not_infrastructure="What merchants are told and when is an announcement's content."),
+    Item("comms.external.maintenance", _COMMS_EXTERNAL, "Planned maintenance notifications", policies=_STATUS,
+         note="From the same code as the deployment: a window declared in the stack file is on the status page, "
+              "its subscribers reminded before it and told when it starts and ends, and releases may take things "
+              "down only inside it."),
     Item("comms.external.release-notes", _COMMS_EXTERNAL, "Release notes for merchants",
          not_infrastructure="Release notes are written for merchants, not declared."),
     Item("comms.external.features", _COMMS_EXTERNAL, "New feature announcements",

@@ -17,7 +17,7 @@ from lightspeedpay_vocabulary.thresholds import (
 
 from .graph import of_type, prop, published
 from .meta import Guard, Report, integer, pci, resource_policy, stack_policy, text
-from .props import as_list, dig, fields, plain
+from .props import as_list, dig, fields, plain, plain_known
 from .vercel import PROJECT
 
 BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
@@ -129,8 +129,8 @@ def _code_scanning_gate(args: ResourceValidationArgs, report: Report) -> None:
 
 
 def _ruleset_covers(ruleset: PolicyResource, branch: str) -> bool:
-    includes = as_list(dig(plain(prop(ruleset, "conditions", {})) or {}, "refName.includes"))
-    excludes = as_list(dig(plain(prop(ruleset, "conditions", {})) or {}, "refName.excludes"))
+    includes = as_list(dig(plain_known(prop(ruleset, "conditions", {})) or {}, "refName.includes"))
+    excludes = as_list(dig(plain_known(prop(ruleset, "conditions", {})) or {}, "refName.excludes"))
     ref = f"refs/heads/{branch}"
     return ref not in excludes and any(i in (ref, "~ALL", "~DEFAULT_BRANCH") for i in includes)
 
@@ -144,7 +144,7 @@ def _security_scanning(args: StackValidationArgs, report: Report) -> None:
     for resource in of_type(args, ALERTS) + of_type(args, SECURITY_UPDATES):
         if prop(resource, "enabled", True if resource.resource_type == ALERTS else None) is True:
             enabled.setdefault(_full_name(resource, "repository"), set()).add(resource.resource_type)
-    gates = [r for r in of_type(args, RULESET) if _code_scanning_tools(plain(r.props))]
+    gates = [r for r in of_type(args, RULESET) if _code_scanning_tools(plain_known(r.props))]
     for repository, protected in sorted(branches.items()):
         if repository not in adopted:
             report(f"{repository} is protected but not adopted (no github Repository resource): its secret scanning "
@@ -171,14 +171,14 @@ def _licensed(args: StackValidationArgs, report: Report) -> None:
     products = set(organisation.security_products)
     private = {_full_name(r, "name"): r for r in repositories if prop(r, "visibility") in _PRIVATE}
     for name, repository in sorted(private.items()):
-        analysis = plain(prop(repository, "securityAndAnalysis", {})) or {}
+        analysis = plain_known(prop(repository, "securityAndAnalysis", {})) or {}
         scanning = any(dig(analysis, f"{k}.status") == "enabled"
                        for k in ("secretScanning", "secretScanningPushProtection"))
         if scanning and not products & {"secretProtection", "advancedSecurity"}:
             report(f"{name} is private and scans for secrets, which needs GitHub Secret Protection; "
                    f"lightspeedpay:github.securityProducts does not include it, so GitHub will refuse the change "
                    f"and `pulumi up` fail.", repository.urn)
-    gated = {_full_name(g, "repository") for g in of_type(args, RULESET) if _code_scanning_tools(plain(g.props))}
+    gated = {_full_name(g, "repository") for g in of_type(args, RULESET) if _code_scanning_tools(plain_known(g.props))}
     for name in sorted(gated & set(private)):
         if not products & {"codeSecurity", "advancedSecurity"}:
             report(f"{name} is private and requires code scanning, which needs GitHub Code Security; "
@@ -190,7 +190,7 @@ def _licensed(args: StackValidationArgs, report: Report) -> None:
                f" need GitHub Team or Enterprise; lightspeedpay:github.plan is 'free'.")
     for environment in of_type(args, ENVIRONMENT):
         name = _full_name(environment, "repository")
-        reviewers = [r for r in as_list(plain(prop(environment, "reviewers", []))) if as_list(r.get("teams"))
+        reviewers = [r for r in as_list(plain_known(prop(environment, "reviewers", []))) if as_list(r.get("teams"))
                      or as_list(r.get("users"))]
         if name in private and reviewers and organisation.plan != "enterprise":
             report(f"Required reviewers on {name}'s '{prop(environment, 'environment')}' environment need GitHub "

@@ -16,7 +16,7 @@ from lightspeedpay_vocabulary.thresholds import CANARY_MAX_PERCENT, DEPLOYMENT_C
 
 from .graph import linked, of_type, prop
 from .meta import Guard, Report, flag, integer, pci, resource_policy, stack_policy, strings
-from .props import as_list, dig, fields, plain, whole
+from .props import as_list, dig, fields, plain_known, whole
 from .vercel import PROJECT
 
 DEPLOYMENT_CHECK = "vercel:index/projectDeploymentCheck:ProjectDeploymentCheck"
@@ -82,7 +82,7 @@ def _gates_declared(args: StackValidationArgs, report: Report) -> None:
     for check in of_type(args, DEPLOYMENT_CHECK):
         project = linked(check, "projectId", PROJECT)
         if project is not None:
-            checks[project.urn].add(str(dig(plain(prop(check, "source", {})) or {}, "externalCheckName", "")))
+            checks[project.urn].add(str(dig(plain_known(prop(check, "source", {})) or {}, "externalCheckName", "")))
     rolled = {project.urn for project in (linked(r, "projectId", PROJECT) for r in of_type(args, ROLLING_RELEASE))
               if project is not None}
     for project in of_type(args, PROJECT):

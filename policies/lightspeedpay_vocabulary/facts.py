@@ -27,6 +27,8 @@ JOBS = "lightspeedpay:jobs:BackgroundJobs"
 DATABASE = "lightspeedpay:database:Database"
 WEB_APP = "lightspeedpay:edge:VercelWebApp"
 REPOSITORY = "lightspeedpay:repository:RepositoryProtection"
+MONITORING = "lightspeedpay:monitoring:UptimeMonitoring"
+STATUS_PAGE = "lightspeedpay:monitoring:StatusPage"
 """Type tokens of the publishers (the components use these very constants)."""
 
 
@@ -161,6 +163,24 @@ class RepositoryFacts(Record):
     """``owner/name`` of this repository, whose reusable release workflow the application repository calls."""
     application: str
     """``owner/name`` of the application repository (vercel.gitRepository)."""
+
+
+@dataclass(frozen=True)
+class MonitoringFacts(Record):
+    """Published by components.monitoring.UptimeMonitoring: what the Checkly account's plan includes."""
+
+    PUBLISHER: ClassVar[str] = MONITORING
+    entitlements: list[str]
+    """lightspeedpay:monitoring.checklyEntitlements: heartbeats, statusPages, statusPageMaintenance, browserChecks."""
+
+
+@dataclass(frozen=True)
+class StatusPageFacts(Record):
+    """Published by components.status_page.StatusPage: which service on the page is which public component."""
+
+    PUBLISHER: ClassVar[str] = STATUS_PAGE
+    components: Mapping[str, Urn]
+    """Component (thresholds.STATUS_COMPONENTS) → URN of its StatusPageService."""
 
 
 ROLES = ("site", "api")

@@ -115,6 +115,12 @@ DEPLOYMENT_CHECKS = ("smoke", "e2e")
 CANARY_MAX_PERCENT = 25
 """A rolling release's first stage: at most this share of production traffic meets an unproven deployment."""
 UPTIME_REQUIRED_LOCATION = "ap-south-1"
+STATUS_COMPONENTS = ("site", "checkout", "api", "payments")
+"""The public components the status page shows; planned maintenance names these."""
+SSL_MIN_ALERT_DAYS = 14
+"""An SSL monitor must alert at least this many days before a certificate expires (the stack's setting is 21)."""
+HEARTBEAT_MAX_SILENCE_MINUTES = 30
+"""Longest a background service may be silent (period + grace) before someone is paged."""
 
 # --- logs ----------------------------------------------------------------------------------------
 LOG_RETENTION_DAYS = 365

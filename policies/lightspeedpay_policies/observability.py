@@ -1,0 +1,224 @@
+"""Observe and answer (issue 13 items 3 and 6): heartbeats the background services ping, an SSL monitor per
+public hostname, the public status page with its components, planned maintenance shown only on declared
+components, and what the Checkly plan must include for all of it.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+
+from lightspeedpay_vocabulary.facts import JobsFacts, MonitoringFacts, StatusPageFacts
+from lightspeedpay_vocabulary.thresholds import HEARTBEAT_MAX_SILENCE_MINUTES, SSL_MIN_ALERT_DAYS, STATUS_COMPONENTS
+
+from .graph import of_type, prop, published, sources
+from .meta import Guard, Report, integer, pci, resource_policy, stack_policy
+from .props import as_list, dig, fields, plain_known, whole
+from .vercel_firewall import DOMAIN
+
+HEARTBEAT = "checkly:index/heartbeatMonitor:HeartbeatMonitor"
+SSL_MONITOR = "checkly:index/sslMonitor:SslMonitor"
+STATUS_PAGE = "checkly:index/statusPage:StatusPage"
+STATUS_SERVICE = "checkly:index/statusPageService:StatusPageService"
+WINDOW = "checkly:index/maintenanceWindow:MaintenanceWindow"
+CHECK = "checkly:index/check:Check"
+VARIABLES = "pulumi-python:dynamic/railway:Variables"
+MAX_SILENCE = integer("maxSilenceMinutes", HEARTBEAT_MAX_SILENCE_MINUTES, minimum=1)
+MIN_ALERT_DAYS = integer("minAlertDays", SSL_MIN_ALERT_DAYS, minimum=1, maximum=365)
+_UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1, "hours": 60, "days": 1440}
+_MONITORED = pci("10.7.2", "Failures of critical security control systems are detected, alerted and addressed "
+                           "promptly.")
+_HEARTBEATS = Guard("a heartbeat monitor", refused_by="background-services-heartbeat")
+_CERTIFICATES = Guard("an SSL monitor", refused_by="ssl-monitors-cover-hostnames")
+
+
+def _alerting(props: dict[str, object], report: Report, what: str) -> None:
+    if not props.get("activated"):
+        report(f"The {what} is deactivated.")
+    if props.get("muted"):
+        report(f"The {what}'s alerts are muted.")
+    if not [s for s in as_list(props.get("alertChannelSubscriptions")) if isinstance(s, dict) and s.get("activated")]:
+        report(f"Nobody is alerted by the {what} (no activated alert channel).")
+
+
+def _heartbeat_alerting(args: ResourceValidationArgs, report: Report) -> None:
+    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "heartbeat")
+    _alerting(props, report, "heartbeat")
+    beat = props.get("heartbeat") or {}
+    limit = MAX_SILENCE.of(args)
+    try:
+        silence = (float(dig(beat, "period")) * _UNIT_MINUTES[str(dig(beat, "periodUnit"))]
+                   + float(dig(beat, "grace")) * _UNIT_MINUTES[str(dig(beat, "graceUnit"))])
+    except (TypeError, ValueError, KeyError):
+        report("The heartbeat has no readable period and grace.")
+        return
+    if silence > limit:
+        report(f"A stalled service would be silent {silence:.0f} minutes before anyone is paged; at most {limit} are "
+               f"allowed (period plus grace).")
+
+
+def _heartbeat_sources(args: StackValidationArgs) -> set[str]:
+    """URNs the heartbeat monitors' ping tokens were computed from (the token generators)."""
+    return {urn for monitor in of_type(args, HEARTBEAT) for urn in sources(monitor, "heartbeat")}
+
+
+def _services_heartbeat(args: StackValidationArgs, report: Report) -> None:
+    tokens = _heartbeat_sources(args)
+    for _component, jobs in published(args, JobsFacts, report):
+        for role, service in (("worker", jobs.worker_service), ("autoscaler", jobs.autoscaler_service)):
+            variables = [v for v in of_type(args, VARIABLES) if service in sources(v, "serviceId")]
+            delivered = [v for v in variables if sources(v, "sealedVariables") & tokens]
+            if not delivered:
+                report(f"The {role} gets no heartbeat ping URL from a heartbeat monitor of the stack (sealed "
+                       f"HEARTBEAT_URL): if it stalls, nobody is paged.", variables[0].urn if variables else None)
+                continue
+            sealed = prop(delivered[0], "sealedVariables")
+            if isinstance(plain_known(sealed), dict) and "HEARTBEAT_URL" not in plain_known(sealed):
+                report(f"The {role}'s ping URL is not in its sealed HEARTBEAT_URL, the variable it reads.",
+                       delivered[0].urn)
+
+
+def _ssl_expiry(args: ResourceValidationArgs, report: Report) -> None:
+    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "request")
+    _alerting(props, report, "SSL monitor")
+    days = whole(dig(props.get("request") or {}, "alertDaysBeforeExpiry", 20))  # Checkly's default
+    minimum = MIN_ALERT_DAYS.of(args)
+    if not isinstance(days, int | float) or days < minimum:
+        report(f"The SSL monitor alerts {days} days before the certificate expires; at least {minimum} are needed "
+               f"to renew calmly (lightspeedpay:monitoring.sslExpiryAlertDays).")
+
+
+def _ssl_covered(args: StackValidationArgs, report: Report) -> None:
+    watched = {str(dig(plain_known(prop(m, "request", {})) or {}, "hostname", "")) for m in of_type(args, SSL_MONITOR)
+               if prop(m, "activated")}
+    for domain in of_type(args, DOMAIN):
+        name = str(prop(domain, "domain", ""))
+        if name and name not in watched:
+            report(f"{name} is public but no SSL monitor watches its certificate.", domain.urn)
+
+
+def _page_services(args: StackValidationArgs) -> dict[str, PolicyResource]:
+    """StatusPageService URN → the status page a card of which shows it."""
+    shown: dict[str, PolicyResource] = {}
+    for page in of_type(args, STATUS_PAGE):
+        for urn in sources(page, "cards"):
+            shown[urn] = page
+    return shown
+
+
+def _status_page(args: StackValidationArgs, report: Report) -> None:
+    found = published(args, StatusPageFacts, report, required="the stack has no status page for its public "
+                                                              "components.")
+    services = {s.urn for s in of_type(args, STATUS_SERVICE)}
+    shown = _page_services(args)
+    for _component, page in found:
+        for component in STATUS_COMPONENTS:
+            urn = page.components.get(component)
+            if urn is None or urn not in services:
+                report(f"The status page has no service for the {component}: merchants cannot see its state.")
+            elif urn not in shown:
+                report(f"The {component}'s service is on no card of the status page.", urn)
+
+
+def _maintenance_declared(args: StackValidationArgs, report: Report) -> None:
+    declared = {urn for _c, page in published(args, StatusPageFacts, report) for urn in page.components.values()}
+    pages = {p.urn for p in of_type(args, STATUS_PAGE)}
+    for window in of_type(args, WINDOW):
+        visibility = plain_known(prop(window, "statusPageVisibility", {})) or {}
+        name = prop(window, "name", window.name)
+        if not visibility.get("enabled"):
+            report(f"Maintenance '{name}' is not shown on the status page: merchants are not told.", window.urn)
+            continue
+        if visibility.get("affectAllServices"):
+            report(f"Maintenance '{name}' marks every service as affected; name the declared components it affects.",
+                   window.urn)
+        services = sources(window, "statusPageVisibility")
+        named = {urn for urn in services if urn.split("::")[-2].endswith("StatusPageService")}
+        if not named:
+            report(f"Maintenance '{name}' names no component of the status page.", window.urn)
+        for urn in sorted(named - declared):
+            report(f"Maintenance '{name}' is shown on {urn.rsplit('::', 1)[-1]}, which is not one of the status page's "
+                   f"declared components.", window.urn)
+        if not services & pages:
+            report(f"Maintenance '{name}' is linked to no status page of the stack.", window.urn)
+        if not (visibility.get("notifyOnStart") or as_list(visibility.get("reminderMinutesBefores"))):
+            report(f"Maintenance '{name}' notifies no subscriber (no start notice, no reminder).", window.urn)
+
+
+def _entitled(args: StackValidationArgs, report: Report) -> None:
+    found = published(args, MonitoringFacts, report)
+    if not found:
+        return
+    entitlements = set(found[0][1].entitlements)
+    uses = {
+        "heartbeats": ("heartbeat monitors", of_type(args, HEARTBEAT)),
+        "statusPages": ("a status page", of_type(args, STATUS_PAGE)),
+        "statusPageMaintenance": ("maintenance shown on the status page",
+                                  [w for w in of_type(args, WINDOW)
+                                   if (plain_known(prop(w, "statusPageVisibility", {})) or {}).get("enabled")]),
+        "browserChecks": ("browser checks", [c for c in of_type(args, CHECK) if prop(c, "type") == "BROWSER"]),
+    }
+    for entitlement, (what, used) in uses.items():
+        if used and entitlement not in entitlements:
+            report(f"The stack declares {what}, which the Checkly plan does not include "
+                   f"(lightspeedpay:monitoring.checklyEntitlements lacks '{entitlement}'): Checkly will refuse or "
+                   f"ignore them.", used[0].urn)
+
+
+POLICIES = [
+    resource_policy(
+        "heartbeat-alerting",
+        "Every heartbeat must be active, alert someone, and page within the allowed silence.",
+        judges=[HEARTBEAT], guard=_HEARTBEATS, validate=_heartbeat_alerting, severity=Severity.HIGH,
+        framework=_MONITORED, config=[MAX_SILENCE],
+        remediation="Set lightspeedpay:monitoring.heartbeats (period and grace); components/heartbeats.py subscribes "
+                    "every heartbeat to the stack's alert channels.",
+        tags=["monitoring", "heartbeat"]),
+    stack_policy(
+        "background-services-heartbeat",
+        "The workers and the autoscaler must each ping a heartbeat of the stack, its URL sealed in their variables.",
+        validate=_services_heartbeat, severity=Severity.HIGH, framework=_MONITORED,
+        remediation="Keep components/heartbeats.py in the stack and pass its ping URLs to BackgroundJobs "
+                    "(heartbeat_urls), which seals them as HEARTBEAT_URL.",
+        tags=["monitoring", "heartbeat"]),
+    resource_policy(
+        "ssl-monitor-expiry",
+        "Every SSL monitor must be active, alert someone, and warn well before a certificate expires.",
+        judges=[SSL_MONITOR], guard=_CERTIFICATES, validate=_ssl_expiry, severity=Severity.MEDIUM,
+        framework=pci("4.2.1.1", "An inventory of trusted keys and certificates is maintained; certificates used for "
+                                 "transmission of cardholder data are confirmed valid and not expired."),
+        config=[MIN_ALERT_DAYS],
+        remediation="Keep lightspeedpay:monitoring.sslExpiryAlertDays at the threshold or above; "
+                    "components/monitoring.py subscribes each monitor to the alert channels.",
+        tags=["monitoring", "tls"]),
+    stack_policy(
+        "ssl-monitors-cover-hostnames",
+        "Every public hostname must have an active SSL monitor.",
+        validate=_ssl_covered, severity=Severity.MEDIUM,
+        framework=pci("4.2.1.1", "Certificates used for transmission of cardholder data are confirmed valid and not "
+                                 "expired."),
+        remediation="Pass every public hostname to UptimeMonitoring (hostnames) in components/stack.py.",
+        tags=["monitoring", "tls"]),
+    stack_policy(
+        "status-page-components",
+        "The public status page must show the site, checkout, API and payments, each on a card.",
+        validate=_status_page, severity=Severity.MEDIUM,
+        framework=pci("12.10.1", "An incident response plan covers communication and contact strategies."),
+        remediation="Keep components/status_page.py in the stack with lightspeedpay:monitoring.statusPage set.",
+        tags=["monitoring", "status-page"]),
+    stack_policy(
+        "maintenance-windows-declared",
+        "Planned maintenance must be shown on the status page, only on its declared components, with subscribers "
+        "notified.",
+        validate=_maintenance_declared, severity=Severity.MEDIUM,
+        framework=pci("12.10.1", "An incident response plan covers communication and contact strategies."),
+        remediation="Declare maintenance in lightspeedpay:monitoring.maintenanceWindows (components: site, checkout, "
+                    "api, payments); components/status_page.py shows it and notifies subscribers.",
+        tags=["monitoring", "status-page"]),
+    stack_policy(
+        "checkly-plan-entitled",
+        "What the stack asks of Checkly must be what the account's plan includes.",
+        validate=_entitled, severity=Severity.MEDIUM, framework=_MONITORED,
+        remediation="Declare the plan's features in lightspeedpay:monitoring.checklyEntitlements, or upgrade the plan "
+                    "(heartbeats: Team; status page maintenance: the Communicate add-on).",
+        tags=["monitoring", "licensing"]),
+]
