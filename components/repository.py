@@ -10,7 +10,8 @@ does on the first adoption and what must match.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_github as github
@@ -37,6 +38,9 @@ class RepositoryProtectionArgs:
     """``owner/name`` of the app repository Vercel deploys (vercel.gitRepository)."""
     deployed_branch: str
     """The branch Vercel deploys to production (vercel.productionBranch): a push there goes live."""
+    release_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Secrets the release workflow reads from the application repository's `production` environment, delivered
+    from the stack (name → secret value)."""
 
 
 def _protect(name: str, repository: pulumi.Input[str], branch: str, checks: list[str], approvals: int,
@@ -192,6 +196,13 @@ class RepositoryProtection(pulumi.ComponentResource):
         # wait for the same reviewers there.
         self.app_environment = _production_environment(f"{name}-application-production-environment",
                                                        self.application.name, team_ids, self)
+        for secret_name, value in args.release_secrets.items():
+            github.ActionsEnvironmentSecret(
+                f"{name}-release-secret-{secret_name.lower().replace('_', '-')}",
+                github.ActionsEnvironmentSecretArgs(
+                    repository=self.application.name, environment=self.app_environment.environment,
+                    secret_name=secret_name, value=pulumi.Output.secret(value)),
+                opts=child)
         if gh.visibility != "public":
             # A private repository's reusable workflows are callable from nowhere else until this is opened.
             github.ActionsRepositoryAccessLevel(

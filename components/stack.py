@@ -9,6 +9,7 @@ from config.vocabulary import facts
 
 from . import firewall
 from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
+from .browser_checks import BrowserChecks, BrowserChecksArgs
 from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
@@ -104,11 +105,6 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         drain_name=f"{prefix}-{cfg.log_store.name}", endpoint=cfg.log_store.endpoint,
         ingest_token=secrets["logStoreToken"], project_ids=[web.project_id, api.project_id]), opts=on_vercel)
 
-    if cfg.github is not None and providers.github is not None:
-        RepositoryProtection(f"{prefix}-repository", RepositoryProtectionArgs(
-            github=cfg.github, deployed_repository=cfg.vercel.git_repository,
-            deployed_branch=cfg.vercel.production_branch), opts=pulumi.ResourceOptions(providers=[providers.github]))
-
     api_origin = f"https://{cfg.domains.api}"
     on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
     uptime = UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
@@ -123,6 +119,22 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
     StatusPage(f"{prefix}-status", StatusPageArgs(
         page=cfg.monitoring.status_page, maintenance_windows=cfg.monitoring.maintenance_windows,
         check_prefix=prefix, environment=cfg.environment), opts=on_checkly)
+    site_origin = f"https://{cfg.domains.site}"
+    browser = BrowserChecks(f"{prefix}-browser", BrowserChecksArgs(
+        check_prefix=prefix, settings=cfg.monitoring, site_url=site_origin + "/",
+        checkout_url=f"https://{cfg.domains.checkout}/",
+        order_url=api_origin + cfg.monitoring.browser_checks.order_path,
+        admin_urls=[origin + path for origin in (site_origin, api_origin) for path in cfg.firewall.admin_paths],
+        merchant_key=secrets["syntheticMerchantKey"], alert_channel_ids=uptime.alert_channel_ids), opts=on_checkly)
+
+    if cfg.github is not None and providers.github is not None:
+        # The release workflow runs the browser checks through this URL (an environment secret of the application
+        # repository's `production` environment, delivered from here so it never sits anywhere by hand).
+        RepositoryProtection(f"{prefix}-repository", RepositoryProtectionArgs(
+            github=cfg.github, deployed_repository=cfg.vercel.git_repository,
+            deployed_branch=cfg.vercel.production_branch,
+            release_secrets={"CHECKLY_RELEASE_CHECKS_URL": browser.trigger_url}),
+            opts=pulumi.ResourceOptions(providers=[providers.github]))
 
     jobs = BackgroundJobs(
         f"{prefix}-jobs",

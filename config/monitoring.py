@@ -73,6 +73,18 @@ class MaintenanceWindowConfig(Model):
         return self
 
 
+class BrowserChecksConfig(Model):
+    """Checkly browser (Playwright) checks of the critical flows (checks/browser/), on a schedule and per release."""
+
+    frequency_minutes: Literal[5, 10, 15, 30, 60, 120, 180, 360, 720, 1440]
+    payment_mode: Literal["test-end-to-end", "create-order-only"] = Field(
+        description="test-end-to-end: pay with the gateway's test card and wait for its webhook (test keys only); "
+                    "create-order-only: create an order, never pay or capture (live keys).")
+    order_path: UrlPath = Field(description="The payments API's order endpoint the synthetic merchant calls.")
+    page_load_budget_ms: int = Field(ge=500, le=30_000,
+                                     description="The site's and checkout's page-load budget in a browser.")
+
+
 class MonitoringConfig(Model):
     checkly_account_id: str = Field(pattern=r"^[0-9a-f-]{36}$", description="Checkly account id (a UUID).")
     locations: list[str] = Field(min_length=1, description="Checkly public locations, e.g. ap-south-1 (Mumbai).")
@@ -90,6 +102,7 @@ class MonitoringConfig(Model):
     ssl_frequency_minutes: Literal[1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440] = Field(
         default=60, description="How often each public hostname's certificate is checked (SSL monitors).")
     status_page: StatusPageConfig
+    browser_checks: BrowserChecksConfig
     maintenance_windows: list[MaintenanceWindowConfig] = Field(
         default_factory=list, description="Planned maintenance: the status page shows it, subscribers are told.")
     checkly_entitlements: list[Literal["heartbeats", "statusPages", "statusPageMaintenance", "browserChecks"]] = Field(

@@ -62,6 +62,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
+    SecretSpec("syntheticMerchantKey", "API key of the synthetic merchant the payment-path browser check creates "
+               "orders with (a secret Checkly variable).",
+               "The payments API's merchant console: a dedicated synthetic merchant (test mode in staging)"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

@@ -72,6 +72,9 @@ OUTPUTS: dict[str, Fabricator] = {
     "random:index/randomPassword:RandomPassword": lambda name, _: {
         "result": _secret(f"offline-random-{name}"), "bcryptHash": _secret("offline-bcrypt")},
     "random:index/randomUuid:RandomUuid": lambda name, _: {"result": _fake_uuid(name)},
+    "checkly:index/triggerCheckGroup:TriggerCheckGroup": lambda name, inputs: {
+        "token": _secret(f"offline-{name}"),
+        "url": _secret(f"https://api.checklyhq.com/check-groups/{inputs.get('groupId')}/trigger/offline-{name}")},
     "vercel:index/projectDomain:ProjectDomain": lambda _n, _i: {"verified": True, "misconfigured": False},
     "vercel:index/edgeConfigToken:EdgeConfigToken": lambda name, _: {
         "token": _secret(f"offline-{name}"),

@@ -270,6 +270,7 @@ BREAKS: dict[str, Break] = {
                                           lambda p: p["statusPageVisibility"].update(enabled=False)),
     "checkly-plan-entitled": component_facts("lightspeedpay:monitoring:UptimeMonitoring",
                                              lambda f: f.update(entitlements=[])),
+    "browser-checks-cover-flows": drop("checkly:index/triggerCheckGroup:TriggerCheckGroup"),
     # Railway.
     "railway-min-replicas": named(
         f"{RAILWAY}ServiceInstance",

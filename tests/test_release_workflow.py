@@ -88,7 +88,8 @@ def test_each_job_runs_its_real_command(workflow: dict[str, Any]) -> None:
         assert complete["if"] == "${{ needs.prepare.outputs.rolling-release == 'true' }}"
         assert complete["env"]["RELEASED"] == "${{ steps.promote.outputs.released }}"
     assert runs(jobs["jobs"])[-1] == '.github/scripts/release-railway-deploy "$SERVICE" "$ENVIRONMENT" "$REF"'
-    assert runs(jobs["verify"]) == ['venv/bin/python -m ops.smoke --stack "$STACK"']
+    assert runs(jobs["verify"]) == ['venv/bin/python -m ops.smoke --stack "$STACK"',
+                                    ".github/scripts/release-checkly-trigger"]
     assert any("venv/bin/python -m ops.rollback" in line for line in runs(jobs["summary"]))
     assert any(line.startswith("venv/bin/python -m ops.announce finish ") for line in runs(jobs["summary"]))
     # Our tools come from this repository's copy at the workflow's commit, never from the caller's checkout.

@@ -163,6 +163,7 @@ _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
 _CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
 _HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
 _STATUS = ("status-page-components", "maintenance-windows-declared", "checkly-plan-entitled")
+_FLOWS = ("browser-checks-cover-flows", "checkly-plan-entitled")
 DATABASE_ROLES = "database-runtime-role"
 """The providers branch's policy: runtime connections never use `postgres` (database_roles.py)."""
 _SUPERSEDED = ("Superseded: the guide's template connects as `postgres`; the least-privilege runtime roles of the "
@@ -421,9 +422,11 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("vercel-deployment-check-blocking", "release-gates-declared"),
          note="A production deployment cannot get the domains until the `e2e` check (the browser flows, run against "
               "the deployment) passed on it."),
-    Item("deploy.web.user-flows", _DEP_WEB, "Verify key user flows",
-         not_covered="Uptime checks load the site and checkout pages; no user flow is exercised."),
-    Item("deploy.web.console-errors", _DEP_WEB, "Check for console errors", not_covered=_PER_RELEASE),
+    Item("deploy.web.user-flows", _DEP_WEB, "Verify key user flows", policies=_FLOWS,
+         note="Browser checks of the site, checkout, admin and payment flows run before promotion (the `e2e` "
+              "deployment check) and again from Checkly when the release verifies."),
+    Item("deploy.web.console-errors", _DEP_WEB, "Check for console errors", policies=_FLOWS,
+         note="The site and checkout browser checks fail on any console error or uncaught page error."),
 
     Item("deploy.jobs.deploy", _DEP_JOBS, "Deploy updated background jobs",
          policies=("github-repository-protected", "railway-health-check", "railway-restart-policy",
@@ -437,16 +440,25 @@ CHECKLIST: tuple[Item, ...] = (
     Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths", policies=("autoscaler-coherence",),
          note="The autoscaler reads the queue depth every poll interval and sizes the fleet; no alert on it."),
 
-    Item("post.func.user-flows", _POST_FUNC, "Verify critical user flows", not_covered=_PER_RELEASE),
-    Item("post.func.payments", _POST_FUNC, "Test payment processing", not_covered=_PER_RELEASE),
-    Item("post.func.admin", _POST_FUNC, "Check admin dashboard functionality", not_covered=_PER_RELEASE),
-    Item("post.func.webhooks", _POST_FUNC, "Verify webhooks and notifications", not_covered=_PER_RELEASE),
+    Item("post.func.user-flows", _POST_FUNC, "Verify critical user flows", policies=_FLOWS,
+         note="The release triggers the browser checks of the site, checkout, admin and payment flows (Checkly)."),
+    Item("post.func.payments", _POST_FUNC, "Test payment processing", policies=_FLOWS,
+         note="Staging pays a test-mode order end to end; production creates a live order and never captures it "
+              "(a live capture moves real money with a real card)."),
+    Item("post.func.admin", _POST_FUNC, "Check admin dashboard functionality",
+         not_covered="The browser checks prove the admin paths are refused outside the allowlist; the dashboard's "
+                     "functionality can only be exercised from an allowlisted network, which Checkly's public "
+                     "locations are not (a private location inside the office network would be)."),
+    Item("post.func.webhooks", _POST_FUNC, "Verify webhooks and notifications", policies=_FLOWS,
+         note="On staging the payment-path check waits until the gateway's own test-mode webhook has marked the "
+              "order paid; on production the release's smoke test proves the webhooks refuse unsigned requests."),
 
     Item("post.perf.api-times", _POST_PERF, "Monitor API response times", policies=_UPTIME),
     Item("post.perf.database", _POST_PERF, "Check database performance",
          not_covered="No database performance monitoring is declared here."),
-    Item("post.perf.frontend", _POST_PERF, "Verify frontend load times",
-         not_covered="Uptime checks time the server's response, not a page load in a browser."),
+    Item("post.perf.frontend", _POST_PERF, "Verify frontend load times", policies=_FLOWS,
+         note="The site and checkout browser checks fail a page load over lightspeedpay:monitoring.browserChecks."
+              "pageLoadBudgetMs."),
     Item("post.perf.load", _POST_PERF, "Test under expected load", attestation="performance-benchmarks"),
 
     Item("post.rollback.triggers", _POST_ROLLBACK, "Document rollback triggers", attestation="rollback-plan"),

@@ -8,10 +8,17 @@ from __future__ import annotations
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from lightspeedpay_vocabulary.facts import JobsFacts, MonitoringFacts, StatusPageFacts
-from lightspeedpay_vocabulary.thresholds import HEARTBEAT_MAX_SILENCE_MINUTES, SSL_MIN_ALERT_DAYS, STATUS_COMPONENTS
+from lightspeedpay_vocabulary.thresholds import (
+    BROWSER_FLOWS,
+    HEARTBEAT_MAX_SILENCE_MINUTES,
+    LIVE_PAYMENT_MODE,
+    SSL_MIN_ALERT_DAYS,
+    STATUS_COMPONENTS,
+)
 
+from .gateways import gateway_facts
 from .graph import of_type, prop, published, sources
-from .meta import Guard, Report, integer, pci, resource_policy, stack_policy
+from .meta import Guard, Report, flag, integer, pci, resource_policy, stack_policy
 from .props import as_list, dig, fields, plain_known, whole
 from .vercel_firewall import DOMAIN
 
@@ -22,6 +29,10 @@ STATUS_SERVICE = "checkly:index/statusPageService:StatusPageService"
 WINDOW = "checkly:index/maintenanceWindow:MaintenanceWindow"
 CHECK = "checkly:index/check:Check"
 VARIABLES = "pulumi-python:dynamic/railway:Variables"
+GROUP = "checkly:index/checkGroupV2:CheckGroupV2"
+TRIGGER = "checkly:index/triggerCheckGroup:TriggerCheckGroup"
+RELEASE_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+RELEASE_TRIGGERED = flag("releaseSecretDelivered", True)
 MAX_SILENCE = integer("maxSilenceMinutes", HEARTBEAT_MAX_SILENCE_MINUTES, minimum=1)
 MIN_ALERT_DAYS = integer("minAlertDays", SSL_MIN_ALERT_DAYS, minimum=1, maximum=365)
 _UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1, "hours": 60, "days": 1440}
@@ -164,6 +175,42 @@ def _entitled(args: StackValidationArgs, report: Report) -> None:
                    f"ignore them.", used[0].urn)
 
 
+def _browser_flows(args: StackValidationArgs, report: Report) -> None:
+    browser = [c for c in of_type(args, CHECK) if prop(c, "type") == "BROWSER" and prop(c, "activated")]
+    for flow in BROWSER_FLOWS:
+        checks = [c for c in browser if f"flow:{flow}" in as_list(prop(c, "tags", []))]
+        if not checks:
+            report(f"No active browser check exercises the {flow} flow: a release could break it unnoticed.")
+        for check in checks:
+            alerting = [s for s in as_list(plain_known(prop(check, "alertChannelSubscriptions", [])))
+                        if isinstance(s, dict) and s.get("activated")]
+            if not alerting or not prop(check, "script"):
+                report(f"The {flow} browser check has no script or alerts nobody.", check.urn)
+    groups = {urn for check in browser for urn in sources(check, "groupId")}
+    triggers = [t for t in of_type(args, TRIGGER) if sources(t, "groupId") & groups]
+    if browser and not triggers:
+        report("No trigger runs the browser checks: a release cannot verify the flows it changed.")
+    elif browser and RELEASE_TRIGGERED.of(args) and not any(
+            sources(secret, "value") & {t.urn for t in triggers} for secret in of_type(args, RELEASE_SECRET)):
+        report("The browser checks' trigger URL reaches no GitHub environment secret: the release workflow cannot "
+               "run them.")
+    gateways = gateway_facts(args, report)
+    for group in (g for g in of_type(args, GROUP) if g.urn in groups):
+        listed = plain_known(prop(group, "environmentVariables", []))
+        if not isinstance(listed, list):  # one secret in the list: an exported state holds it all as ciphertext
+            report.not_verified(f"the payment-path mode and the merchant key's secrecy of {group.name}: its variables "
+                                f"are encrypted in this state", group.urn)
+            continue
+        variables = {str(v.get("key")): v for v in listed if isinstance(v, dict)}
+        mode = dig(variables.get("PAYMENT_MODE") or {}, "value")
+        if gateways is not None and gateways.mode == "live" and mode != LIVE_PAYMENT_MODE:
+            report(f"The payment-path check runs '{mode}' with live gateway keys: only '{LIVE_PAYMENT_MODE}' is safe "
+                   f"in production (a live capture moves real money).", group.urn)
+        if not (variables.get("SYNTHETIC_MERCHANT_KEY") or {}).get("secret"):
+            report("The synthetic merchant's key is not a secret Checkly variable: anyone in the account can read it.",
+                   group.urn)
+
+
 POLICIES = [
     resource_policy(
         "heartbeat-alerting",
@@ -221,4 +268,14 @@ POLICIES = [
         remediation="Declare the plan's features in lightspeedpay:monitoring.checklyEntitlements, or upgrade the plan "
                     "(heartbeats: Team; status page maintenance: the Communicate add-on).",
         tags=["monitoring", "licensing"]),
+    stack_policy(
+        "browser-checks-cover-flows",
+        "The critical user flows must each have an alerting browser check the release can trigger, with a payment "
+        "path safe for the stack's keys.",
+        validate=_browser_flows, severity=Severity.HIGH, config=[RELEASE_TRIGGERED],
+        framework=pci("6.5.1", "Changes to production are made according to established procedures: reviewed, "
+                               "approved and tested."),
+        remediation="Keep components/browser_checks.py in the stack (checks/browser/<flow>.spec.js) with "
+                    "lightspeedpay:monitoring.browserChecks; production keeps paymentMode create-order-only.",
+        tags=["monitoring", "release"]),
 ]

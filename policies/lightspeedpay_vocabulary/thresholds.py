@@ -115,6 +115,10 @@ DEPLOYMENT_CHECKS = ("smoke", "e2e")
 CANARY_MAX_PERCENT = 25
 """A rolling release's first stage: at most this share of production traffic meets an unproven deployment."""
 UPTIME_REQUIRED_LOCATION = "ap-south-1"
+BROWSER_FLOWS = ("site", "checkout", "admin-allowlist", "payment-path")
+"""The critical user flows a release verifies in a browser (checks/browser/<flow>.spec.js, tag `flow:<flow>`)."""
+LIVE_PAYMENT_MODE = "create-order-only"
+"""The only payment-path mode a stack with live gateway keys may run: an order is created, nothing is captured."""
 STATUS_COMPONENTS = ("site", "checkout", "api", "payments")
 """The public components the status page shows; planned maintenance names these."""
 SSL_MIN_ALERT_DAYS = 14
