@@ -38,8 +38,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "Vercel → Account Settings → Tokens, scoped to the team"),
     SecretSpec("cloudflareApiToken", "Cloudflare provider token for the zone.",
                "Cloudflare → My Profile → API Tokens: Zone Read, Zone Settings Edit, DNS Edit, on this zone only"),
-    SecretSpec("githubToken", "GitHub provider token for branch protection and environments.",
-               "GitHub fine-grained token on the repository: Administration and Environments read/write",
+    SecretSpec("githubToken", "GitHub provider token: both repositories' adoption, security settings, branch "
+               "protection, rulesets, environments and the release's environment secret.",
+               "GitHub fine-grained token on both repositories: Administration, Environments and Secrets read/write",
                production_only=True),
     SecretSpec("railwayApiToken", "Railway API token for the Railway dynamic provider.",
                "Railway → Workspace Settings → Tokens (workspace token)"),
