@@ -8,6 +8,7 @@ locations are not on it), and the payment path fit for the stack (docs/observabi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,10 @@ import pulumi
 import pulumi_checkly as checkly
 
 from config.monitoring import MonitoringConfig
+from config.vocabulary import facts, thresholds
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "checks" / "browser"
-FLOWS = ("site", "checkout", "admin-allowlist", "payment-path")
+FLOWS = thresholds.BROWSER_FLOWS
 """Each flow is `checks/browser/<flow>.spec.js`, a check tagged `flow:<flow>`."""
 
 
@@ -50,7 +52,7 @@ class BrowserChecks(pulumi.ComponentResource):
     """POST it to run the group now (secret: the URL carries the trigger's token)."""
 
     def __init__(self, name: str, args: BrowserChecksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("lightspeedpay:monitoring:BrowserChecks", name, {}, opts)
+        super().__init__(facts.BROWSER_CHECKS, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         browser = args.settings.browser_checks
 
@@ -93,4 +95,8 @@ class BrowserChecks(pulumi.ComponentResource):
             f"{name}-release-trigger", checkly.TriggerCheckGroupArgs(group_id=group_id),
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["url", "token"]))
         self.trigger_url = pulumi.Output.secret(trigger.url)
-        self.register_outputs({"checks": list(self.checks)})
+        # The pack checks each check still runs the committed script (a careless edit in Checkly's UI, or of the
+        # state, would not).
+        published = facts.BrowserChecksFacts(
+            scripts={flow: hashlib.sha256(script(flow).encode()).hexdigest() for flow in FLOWS})
+        self.register_outputs({"checks": list(self.checks), facts.FACTS_KEY: published.publish()})

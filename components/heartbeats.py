@@ -59,7 +59,7 @@ class Heartbeats(pulumi.ComponentResource):
                         escalation_type="RUN_BASED",
                         run_based_escalations=[checkly.HeartbeatMonitorAlertSettingsRunBasedEscalationArgs(
                             failed_run_threshold=1)]),
-                    tags=[args.check_prefix, "heartbeat"]),
+                    tags=[args.check_prefix, "heartbeat", f"service:{service}"]),
                 opts=pulumi.ResourceOptions(parent=self))
             self.ping_urls[service] = pulumi.Output.secret(pulumi.Output.concat(PING_URL, token.result))
         self.register_outputs({"monitors": list(self.monitors)})

@@ -125,5 +125,4 @@ class UptimeMonitoring(pulumi.ComponentResource):
             for hostname in args.hostnames
         }
         published = facts.MonitoringFacts(entitlements=list(settings.checkly_entitlements))
-        self.register_outputs({"checks": list(self.checks), "sslMonitors": list(self.ssl_monitors),
-                               facts.FACTS_KEY: published.publish()})
+        self.register_outputs({"checks": list(self.checks), facts.FACTS_KEY: published.publish()})

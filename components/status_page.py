@@ -82,5 +82,6 @@ class StatusPage(pulumi.ComponentResource):
                         suppress_auto_incidents=True)),
                 opts=child)
         published = facts.StatusPageFacts(
-            components={component: service.urn for component, service in self.services.items()})
-        self.register_outputs({facts.FACTS_KEY: published.publish(), "url": args.page.url})
+            components={component: service.urn for component, service in self.services.items()},
+            maintenance_windows={window.name: list(window.components) for window in args.maintenance_windows})
+        self.register_outputs({facts.FACTS_KEY: published.publish()})

@@ -74,10 +74,11 @@ def test_the_flows_are_declared_per_stack_with_a_payment_path_fit_for_its_keys()
     assert "url" in trigger.additional_secret_outputs
     for stack in ("production", "staging"):
         assert not of_policy(list(plan_violations(stack)), POLICY)
+        assert not of_policy(list(plan_violations(stack)), "browser-check-group")
 
 
-def _refused(items: list[Any]) -> list[str]:
-    found = of_policy(analyze("production", items, only=POLICY), POLICY)
+def _refused(items: list[Any], policy: str = POLICY) -> list[str]:
+    found = of_policy(analyze("production", items, only=policy), policy)
     assert found and all(v.mandatory for v in found)
     return [v.message.splitlines()[-1] for v in found]
 
@@ -94,15 +95,26 @@ def test_a_flow_left_unchecked_or_an_unsafe_payment_path_is_refused() -> None:
     def capture(props: dict[str, Any]) -> None:
         variable(props, "PAYMENT_MODE")["value"] = "test-end-to-end"
 
-    assert any("only 'create-order-only' is safe" in m for m in _refused(mutate("production", GROUP, "", capture)))
+    assert any("production runs create-order-only" in m
+               for m in _refused(mutate("production", GROUP, "", capture), "browser-check-group"))
+    # Staging may pay in test mode (policies/config/staging.json); production may not.
+    assert not of_policy(analyze("staging", resources("staging"), only="browser-check-group"), "browser-check-group")
 
     def exposed(props: dict[str, Any]) -> None:
         variable(props, "SYNTHETIC_MERCHANT_KEY")["secret"] = False
 
-    assert any("not a secret Checkly variable" in m for m in _refused(mutate("production", GROUP, "", exposed)))
+    def elsewhere(props: dict[str, Any]) -> None:
+        variable(props, "ORDER_URL")["value"] = "https://api.lightspeedpay-staging.com/v1/orders"
+
+    assert any("not a secret Checkly variable" in m
+               for m in _refused(mutate("production", GROUP, "", exposed), "browser-check-group"))
+    assert any("ORDER_URL is https://api.lightspeedpay-staging.com" in m
+               for m in _refused(mutate("production", GROUP, "", elsewhere), "browser-check-group"))
+    edited = mutate("production", CHECK, "browser-checkout", lambda p: p.__setitem__("script", p["script"] + "\n//"))
+    assert any("does not run the committed checks/browser/checkout.spec.js" in m for m in _refused(edited))
     assert any("No trigger runs the browser checks" in m
                for m in _refused([r for r in resources("production") if r.type != TRIGGER]))
-    assert any("reaches no GitHub environment secret" in m
+    assert any("reaches no secret of the application repository's 'production' environment" in m
                for m in _refused([r for r in resources("production") if r.type != SECRET]))
 
 

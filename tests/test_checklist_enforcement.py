@@ -271,6 +271,7 @@ BREAKS: dict[str, Break] = {
     "checkly-plan-entitled": component_facts("lightspeedpay:monitoring:UptimeMonitoring",
                                              lambda f: f.update(entitlements=[])),
     "browser-checks-cover-flows": drop("checkly:index/triggerCheckGroup:TriggerCheckGroup"),
+    "browser-check-group": named("checkly:index/checkGroupV2:CheckGroupV2", "", lambda p: p.update(activated=False)),
     # Railway.
     "railway-min-replicas": named(
         f"{RAILWAY}ServiceInstance",

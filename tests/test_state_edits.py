@@ -192,6 +192,7 @@ DELETIONS: dict[str, Edit] = {
     "railway-waits-for-ci": delete(f"{RAILWAY}DeploymentTrigger", "worker"),
     "heartbeat-alerting": delete("checkly:index/heartbeatMonitor:HeartbeatMonitor", "worker"),
     "ssl-monitor-expiry": delete("checkly:index/sslMonitor:SslMonitor", "checkout"),
+    "browser-check-group": delete("checkly:index/checkGroupV2:CheckGroupV2"),
     "github-dependabot": delete("github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"),
     "github-code-scanning-gate": delete("github:index/repositoryRuleset:RepositoryRuleset", "infrastructure"),
     "railway-health-check": delete(f"{RAILWAY}ServiceInstance", "worker-instance"),

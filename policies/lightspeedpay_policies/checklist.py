@@ -163,7 +163,7 @@ _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
 _CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
 _HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
 _STATUS = ("status-page-components", "maintenance-windows-declared", "checkly-plan-entitled")
-_FLOWS = ("browser-checks-cover-flows", "checkly-plan-entitled")
+_FLOWS = ("browser-checks-cover-flows", "browser-check-group", "checkly-plan-entitled")
 DATABASE_ROLES = "database-runtime-role"
 """The providers branch's policy: runtime connections never use `postgres` (database_roles.py)."""
 _SUPERSEDED = ("Superseded: the guide's template connects as `postgres`; the least-privilege runtime roles of the "

@@ -15,7 +15,7 @@ from lightspeedpay_vocabulary.thresholds import (
     REUSABLE_WORKFLOW_ACCESS,
 )
 
-from .graph import of_type, prop, published
+from .graph import linked, of_type, prop, published
 from .meta import Guard, Report, integer, pci, resource_policy, stack_policy, text
 from .props import as_list, dig, fields, plain, plain_known
 from .vercel import PROJECT
@@ -71,9 +71,14 @@ def _production_environment(args: ResourceValidationArgs, report: Report) -> Non
 
 
 def _full_name(resource: PolicyResource, key: str) -> str:
-    """``owner/name`` of the repository ``resource``'s ``key`` names (a bare name belongs to its provider's owner)."""
-    repository = str(prop(resource, key, "") or "")
-    owner = resource.provider.props.get("owner") if resource.provider is not None else None
+    """``owner/name`` of the repository ``resource``'s ``key`` names (a bare name belongs to its provider's owner).
+
+    When ``key`` was computed from an adopted Repository (a property dependency, which state keeps in the open),
+    that repository is the answer, whatever the value says."""
+    adopted = linked(resource, key, REPOSITORY) if key != "name" else None
+    source = adopted if adopted is not None else resource
+    repository = str(prop(source, "name" if adopted is not None else key, "") or "")
+    owner = source.provider.props.get("owner") if source.provider is not None else None
     return repository if "/" in repository or not owner or not repository else f"{owner}/{repository}"
 
 

@@ -5,20 +5,31 @@ components, and what the Checkly plan must include for all of it.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from lightspeedpay_vocabulary.facts import JobsFacts, MonitoringFacts, StatusPageFacts
+from lightspeedpay_vocabulary.facts import (
+    BrowserChecksFacts,
+    JobsFacts,
+    MonitoringFacts,
+    StackFacts,
+    StatusPageFacts,
+)
 from lightspeedpay_vocabulary.thresholds import (
     BROWSER_FLOWS,
     HEARTBEAT_MAX_SILENCE_MINUTES,
     LIVE_PAYMENT_MODE,
     SSL_MIN_ALERT_DAYS,
     STATUS_COMPONENTS,
+    UPTIME_REQUIRED_LOCATION,
 )
 
-from .gateways import gateway_facts
 from .graph import of_type, prop, published, sources
-from .meta import Guard, Report, flag, integer, pci, resource_policy, stack_policy
+from .meta import Guard, Report, flag, integer, pci, resource_policy, stack_policy, strings, text
 from .props import as_list, dig, fields, plain_known, whole
 from .vercel_firewall import DOMAIN
 
@@ -35,6 +46,11 @@ RELEASE_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret
 RELEASE_TRIGGERED = flag("releaseSecretDelivered", True)
 MAX_SILENCE = integer("maxSilenceMinutes", HEARTBEAT_MAX_SILENCE_MINUTES, minimum=1)
 MIN_ALERT_DAYS = integer("minAlertDays", SSL_MIN_ALERT_DAYS, minimum=1, maximum=365)
+SSL_MAX_FREQUENCY = integer("maxFrequencyMinutes", 60, minimum=1)
+BROWSER_MAX_FREQUENCY = integer("maxFrequencyMinutes", 30, minimum=1)
+REQUIRED_LOCATION = text("requiredLocation", UPTIME_REQUIRED_LOCATION)
+PAYMENT_MODES = strings("allowedPaymentModes", (LIVE_PAYMENT_MODE,), min_items=1,
+                        enum=("create-order-only", "test-end-to-end"))
 _UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1, "hours": 60, "days": 1440}
 _MONITORED = pci("10.7.2", "Failures of critical security control systems are detected, alerted and addressed "
                            "promptly.")
@@ -42,17 +58,34 @@ _HEARTBEATS = Guard("a heartbeat monitor", refused_by="background-services-heart
 _CERTIFICATES = Guard("an SSL monitor", refused_by="ssl-monitors-cover-hostnames")
 
 
-def _alerting(props: dict[str, object], report: Report, what: str) -> None:
+def _alerting(props: Mapping[str, Any], report: Report, what: str, urn: str | None = None) -> None:
+    """Active, not muted, every alert route on, alerting on the first failed run."""
     if not props.get("activated"):
-        report(f"The {what} is deactivated.")
+        report(f"The {what} is deactivated.", urn)
     if props.get("muted"):
-        report(f"The {what}'s alerts are muted.")
-    if not [s for s in as_list(props.get("alertChannelSubscriptions")) if isinstance(s, dict) and s.get("activated")]:
-        report(f"Nobody is alerted by the {what} (no activated alert channel).")
+        report(f"The {what}'s alerts are muted.", urn)
+    routes = [s for s in as_list(props.get("alertChannelSubscriptions")) if isinstance(s, dict)]
+    if not routes:
+        report(f"Nobody is alerted by the {what} (no alert channel).", urn)
+    elif not all(route.get("activated") for route in routes):
+        report(f"One of the {what}'s alert channels is switched off: that route is silent.", urn)
+    thresholds = [whole(e.get("failedRunThreshold") or 1) for e in
+                  as_list(dig(props.get("alertSettings") or {}, "runBasedEscalations")) if isinstance(e, dict)]
+    if max(thresholds, default=1) > 1:
+        report(f"The {what} alerts only after {max(thresholds)} failed runs in a row; the first must alert.", urn)
+
+
+def _scheduled(props: Mapping[str, Any], report: Report, what: str, most: float, location: str,
+               urn: str | None = None) -> None:
+    frequency = whole(props.get("frequency"))
+    if not isinstance(frequency, int | float) or frequency > most:
+        report(f"The {what} runs every {frequency} minutes; at most {most:.0f} are allowed.", urn)
+    if location not in as_list(props.get("locations")):
+        report(f"The {what} does not run from {location}, where customers are.", urn)
 
 
 def _heartbeat_alerting(args: ResourceValidationArgs, report: Report) -> None:
-    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "heartbeat")
+    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "alertSettings", "heartbeat")
     _alerting(props, report, "heartbeat")
     beat = props.get("heartbeat") or {}
     limit = MAX_SILENCE.of(args)
@@ -67,16 +100,17 @@ def _heartbeat_alerting(args: ResourceValidationArgs, report: Report) -> None:
                f"allowed (period plus grace).")
 
 
-def _heartbeat_sources(args: StackValidationArgs) -> set[str]:
-    """URNs the heartbeat monitors' ping tokens were computed from (the token generators)."""
-    return {urn for monitor in of_type(args, HEARTBEAT) for urn in sources(monitor, "heartbeat")}
-
-
 def _services_heartbeat(args: StackValidationArgs, report: Report) -> None:
-    tokens = _heartbeat_sources(args)
     for _component, jobs in published(args, JobsFacts, report):
         for role, service in (("worker", jobs.worker_service), ("autoscaler", jobs.autoscaler_service)):
+            # The role's own monitor (tagged service:<role>): a ping URL of another service's monitor is no alarm.
+            tokens = {urn for monitor in of_type(args, HEARTBEAT) if f"service:{role}" in as_list(prop(monitor, "tags"))
+                      for urn in sources(monitor, "heartbeat")}
             variables = [v for v in of_type(args, VARIABLES) if service in sources(v, "serviceId")]
+            plain = [v for v in variables if "HEARTBEAT_URL" in (plain_known(prop(v, "variables", {})) or {})]
+            for unsealed in plain:
+                report(f"The {role}'s HEARTBEAT_URL is a plain variable: anyone who can read the service's settings "
+                       f"could silence its alarm. It must be sealed.", unsealed.urn)
             delivered = [v for v in variables if sources(v, "sealedVariables") & tokens]
             if not delivered:
                 report(f"The {role} gets no heartbeat ping URL from a heartbeat monitor of the stack (sealed "
@@ -89,8 +123,10 @@ def _services_heartbeat(args: StackValidationArgs, report: Report) -> None:
 
 
 def _ssl_expiry(args: ResourceValidationArgs, report: Report) -> None:
-    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "request")
+    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "alertSettings", "request",
+                   "frequency", "locations")
     _alerting(props, report, "SSL monitor")
+    _scheduled(props, report, "SSL monitor", SSL_MAX_FREQUENCY.of(args), REQUIRED_LOCATION.of(args))
     days = whole(dig(props.get("request") or {}, "alertDaysBeforeExpiry", 20))  # Checkly's default
     minimum = MIN_ALERT_DAYS.of(args)
     if not isinstance(days, int | float) or days < minimum:
@@ -131,8 +167,21 @@ def _status_page(args: StackValidationArgs, report: Report) -> None:
 
 
 def _maintenance_declared(args: StackValidationArgs, report: Report) -> None:
-    declared = {urn for _c, page in published(args, StatusPageFacts, report) for urn in page.components.values()}
+    pages_facts = [page for _c, page in published(args, StatusPageFacts, report)]
+    declared = {urn for page in pages_facts for urn in page.components.values()}
     pages = {p.urn for p in of_type(args, STATUS_PAGE)}
+    for page in pages_facts:
+        for name, components in page.maintenance_windows.items():
+            windows = [w for w in of_type(args, WINDOW) if prop(w, "name") == name]
+            if not windows:
+                report(f"Maintenance '{name}' is declared in the stack file but not on the status page: merchants "
+                       f"are not told.")
+                continue
+            wanted = {page.components.get(c) for c in components}
+            shown = [{urn for urn in sources(w, "statusPageVisibility") if urn in declared} for w in windows]
+            if wanted not in shown:
+                report(f"Maintenance '{name}' is shown on other components than the stack file declares "
+                       f"({', '.join(sorted(components))}).", windows[0].urn)
     for window in of_type(args, WINDOW):
         visibility = plain_known(prop(window, "statusPageVisibility", {})) or {}
         name = prop(window, "name", window.name)
@@ -176,39 +225,62 @@ def _entitled(args: StackValidationArgs, report: Report) -> None:
 
 
 def _browser_flows(args: StackValidationArgs, report: Report) -> None:
-    browser = [c for c in of_type(args, CHECK) if prop(c, "type") == "BROWSER" and prop(c, "activated")]
+    browser = [c for c in of_type(args, CHECK) if prop(c, "type") == "BROWSER"]
+    scripts: dict[str, str] = {}
+    for _c, published_scripts in published(args, BrowserChecksFacts, report):
+        scripts.update(published_scripts.scripts)
+    most, location = BROWSER_MAX_FREQUENCY.of(args), REQUIRED_LOCATION.of(args)
     for flow in BROWSER_FLOWS:
         checks = [c for c in browser if f"flow:{flow}" in as_list(prop(c, "tags", []))]
-        if not checks:
+        if not [c for c in checks if prop(c, "activated")]:
             report(f"No active browser check exercises the {flow} flow: a release could break it unnoticed.")
         for check in checks:
-            alerting = [s for s in as_list(plain_known(prop(check, "alertChannelSubscriptions", [])))
-                        if isinstance(s, dict) and s.get("activated")]
-            if not alerting or not prop(check, "script"):
-                report(f"The {flow} browser check has no script or alerts nobody.", check.urn)
+            props = {key: plain_known(prop(check, key)) for key in (
+                "activated", "muted", "alertChannelSubscriptions", "alertSettings", "frequency", "locations")}
+            _alerting(props, report, f"{flow} browser check", check.urn)
+            _scheduled(props, report, f"{flow} browser check", most, location, check.urn)
+            committed = scripts.get(flow)
+            digest = hashlib.sha256(str(prop(check, "script", "")).encode()).hexdigest()
+            if committed is not None and digest != committed:
+                report(f"The {flow} browser check does not run the committed checks/browser/{flow}.spec.js.", check.urn)
     groups = {urn for check in browser for urn in sources(check, "groupId")}
     triggers = [t for t in of_type(args, TRIGGER) if sources(t, "groupId") & groups]
     if browser and not triggers:
         report("No trigger runs the browser checks: a release cannot verify the flows it changed.")
-    elif browser and RELEASE_TRIGGERED.of(args) and not any(
-            sources(secret, "value") & {t.urn for t in triggers} for secret in of_type(args, RELEASE_SECRET)):
-        report("The browser checks' trigger URL reaches no GitHub environment secret: the release workflow cannot "
-               "run them.")
-    gateways = gateway_facts(args, report)
-    for group in (g for g in of_type(args, GROUP) if g.urn in groups):
-        listed = plain_known(prop(group, "environmentVariables", []))
-        if not isinstance(listed, list):  # one secret in the list: an exported state holds it all as ciphertext
-            report.not_verified(f"the payment-path mode and the merchant key's secrecy of {group.name}: its variables "
-                                f"are encrypted in this state", group.urn)
-            continue
-        variables = {str(v.get("key")): v for v in listed if isinstance(v, dict)}
-        mode = dig(variables.get("PAYMENT_MODE") or {}, "value")
-        if gateways is not None and gateways.mode == "live" and mode != LIVE_PAYMENT_MODE:
-            report(f"The payment-path check runs '{mode}' with live gateway keys: only '{LIVE_PAYMENT_MODE}' is safe "
-                   f"in production (a live capture moves real money).", group.urn)
-        if not (variables.get("SYNTHETIC_MERCHANT_KEY") or {}).get("secret"):
-            report("The synthetic merchant's key is not a secret Checkly variable: anyone in the account can read it.",
-                   group.urn)
+    elif browser and RELEASE_TRIGGERED.of(args):
+        environment = next((f.environment for _c, f in published(args, StackFacts, report)), "")
+        delivered = [secret for secret in of_type(args, RELEASE_SECRET)
+                     if sources(secret, "value") & {t.urn for t in triggers}]
+        if not [secret for secret in delivered if prop(secret, "environment") == environment]:
+            report(f"The browser checks' trigger URL reaches no secret of the application repository's "
+                   f"'{environment}' environment: the release workflow cannot run them.")
+
+
+def _origin(url: object) -> tuple[str, str]:
+    parts = urlsplit(str(url or ""))
+    return parts.scheme, parts.hostname or ""
+
+
+def _browser_group(args: ResourceValidationArgs, report: Report) -> None:
+    props = fields(args.props, "activated", "environmentVariables")
+    if not props.get("activated"):
+        report("The release-verification group is deactivated: none of its browser checks run.")
+    variables = {str(v.get("key")): v for v in as_list(props.get("environmentVariables")) if isinstance(v, dict)}
+    mode = dig(variables.get("PAYMENT_MODE") or {}, "value")
+    allowed = PAYMENT_MODES.of(args)
+    if mode not in allowed:
+        report(f"The payment-path check runs '{mode}'; this stack allows {list(allowed)} (a live capture moves real "
+               f"money: production runs {LIVE_PAYMENT_MODE}).")
+    if not (variables.get("SYNTHETIC_MERCHANT_KEY") or {}).get("secret"):
+        report("The synthetic merchant's key is not a secret Checkly variable: anyone in the account can read it.")
+    site = _origin(dig(variables.get("SITE_URL") or {}, "value"))[1]
+    hosts = {key: _origin(dig(variables.get(key) or {}, "value")) for key in ("SITE_URL", "CHECKOUT_URL", "ORDER_URL")}
+    hosts |= {f"ADMIN_URLS[{i}]": _origin(url) for i, url in
+              enumerate(str(dig(variables.get("ADMIN_URLS") or {}, "value", "")).split(","))}
+    for key, (scheme, host) in hosts.items():
+        if scheme != "https" or not site or not (host == site or host.endswith("." + site)):
+            report(f"{key} is {scheme}://{host}, not https on the site's own domain ({site}): the checks would "
+                   f"verify something else.")
 
 
 POLICIES = [
@@ -233,7 +305,7 @@ POLICIES = [
         judges=[SSL_MONITOR], guard=_CERTIFICATES, validate=_ssl_expiry, severity=Severity.MEDIUM,
         framework=pci("4.2.1.1", "An inventory of trusted keys and certificates is maintained; certificates used for "
                                  "transmission of cardholder data are confirmed valid and not expired."),
-        config=[MIN_ALERT_DAYS],
+        config=[MIN_ALERT_DAYS, SSL_MAX_FREQUENCY, REQUIRED_LOCATION],
         remediation="Keep lightspeedpay:monitoring.sslExpiryAlertDays at the threshold or above; "
                     "components/monitoring.py subscribes each monitor to the alert channels.",
         tags=["monitoring", "tls"]),
@@ -268,11 +340,23 @@ POLICIES = [
         remediation="Declare the plan's features in lightspeedpay:monitoring.checklyEntitlements, or upgrade the plan "
                     "(heartbeats: Team; status page maintenance: the Communicate add-on).",
         tags=["monitoring", "licensing"]),
+    resource_policy(
+        "browser-check-group",
+        "The release-verification group must run, against the stack's own https hosts, with a payment path safe for "
+        "the stack's keys and the merchant key kept secret.",
+        judges=[GROUP], guard=Guard("the browser-check group", refused_by="browser-checks-cover-flows"),
+        validate=_browser_group, severity=Severity.HIGH, config=[PAYMENT_MODES],
+        framework=pci("6.5.1", "Changes to production are made according to established procedures: reviewed, "
+                               "approved and tested."),
+        remediation="Keep lightspeedpay:monitoring.browserChecks.paymentMode create-order-only where the keys are "
+                    "live; components/browser_checks.py builds the group's variables from the stack's domains.",
+        tags=["monitoring", "release"]),
     stack_policy(
         "browser-checks-cover-flows",
-        "The critical user flows must each have an alerting browser check the release can trigger, with a payment "
-        "path safe for the stack's keys.",
-        validate=_browser_flows, severity=Severity.HIGH, config=[RELEASE_TRIGGERED],
+        "The critical user flows must each have an alerting browser check, running the committed script, that the "
+        "release can trigger.",
+        validate=_browser_flows, severity=Severity.HIGH, config=[RELEASE_TRIGGERED, BROWSER_MAX_FREQUENCY,
+                                                                 REQUIRED_LOCATION],
         framework=pci("6.5.1", "Changes to production are made according to established procedures: reviewed, "
                                "approved and tested."),
         remediation="Keep components/browser_checks.py in the stack (checks/browser/<flow>.spec.js) with "

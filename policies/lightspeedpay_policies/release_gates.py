@@ -94,8 +94,18 @@ def _gates_declared(args: StackValidationArgs, report: Report) -> None:
         if ROLLING.of(args) and project.urn not in rolled:
             report(f"{name} has no rolling release: a release would move all production traffic at once.",
                    project.urn)
-    gated = {service.urn for service in (linked(t, "serviceId", RAILWAY_SERVICE) for t in of_type(args, TRIGGER))
-             if service is not None}
+    gated: set[str] = set()
+    for trigger in of_type(args, TRIGGER):
+        service = linked(trigger, "serviceId", RAILWAY_SERVICE)
+        if service is None:
+            continue
+        gated.add(service.urn)
+        follows = (prop(trigger, "repository"), prop(trigger, "branch"))
+        builds = (prop(service, "sourceRepo"), prop(service, "sourceBranch"))
+        if follows != builds:
+            name = prop(service, "name", service.name)
+            report(f"The deployment trigger of {name} follows {follows[0]}@{follows[1]}, but the service is built "
+                   f"from {builds[0]}@{builds[1]}: the gate watches another branch.", trigger.urn)
     for service in of_type(args, RAILWAY_SERVICE):
         if prop(service, "sourceRepo") and service.urn not in gated:
             report(f"Railway service {prop(service, 'name', service.name)} deploys every push of "

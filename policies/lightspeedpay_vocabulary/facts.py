@@ -29,6 +29,7 @@ WEB_APP = "lightspeedpay:edge:VercelWebApp"
 REPOSITORY = "lightspeedpay:repository:RepositoryProtection"
 MONITORING = "lightspeedpay:monitoring:UptimeMonitoring"
 STATUS_PAGE = "lightspeedpay:monitoring:StatusPage"
+BROWSER_CHECKS = "lightspeedpay:monitoring:BrowserChecks"
 """Type tokens of the publishers (the components use these very constants)."""
 
 
@@ -181,6 +182,17 @@ class StatusPageFacts(Record):
     PUBLISHER: ClassVar[str] = STATUS_PAGE
     components: Mapping[str, Urn]
     """Component (thresholds.STATUS_COMPONENTS) → URN of its StatusPageService."""
+    maintenance_windows: Mapping[str, list[str]]
+    """Each declared maintenance window (lightspeedpay:monitoring.maintenanceWindows) → the components it names."""
+
+
+@dataclass(frozen=True)
+class BrowserChecksFacts(Record):
+    """Published by components.browser_checks.BrowserChecks: the reviewed scripts each flow must run."""
+
+    PUBLISHER: ClassVar[str] = BROWSER_CHECKS
+    scripts: Mapping[str, str]
+    """Flow (thresholds.BROWSER_FLOWS) → sha256 of checks/browser/<flow>.spec.js as committed."""
 
 
 ROLES = ("site", "api")
