@@ -70,7 +70,7 @@ def _production_environment(args: ResourceValidationArgs, report: Report) -> Non
         report("Any branch can deploy to production; restrict it to protected branches.")
 
 
-def _full_name(resource: PolicyResource, key: str) -> str:
+def repository_of(resource: PolicyResource, key: str) -> str:
     """``owner/name`` of the repository ``resource``'s ``key`` names (a bare name belongs to its provider's owner).
 
     When ``key`` was computed from an adopted Repository (a property dependency, which state keeps in the open),
@@ -84,7 +84,7 @@ def _full_name(resource: PolicyResource, key: str) -> str:
 
 def _repository(protection: PolicyResource) -> str:
     """``owner/name`` a BranchProtection applies to (its owner is its provider's)."""
-    return _full_name(protection, "repositoryId")
+    return repository_of(protection, "repositoryId")
 
 
 def _repository_scanning(args: ResourceValidationArgs, report: Report) -> None:
@@ -144,11 +144,11 @@ def _security_scanning(args: StackValidationArgs, report: Report) -> None:
     branches: dict[str, set[str]] = {}
     for protection in of_type(args, BRANCH_PROTECTION):
         branches.setdefault(_repository(protection), set()).add(str(prop(protection, "pattern", "")))
-    adopted = {_full_name(r, "name"): r for r in of_type(args, REPOSITORY)}
+    adopted = {repository_of(r, "name"): r for r in of_type(args, REPOSITORY)}
     enabled: dict[str, set[str]] = {}
     for resource in of_type(args, ALERTS) + of_type(args, SECURITY_UPDATES):
         if prop(resource, "enabled", True if resource.resource_type == ALERTS else None) is True:
-            enabled.setdefault(_full_name(resource, "repository"), set()).add(resource.resource_type)
+            enabled.setdefault(repository_of(resource, "repository"), set()).add(resource.resource_type)
     gates = [r for r in of_type(args, RULESET) if _code_scanning_tools(plain_known(r.props))]
     for repository, protected in sorted(branches.items()):
         if repository not in adopted:
@@ -158,7 +158,7 @@ def _security_scanning(args: StackValidationArgs, report: Report) -> None:
             if kind not in enabled.get(repository, set()):
                 report(f"{repository} has no {what} declared.")
         for branch in sorted(protected):
-            if not any(_full_name(g, "repository") == repository and _ruleset_covers(g, branch) for g in gates):
+            if not any(repository_of(g, "repository") == repository and _ruleset_covers(g, branch) for g in gates):
                 report(f"Nothing requires code scanning before a merge into {repository}@{branch}: \"security "
                        f"scanning completed with no critical issues\" would rest on someone's word.")
 
@@ -174,7 +174,7 @@ def _licensed(args: StackValidationArgs, report: Report) -> None:
         return
     organisation = found[0][1]
     products = set(organisation.security_products)
-    private = {_full_name(r, "name"): r for r in repositories if prop(r, "visibility") in _PRIVATE}
+    private = {repository_of(r, "name"): r for r in repositories if prop(r, "visibility") in _PRIVATE}
     for name, repository in sorted(private.items()):
         analysis = plain_known(prop(repository, "securityAndAnalysis", {})) or {}
         scanning = any(dig(analysis, f"{k}.status") == "enabled"
@@ -183,7 +183,8 @@ def _licensed(args: StackValidationArgs, report: Report) -> None:
             report(f"{name} is private and scans for secrets, which needs GitHub Secret Protection; "
                    f"lightspeedpay:github.securityProducts does not include it, so GitHub will refuse the change "
                    f"and `pulumi up` fail.", repository.urn)
-    gated = {_full_name(g, "repository") for g in of_type(args, RULESET) if _code_scanning_tools(plain_known(g.props))}
+    gated = {repository_of(g, "repository") for g in of_type(args, RULESET)
+             if _code_scanning_tools(plain_known(g.props))}
     for name in sorted(gated & set(private)):
         if not products & {"codeSecurity", "advancedSecurity"}:
             report(f"{name} is private and requires code scanning, which needs GitHub Code Security; "
@@ -194,7 +195,7 @@ def _licensed(args: StackValidationArgs, report: Report) -> None:
         report(f"Branch protection and rulesets on private repositories ({', '.join(sorted(protected & set(private)))})"
                f" need GitHub Team or Enterprise; lightspeedpay:github.plan is 'free'.")
     for environment in of_type(args, ENVIRONMENT):
-        name = _full_name(environment, "repository")
+        name = repository_of(environment, "repository")
         reviewers = [r for r in as_list(plain_known(prop(environment, "reviewers", []))) if as_list(r.get("teams"))
                      or as_list(r.get("users"))]
         if name in private and reviewers and organisation.plan != "enterprise":
@@ -209,10 +210,10 @@ def _release_workflow_shared(args: StackValidationArgs, report: Report) -> None:
         return  # github-repository-protected refuses a production stack without its repository protection
     organisation = found[0][1]
     infrastructure = next((r for r in of_type(args, REPOSITORY)
-                           if _full_name(r, "name") == organisation.infrastructure), None)
+                           if repository_of(r, "name") == organisation.infrastructure), None)
     if infrastructure is None or prop(infrastructure, "visibility") in _PRIVATE:
         levels = {str(prop(a, "accessLevel")) for a in of_type(args, ACTIONS_ACCESS)
-                  if _full_name(a, "repository") == organisation.infrastructure}
+                  if repository_of(a, "repository") == organisation.infrastructure}
         if not levels & set(REUSABLE_WORKFLOW_ACCESS):
             report(f"{organisation.infrastructure} does not open its workflows to the organisation (Actions access "
                    f"level {sorted(levels) or 'none'}): {organisation.application} cannot call "
@@ -235,7 +236,7 @@ def _repository_protected(args: StackValidationArgs, report: Report) -> None:
         if repo and (repo, branch) not in protected:
             report(f"{host} deploys {repo}@{branch}, but no branch protection of the stack guards that branch: any "
                    f"push to it would go live unreviewed.", resource.urn)
-    environments = {_full_name(e, "repository") for e in of_type(args, ENVIRONMENT)
+    environments = {repository_of(e, "repository") for e in of_type(args, ENVIRONMENT)
                     if prop(e, "environment") == "production"}
     if not environments:
         report("The stack declares no 'production' deployment environment with required reviewers.")

@@ -16,6 +16,7 @@ from lightspeedpay_vocabulary.facts import (
     BrowserChecksFacts,
     JobsFacts,
     MonitoringFacts,
+    RepositoryFacts,
     StackFacts,
     StatusPageFacts,
 )
@@ -28,7 +29,8 @@ from lightspeedpay_vocabulary.thresholds import (
     UPTIME_REQUIRED_LOCATION,
 )
 
-from .graph import of_type, prop, published, sources
+from .github import ENVIRONMENT, repository_of
+from .graph import linked, of_type, prop, published, sources
 from .meta import Guard, Report, flag, integer, pci, resource_policy, stack_policy, strings, text
 from .props import as_list, dig, fields, plain_known, whole
 from .vercel_firewall import DOMAIN
@@ -249,9 +251,16 @@ def _browser_flows(args: StackValidationArgs, report: Report) -> None:
         report("No trigger runs the browser checks: a release cannot verify the flows it changed.")
     elif browser and RELEASE_TRIGGERED.of(args):
         environment = next((f.environment for _c, f in published(args, StackFacts, report)), "")
+        application = next((f.application for _c, f in published(args, RepositoryFacts, report)), "")
         delivered = [secret for secret in of_type(args, RELEASE_SECRET)
                      if sources(secret, "value") & {t.urn for t in triggers}]
-        if not [secret for secret in delivered if prop(secret, "environment") == environment]:
+
+        def reaches(secret: PolicyResource) -> bool:
+            target = linked(secret, "environment", ENVIRONMENT)
+            return (repository_of(secret, "repository") == application and prop(secret, "environment") == environment
+                    and (target is None or repository_of(target, "repository") == application))
+
+        if not [secret for secret in delivered if reaches(secret)]:
             report(f"The browser checks' trigger URL reaches no secret of the application repository's "
                    f"'{environment}' environment: the release workflow cannot run them.")
 
