@@ -19,6 +19,8 @@ import pulumi_checkly as checkly
 from config.monitoring import MonitoringConfig
 from config.vocabulary import facts, thresholds
 
+from .monitoring import check_alerting
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "checks" / "browser"
 FLOWS = thresholds.BROWSER_FLOWS
 """Each flow is `checks/browser/<flow>.spec.js`, a check tagged `flow:<flow>`."""
@@ -73,8 +75,6 @@ class BrowserChecks(pulumi.ComponentResource):
                 tags=[args.check_prefix, "release"]),
             opts=child)
         group_id = self.group.id.apply(int)
-        subscriptions = [checkly.CheckAlertChannelSubscriptionArgs(activated=True, channel_id=channel)
-                         for channel in args.alert_channel_ids]
         self.checks = {
             flow: checkly.Check(
                 f"{name}-{flow}",
@@ -83,11 +83,7 @@ class BrowserChecks(pulumi.ComponentResource):
                     frequency=browser.frequency_minutes, locations=list(args.settings.locations),
                     script=script(flow), group_id=group_id,
                     retry_strategy=checkly.CheckRetryStrategyArgs(type="SINGLE_RETRY", same_region=False),
-                    alert_channel_subscriptions=subscriptions, use_global_alert_settings=False,
-                    alert_settings=checkly.CheckAlertSettingsArgs(
-                        escalation_type="RUN_BASED",
-                        run_based_escalations=[checkly.CheckAlertSettingsRunBasedEscalationArgs(failed_run_threshold=1)]),
-                    tags=[args.check_prefix, "release", f"flow:{flow}"]),
+                    tags=[args.check_prefix, "release", f"flow:{flow}"], **check_alerting(args.alert_channel_ids)),
                 opts=child)
             for flow in FLOWS
         }

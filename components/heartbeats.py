@@ -16,6 +16,8 @@ import pulumi_random as random
 
 from config.monitoring import HeartbeatsConfig
 
+from .monitoring import alert_routing
+
 PING_URL = "https://ping.checklyhq.com/"
 """Checkly's ping endpoint: ``<PING_URL><ping token>``, GET or POST."""
 SERVICES = ("worker", "autoscaler")
@@ -52,14 +54,10 @@ class Heartbeats(pulumi.ComponentResource):
                     heartbeat=checkly.HeartbeatMonitorHeartbeatArgs(
                         period=expected.period_minutes, period_unit="minutes", grace=expected.grace_minutes,
                         grace_unit="minutes", ping_token=pulumi.Output.secret(token.result)),
-                    alert_channel_subscriptions=[checkly.HeartbeatMonitorAlertChannelSubscriptionArgs(
-                        activated=True, channel_id=channel) for channel in args.alert_channel_ids],
-                    use_global_alert_settings=False,
-                    alert_settings=checkly.HeartbeatMonitorAlertSettingsArgs(
-                        escalation_type="RUN_BASED",
-                        run_based_escalations=[checkly.HeartbeatMonitorAlertSettingsRunBasedEscalationArgs(
-                            failed_run_threshold=1)]),
-                    tags=[args.check_prefix, "heartbeat", f"service:{service}"]),
+                    tags=[args.check_prefix, "heartbeat", f"service:{service}"],
+                    **alert_routing(args.alert_channel_ids, checkly.HeartbeatMonitorAlertChannelSubscriptionArgs,
+                                    checkly.HeartbeatMonitorAlertSettingsArgs,
+                                    checkly.HeartbeatMonitorAlertSettingsRunBasedEscalationArgs)),
                 opts=pulumi.ResourceOptions(parent=self))
             self.ping_urls[service] = pulumi.Output.secret(pulumi.Output.concat(PING_URL, token.result))
         self.register_outputs({"monitors": list(self.monitors)})

@@ -4,8 +4,9 @@ route the stack adds, e.g. the on-call service)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_checkly as checkly
@@ -35,6 +36,23 @@ class UptimeMonitoringArgs:
     extra_channels: Sequence[pulumi.Input[int]] = ()
     """Ids of further Checkly alert channels every monitor of the stack reports to. The on-call work passes its
     paging channel here (an `AlertChannel(pagerduty=…)`); email and Slack stay the lower routes."""
+
+
+def alert_routing(channel_ids: Sequence[pulumi.Input[int]], subscription: Callable[..., Any],
+                  settings: Callable[..., Any], escalation: Callable[..., Any]) -> dict[str, Any]:
+    """The alerting arguments every Checkly monitor of the stack shares: each channel subscribed, the stack's own
+    settings (not the account's global ones), an alert on the first failed run. Checkly has one argument class
+    per monitor type (``CheckAlertChannelSubscriptionArgs``, ``SslMonitor…``, ``HeartbeatMonitor…``): pass them."""
+    return {"alert_channel_subscriptions": [subscription(activated=True, channel_id=c) for c in channel_ids],
+            "use_global_alert_settings": False,
+            "alert_settings": settings(escalation_type="RUN_BASED",
+                                       run_based_escalations=[escalation(failed_run_threshold=1)])}
+
+
+def check_alerting(channel_ids: Sequence[pulumi.Input[int]]) -> dict[str, Any]:
+    """`alert_routing` for `checkly.Check` (uptime and browser checks)."""
+    return alert_routing(channel_ids, checkly.CheckAlertChannelSubscriptionArgs, checkly.CheckAlertSettingsArgs,
+                         checkly.CheckAlertSettingsRunBasedEscalationArgs)
 
 
 def _slug(text: str) -> str:
@@ -71,8 +89,6 @@ class UptimeMonitoring(pulumi.ComponentResource):
             channel_args(slack_app=checkly.AlertChannelSlackAppArgs(slack_channels=[settings.slack_channel])),
             opts=child)
         self.alert_channel_ids = [email.id.apply(int), slack.id.apply(int), *args.extra_channels]
-        subscriptions = [checkly.CheckAlertChannelSubscriptionArgs(activated=True, channel_id=channel)
-                         for channel in self.alert_channel_ids]
 
         self.checks = {}
         for endpoint in args.endpoints:
@@ -93,13 +109,8 @@ class UptimeMonitoring(pulumi.ComponentResource):
                         url=endpoint.url, method="GET", follow_redirects=False,
                         assertions=[checkly.CheckRequestAssertionArgs(
                             source="STATUS_CODE", comparison="EQUALS", target="200")]),
-                    alert_channel_subscriptions=subscriptions,
-                    use_global_alert_settings=False,
-                    alert_settings=checkly.CheckAlertSettingsArgs(
-                        escalation_type="RUN_BASED",
-                        run_based_escalations=[checkly.CheckAlertSettingsRunBasedEscalationArgs(failed_run_threshold=1)],
-                    ),
                     tags=[args.check_prefix],
+                    **check_alerting(self.alert_channel_ids),
                 ),
                 opts=child,
             )
@@ -113,14 +124,10 @@ class UptimeMonitoring(pulumi.ComponentResource):
                     frequency=settings.ssl_frequency_minutes, locations=list(settings.locations),
                     request=checkly.SslMonitorRequestArgs(
                         hostname=hostname, port=443, alert_days_before_expiry=settings.ssl_expiry_alert_days),
-                    alert_channel_subscriptions=[checkly.SslMonitorAlertChannelSubscriptionArgs(
-                        activated=True, channel_id=channel) for channel in self.alert_channel_ids],
-                    use_global_alert_settings=False,
-                    alert_settings=checkly.SslMonitorAlertSettingsArgs(
-                        escalation_type="RUN_BASED",
-                        run_based_escalations=[checkly.SslMonitorAlertSettingsRunBasedEscalationArgs(
-                            failed_run_threshold=1)]),
-                    tags=[args.check_prefix]),
+                    tags=[args.check_prefix],
+                    **alert_routing(self.alert_channel_ids, checkly.SslMonitorAlertChannelSubscriptionArgs,
+                                    checkly.SslMonitorAlertSettingsArgs,
+                                    checkly.SslMonitorAlertSettingsRunBasedEscalationArgs)),
                 opts=child)
             for hostname in args.hostnames
         }

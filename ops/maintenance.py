@@ -18,10 +18,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from config import ConfigError, StackConfig
+from config import StackConfig
 from config.monitoring import MaintenanceWindowConfig
-from ops.cli import EXIT_OK, EXIT_VIOLATIONS, fail
-from ops.smoke.target import UnknownStackError, load_stack
+from ops.cli import EXIT_OK, EXIT_VIOLATIONS
+from ops.release import config_for_command
 
 
 def covering(cfg: StackConfig, start: datetime, minutes: int) -> MaintenanceWindowConfig | None:
@@ -58,12 +58,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        cfg = load_stack(args.stack)
-    except UnknownStackError as exc:
-        return fail(f"--stack: {exc}")
-    except ConfigError as exc:
-        return fail(str(exc))
+    cfg = config_for_command(args.stack)
+    if isinstance(cfg, int):
+        return cfg
     if args.minutes == 0:
         print("No maintenance asked: the release must not take anything down.")
         return EXIT_OK

@@ -121,14 +121,20 @@ def _commit(text: str) -> str:
     return text
 
 
-def facts_for_command(stack: str) -> ReleaseFacts | int:
-    """load_facts for a command line: the facts, or the exit code (2) after one message naming the problem."""
+def config_for_command(stack: str) -> StackConfig | int:
+    """The stack's config for a command line, or the exit code (2) after one message naming the problem."""
     try:
-        return load_facts(stack)
+        return load_stack(stack)
     except UnknownStackError as exc:
         return fail(f"--stack: {exc}")
     except ConfigError as exc:
         return fail(str(exc))
+
+
+def facts_for_command(stack: str) -> ReleaseFacts | int:
+    """load_facts for a command line: the facts, or the exit code (2) after one message naming the problem."""
+    cfg = config_for_command(stack)
+    return cfg if isinstance(cfg, int) else ReleaseFacts.from_config(stack, cfg)
 
 
 def parser() -> argparse.ArgumentParser:

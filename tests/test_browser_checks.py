@@ -14,7 +14,7 @@ import pytest
 
 from components.browser_checks import FLOWS, SCRIPTS
 from tests.fakes.server import FakeServer, Reply
-from tests.harness import REPO, analyze, find, mutate, of_policy, plan, plan_violations, resources
+from tests.harness import REPO, analyze, find, mutate, of_policy, plan, plan_violations, refused, resources
 
 CHECK = "checkly:index/check:Check"
 GROUP = "checkly:index/checkGroupV2:CheckGroupV2"
@@ -50,9 +50,9 @@ def test_each_script_compiles_registers_one_test_and_reads_only_what_the_group_g
         assert set(report["env"]) <= declared | OVERRIDES, (report["file"], set(report["env"]) - declared)
     broken = tmp_path / "broken.spec.js"
     broken.write_text("const { test } = require('@playwright/test')\ntest('x', async () => { await })\n")
-    refused = subprocess.run([_node(), str(REPO / "tools" / "browser-checks" / "inspect.mjs"), str(broken)],
-                             capture_output=True, text=True, timeout=30, check=False)
-    assert refused.returncode != 0 and "SyntaxError" in refused.stderr
+    bad = subprocess.run([_node(), str(REPO / "tools" / "browser-checks" / "inspect.mjs"), str(broken)],
+                         capture_output=True, text=True, timeout=30, check=False)
+    assert bad.returncode != 0 and "SyntaxError" in bad.stderr
 
 
 def test_the_flows_are_declared_per_stack_with_a_payment_path_fit_for_its_keys() -> None:
@@ -77,15 +77,13 @@ def test_the_flows_are_declared_per_stack_with_a_payment_path_fit_for_its_keys()
         assert not of_policy(list(plan_violations(stack)), "browser-check-group")
 
 
-def _refused(items: list[Any], policy: str = POLICY) -> list[str]:
-    found = of_policy(analyze("production", items, only=policy), policy)
-    assert found and all(v.mandatory for v in found)
-    return [v.message.splitlines()[-1] for v in found]
+def _refused_flows(items: list[Any], policy: str = POLICY) -> list[str]:
+    return refused(items, policy)
 
 
 def test_a_flow_left_unchecked_or_an_unsafe_payment_path_is_refused() -> None:
     without_admin = [r for r in resources("production") if not r.name.endswith("browser-admin-allowlist")]
-    assert _refused(without_admin) == [
+    assert _refused_flows(without_admin) == [
         "No active browser check exercises the admin-allowlist flow: a release could break it unnoticed."]
 
     def variable(props: dict[str, Any], key: str) -> dict[str, Any]:
@@ -96,7 +94,7 @@ def test_a_flow_left_unchecked_or_an_unsafe_payment_path_is_refused() -> None:
         variable(props, "PAYMENT_MODE")["value"] = "test-end-to-end"
 
     assert any("production runs create-order-only" in m
-               for m in _refused(mutate("production", GROUP, "", capture), "browser-check-group"))
+               for m in _refused_flows(mutate("production", GROUP, "", capture), "browser-check-group"))
     # Staging may pay in test mode (policies/config/staging.json); production may not.
     assert not of_policy(analyze("staging", resources("staging"), only="browser-check-group"), "browser-check-group")
 
@@ -107,15 +105,15 @@ def test_a_flow_left_unchecked_or_an_unsafe_payment_path_is_refused() -> None:
         variable(props, "ORDER_URL")["value"] = "https://api.lightspeedpay-staging.com/v1/orders"
 
     assert any("not a secret Checkly variable" in m
-               for m in _refused(mutate("production", GROUP, "", exposed), "browser-check-group"))
+               for m in _refused_flows(mutate("production", GROUP, "", exposed), "browser-check-group"))
     assert any("ORDER_URL is https://api.lightspeedpay-staging.com" in m
-               for m in _refused(mutate("production", GROUP, "", elsewhere), "browser-check-group"))
+               for m in _refused_flows(mutate("production", GROUP, "", elsewhere), "browser-check-group"))
     edited = mutate("production", CHECK, "browser-checkout", lambda p: p.__setitem__("script", p["script"] + "\n//"))
-    assert any("does not run the committed checks/browser/checkout.spec.js" in m for m in _refused(edited))
+    assert any("does not run the committed checks/browser/checkout.spec.js" in m for m in _refused_flows(edited))
     assert any("No trigger runs the browser checks" in m
-               for m in _refused([r for r in resources("production") if r.type != TRIGGER]))
+               for m in _refused_flows([r for r in resources("production") if r.type != TRIGGER]))
     assert any("reaches no secret of the application repository's 'production' environment" in m
-               for m in _refused([r for r in resources("production") if r.type != SECRET]))
+               for m in _refused_flows([r for r in resources("production") if r.type != SECRET]))
 
 
 def test_the_release_trigger_posts_once_and_never_prints_the_url() -> None:

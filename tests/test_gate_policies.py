@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import analyze, mutate, of_policy, plan, plan_violations, resources
+from tests.harness import analyze, mutate, of_policy, plan, plan_violations, refused, resources
 
 PROJECT = "vercel:index/project:Project"
 CHECK = "vercel:index/projectDeploymentCheck:ProjectDeploymentCheck"
@@ -16,13 +16,6 @@ ROLLING = "vercel:index/projectRollingRelease:ProjectRollingRelease"
 TRIGGER = "pulumi-python:dynamic/railway:DeploymentTrigger"
 POLICIES = ("vercel-no-auto-promotion", "vercel-deployment-check-blocking", "vercel-rolling-release-staged",
             "railway-waits-for-ci", "release-gates-declared")
-
-
-def _refused(items: list[Any], policy: str, stack: str = "production") -> list[str]:
-    found = of_policy(analyze(stack, items, only=policy), policy)
-    assert found, f"{policy} did not refuse the change"
-    assert all(v.mandatory for v in found)
-    return [v.message.splitlines()[-1] for v in found]
 
 
 def _of(stack: str, type_: str) -> list[Any]:
@@ -58,9 +51,9 @@ def test_both_stacks_are_gated_and_production_rolls_out_to_a_tenth_first() -> No
     ],
     ids=["switched back", "left to the default", "no GitHub deployments"],
 )
-def test_automatic_promotion_switched_back_is_refused(change: Callable[[dict[str, Any]], None], message: str) -> None:
+def test_automatic_promotion_switched_back_isrefused(change: Callable[[dict[str, Any]], None], message: str) -> None:
     for stack in ("production", "staging"):
-        assert any(message in m for m in _refused(mutate(stack, PROJECT, "api-project", change),
+        assert any(message in m for m in refused(mutate(stack, PROJECT, "api-project", change),
                                                   "vercel-no-auto-promotion", stack))
 
 
@@ -73,8 +66,8 @@ def test_automatic_promotion_switched_back_is_refused(change: Callable[[dict[str
     ],
     ids=["not blocking", "previews only", "not fed by a GitHub check"],
 )
-def test_a_deployment_check_that_does_not_gate_is_refused(change: Callable[[dict[str, Any]], None]) -> None:
-    _refused(mutate("production", CHECK, "web-deployment-check-e2e", change), "vercel-deployment-check-blocking")
+def test_a_deployment_check_that_does_not_gate_isrefused(change: Callable[[dict[str, Any]], None]) -> None:
+    refused(mutate("production", CHECK, "web-deployment-check-e2e", change), "vercel-deployment-check-blocking")
 
 
 @pytest.mark.parametrize(
@@ -86,27 +79,27 @@ def test_a_deployment_check_that_does_not_gate_is_refused(change: Callable[[dict
     ],
     ids=["on a timer", "half the traffic first", "never completes"],
 )
-def test_a_loose_rolling_release_is_refused(change: Callable[[dict[str, Any]], None], message: str) -> None:
-    assert any(message in m for m in _refused(mutate("production", ROLLING, "api", change),
+def test_a_loose_rolling_release_isrefused(change: Callable[[dict[str, Any]], None], message: str) -> None:
+    assert any(message in m for m in refused(mutate("production", ROLLING, "api", change),
                                               "vercel-rolling-release-staged"))
 
 
-def test_railway_deploying_without_waiting_for_ci_is_refused() -> None:
-    assert _refused(mutate("production", TRIGGER, "worker", lambda p: p.__setitem__("checkSuites", False)),
+def test_railway_deploying_without_waiting_for_ci_isrefused() -> None:
+    assert refused(mutate("production", TRIGGER, "worker", lambda p: p.__setitem__("checkSuites", False)),
                     "railway-waits-for-ci")
 
 
-def test_a_deleted_gate_is_refused() -> None:
+def test_a_deleted_gate_isrefused() -> None:
     without_check = [r for r in resources("production") if not (r.type == CHECK and r.name.endswith("api-deployment-"
                                                                                                       "check-smoke"))]
-    assert _refused(without_check, "release-gates-declared") == [
+    assert refused(without_check, "release-gates-declared") == [
         "lightspeedpay-api has no deployment check for ['smoke']: a production deployment could be promoted without "
         "them."]
     without_rollout = [r for r in resources("production") if not (r.type == ROLLING and "web" in r.name)]
-    assert _refused(without_rollout, "release-gates-declared") == [
+    assert refused(without_rollout, "release-gates-declared") == [
         "lightspeedpay-web has no rolling release: a release would move all production traffic at once."]
     without_trigger = [r for r in resources("staging") if not (r.type == TRIGGER and "worker" in r.name)]
-    assert _refused(without_trigger, "release-gates-declared", "staging") == [
+    assert refused(without_trigger, "release-gates-declared", "staging") == [
         "Railway service lightspeedpay-staging-worker deploys every push of lightspeedpay/platform with no \"Wait "
         "for CI\" gate declared."]
     # Staging asks for no rolling release (policies/config/staging.json); everything else is the same.
