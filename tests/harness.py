@@ -134,5 +134,14 @@ def check(type_: str, props: dict[str, Any], stack: str = "production", name: st
     return pack(stack).analyze(items, stack=False)
 
 
+def refused(items: list[PlannedResource], policy: str, stack: str = "production") -> list[str]:
+    """The findings ``policy`` (alone, with the stack's config) reports for ``items``, each without the policy's
+    description line; fails unless there is at least one and every one is mandatory."""
+    found = of_policy(analyze(stack, items, only=policy), policy)
+    assert found, f"{policy} did not refuse the change"
+    assert all(v.mandatory for v in found), f"{policy} only advises"
+    return [v.message.splitlines()[-1] for v in found]
+
+
 def policies_hit(violations: Iterable[Violation]) -> set[str]:
     return {v.policy for v in violations}
