@@ -20,7 +20,7 @@ from pathlib import Path
 
 from config import StackConfig
 from config.monitoring import MaintenanceWindowConfig
-from ops.cli import EXIT_OK, EXIT_VIOLATIONS
+from ops.cli import EXIT_OK, EXIT_VIOLATIONS, minutes
 from ops.release import config_for_command
 
 
@@ -40,16 +40,11 @@ def _instant(text: str) -> datetime:
     return value
 
 
-def _minutes(text: str) -> int:
-    if not text.isdigit() or int(text) > 24 * 60:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of minutes in 0..1440")
-    return int(text)
-
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ops.maintenance", description=__doc__.splitlines()[0])
     p.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
-    p.add_argument("--minutes", type=_minutes, required=True, help="the downtime the release asks for (0: none)")
+    p.add_argument("--minutes", type=minutes, required=True, help="the downtime the release asks for (0: none)")
     p.add_argument("--at", type=_instant, help="when the release starts (ISO 8601; default: now)")
     p.add_argument("--github-output", type=Path, metavar="FILE",
                    help="append maintenance-window=<name> to FILE (the workflow passes $GITHUB_OUTPUT)")
