@@ -22,8 +22,10 @@ from . import (
     gateways,
     github,
     monitoring,
+    observability,
     platform,
     railway,
+    release_gates,
     runtime,
     stack,
     supabase,
@@ -37,6 +39,7 @@ POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
     *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
+    *release_gates.POLICIES, *observability.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {
