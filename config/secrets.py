@@ -38,8 +38,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "Vercel → Account Settings → Tokens, scoped to the team"),
     SecretSpec("cloudflareApiToken", "Cloudflare provider token for the zone.",
                "Cloudflare → My Profile → API Tokens: Zone Read, Zone Settings Edit, DNS Edit, on this zone only"),
-    SecretSpec("githubToken", "GitHub provider token for branch protection and environments.",
-               "GitHub fine-grained token on the repository: Administration and Environments read/write",
+    SecretSpec("githubToken", "GitHub provider token: both repositories' adoption, security settings, branch "
+               "protection, rulesets, environments and the release's environment secret.",
+               "GitHub fine-grained token on both repositories: Administration, Environments and Secrets read/write",
                production_only=True),
     SecretSpec("railwayApiToken", "Railway API token for the Railway dynamic provider.",
                "Railway → Workspace Settings → Tokens (workspace token)"),
@@ -62,6 +63,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
+    SecretSpec("syntheticMerchantKey", "API key of the synthetic merchant the payment-path browser check creates "
+               "orders with (a secret Checkly variable).",
+               "The payments API's merchant console: a dedicated synthetic merchant (test mode in staging)"),
     SecretSpec("sentryAuthToken", "Sentry token for the Sentry provider and the scrubbing dynamic provider.",
                "Sentry → Settings → Developer Settings → Internal Integration: Project Admin, Team Admin, "
                "Alerts Read & Write"),
