@@ -66,13 +66,12 @@ def sentry_env(cfg: StackConfig, runtime: str, dsn: pulumi.Input[str]) -> list[E
     design (Next.js inlines NEXT_PUBLIC_* into the browser bundle; a DSN only lets a client send events), so
     it is a plain variable; the API's is sensitive, as every credential-shaped value there is."""
     public = runtime == "site"
-    prefix = "NEXT_PUBLIC_" if public else ""
     settings = cfg.error_tracking
     # Production only: previews and local builds report nothing rather than into production's project.
     return [
         EnvVar(scrubbing.DSN_VARIABLES[runtime], dsn, PRODUCTION, not public, f"Sentry DSN of the {runtime} project"),
         EnvVar(scrubbing.ENVIRONMENT_VARIABLES[runtime], cfg.environment, PRODUCTION, False),
-        EnvVar(f"{prefix}SENTRY_TRACES_SAMPLE_RATE", str(settings.traces_sample_rate), PRODUCTION, False),
+        EnvVar(scrubbing.SAMPLE_RATE_VARIABLES[runtime], str(settings.traces_sample_rate), PRODUCTION, False),
     ]
 
 

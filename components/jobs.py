@@ -135,7 +135,7 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "NODE_ENV": cfg.node_env,
                 "JOB_RETENTION_SECONDS": str(cfg.job_retention_seconds),
                 scrubbing.ENVIRONMENT_VARIABLES["workers"]: args.environment,
-                "SENTRY_TRACES_SAMPLE_RATE": str(args.sentry_traces_sample_rate),
+                scrubbing.SAMPLE_RATE_VARIABLES["workers"]: str(args.sentry_traces_sample_rate),
                 **log_shipping(args, worker_name),
             },
             sealed_variables={

@@ -102,10 +102,17 @@ def test_the_workers_dsn_must_be_sealed_into_the_worker_itself() -> None:
     (METRIC_ALERT, "site-error-spike", lambda p: p.update(environment="staging"),
      "watches environment 'staging', not 'production'"),
     (VARIABLES, "worker-variables", lambda p: p["variables"].update(SENTRY_ENVIRONMENT="prod"),
-     "The workers runtime does not tag its events with environment 'production' (SENTRY_ENVIRONMENT)"),
+     "The workers runtime does not tag its events with environment 'production': alert rules filtered on it would "
+     "never fire (SENTRY_ENVIRONMENT)"),
     (ENV_VAR, "web-env-next-public-sentry-environment", lambda p: p.update(value="preview"),
-     "The site runtime does not tag its events with environment 'production' (NEXT_PUBLIC_SENTRY_ENVIRONMENT)"),
-], ids=["spike-unrouted", "no-slow-trigger", "no-new-issue", "alert-other-env", "workers-env", "site-env"])
+     "The site runtime does not tag its events with environment 'production': alert rules filtered on it would "
+     "never fire (NEXT_PUBLIC_SENTRY_ENVIRONMENT)"),
+    (ENV_VAR, "api-env-sentry-traces-sample-rate", lambda p: p.update(value="0"),
+     "The api runtime sends no transactions (no sample rate above 0)"),
+    ("sentry:index/sentryProject:SentryProject", "errors-workers", lambda p: p.update(teams=[]),
+     "No declared Sentry team owns the workers runtime's project"),
+], ids=["spike-unrouted", "no-slow-trigger", "no-new-issue", "alert-other-env", "workers-env", "site-env",
+        "no-samples", "no-team"])
 def test_an_alert_that_reaches_nobody_or_never_fires_is_refused(type_: str, name: str, change: Any,
                                                                  expected: str) -> None:
     found = mandatory("production", mutate("production", type_, name, change), "sentry-alerts-routed")

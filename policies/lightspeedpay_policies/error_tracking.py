@@ -11,7 +11,8 @@ where events are stored, and `sentry-scrubbing-enforced` is what makes that acce
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
@@ -24,6 +25,7 @@ from lightspeedpay_vocabulary.scrubbing import (
     ERROR_TRACKED_RUNTIMES,
     FIRST_SEEN_CONDITION,
     REQUIRED_CLASSES,
+    SAMPLE_RATE_VARIABLES,
     SENSITIVE_FIELD_NAMES,
     SLOW_TRANSACTIONS_AGGREGATE,
     covered_classes,
@@ -41,6 +43,7 @@ KEY = "sentry:index/sentryKey:SentryKey"
 RAILWAY_VARIABLES = "pulumi-python:dynamic/railway:Variables"
 ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert"
 METRIC_ALERT = "sentry:index/sentryMetricAlert:SentryMetricAlert"
+TEAM = "sentry:index/sentryTeam:SentryTeam"
 
 REQUIRED = strings("requiredClasses", tuple(REQUIRED_CLASSES), min_items=1, enum=tuple(REQUIRED_CLASSES))
 SENSITIVE = strings("requiredSensitiveFields", SENSITIVE_FIELD_NAMES)
@@ -146,19 +149,24 @@ def _routed(alert: PolicyResource) -> bool:
     return bool(triggers) and all(as_list(trigger.get("actions")) for trigger in triggers)
 
 
-def _environment_given(args: StackValidationArgs, runtime: str, environment: str, project_roles: dict[str, str],
-                       worker_services: list[str]) -> bool | None:
-    """Whether the runtime tags its events with ``environment``; None when its value cannot be read here
+def _sample_rate(value: Any) -> bool:
+    try:
+        return 0 < float(value) <= 1
+    except (TypeError, ValueError):
+        return False
+
+
+def _runtime_setting(args: StackValidationArgs, runtime: str, variable: str, good: Callable[[Any], bool],
+                     project_roles: dict[str, str], worker_services: list[str]) -> bool | None:
+    """Whether the runtime's ``variable`` holds a good value; None when its value cannot be read here
     (Vercel keeps every variable's value secret, so an exported state holds ciphertext)."""
-    variable = ENVIRONMENT_VARIABLES[runtime]
     if runtime == "workers":
-        return any(set(worker_services) & sources(r, "serviceId")
-                   and known(r.props, "variables")[0]
-                   and (plain(known(r.props, "variables")[1]) or {}).get(variable) == environment
+        return any(set(worker_services) & sources(r, "serviceId") and known(r.props, "variables")[0]
+                   and good((plain(known(r.props, "variables")[1]) or {}).get(variable))
                    for r in of_type(args, RAILWAY_VARIABLES))
     values = [known(r.props, "value")[1] for r in of_type(args, ENV_VAR)
               if r.props.get("key") == variable and project_role(project_roles, r) == runtime]
-    if environment in values:
+    if any(good(v) for v in values):
         return True
     return None if any(is_redacted(v) for v in values) else False
 
@@ -194,14 +202,23 @@ def _alerts_routed(args: StackValidationArgs, report: Report) -> None:
                 if seen and environment not in (None, "", stack.environment):
                     report(f"Alert '{alert.name}' watches environment '{environment}', not '{stack.environment}': it "
                            f"never fires for this stack's events.", alert.urn)
-            given = _environment_given(args, runtime, stack.environment, project_roles, workers)
-            if given is None:
-                report.not_verified(f"the environment the {runtime} runtime tags its events with "
-                                    f"({ENVIRONMENT_VARIABLES[runtime]}: its value is secret in this state)",
-                                    project.urn)
-            elif not given:
-                report(f"The {runtime} runtime does not tag its events with environment '{stack.environment}' "
-                       f"({ENVIRONMENT_VARIABLES[runtime]}): alert rules filtered on it would never fire.", project.urn)
+            teams = {t.urn for t in of_type(args, TEAM)}
+            if not as_list(project.props.get("teams")) or not sources(project, "teams") & teams:
+                report(f"No declared Sentry team owns the {runtime} runtime's project: alerts sent to the team reach "
+                       f"no one.", project.urn)
+            wanted_env = stack.environment
+            for variable, good, problem in (
+                    (ENVIRONMENT_VARIABLES[runtime], wanted_env.__eq__,
+                     f"does not tag its events with environment '{wanted_env}': alert rules filtered on it would "
+                     f"never fire"),
+                    (SAMPLE_RATE_VARIABLES[runtime], _sample_rate,
+                     "sends no transactions (no sample rate above 0): its slow-transaction rule would never fire")):
+                given = _runtime_setting(args, runtime, variable, good, project_roles, workers)
+                if given is None:
+                    report.not_verified(f"{variable} of the {runtime} runtime (its value is secret in this state)",
+                                        project.urn)
+                elif not given:
+                    report(f"The {runtime} runtime {problem} ({variable}).", project.urn)
 
 
 _PCI = pci("3.5.1", "PAN is secured wherever it is stored (error reports are a store).")

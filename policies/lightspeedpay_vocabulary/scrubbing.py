@@ -47,6 +47,10 @@ DSN_VARIABLES: dict[str, str] = {"site": "NEXT_PUBLIC_SENTRY_DSN", "api": "SENTR
 ENVIRONMENT_VARIABLES: dict[str, str] = {
     "site": "NEXT_PUBLIC_SENTRY_ENVIRONMENT", "api": "SENTRY_ENVIRONMENT", "workers": "SENTRY_ENVIRONMENT"}
 """The variable each runtime's SDK tags events with: the alert rules filter on it, so it must be the stack's."""
+SAMPLE_RATE_VARIABLES: dict[str, str] = {
+    "site": "NEXT_PUBLIC_SENTRY_TRACES_SAMPLE_RATE", "api": "SENTRY_TRACES_SAMPLE_RATE",
+    "workers": "SENTRY_TRACES_SAMPLE_RATE"}
+"""The share of transactions each runtime's SDK sends (tracesSampleRate): above 0, or no p95 alert can fire."""
 FIRST_SEEN_CONDITION = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"
 """The issue-alert condition "a new issue is created"."""
 ERROR_SPIKE_AGGREGATE = "count()"
