@@ -14,8 +14,9 @@ Outputs feed the other components: the pooled `database_url` (secret), `supabase
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_random as random
@@ -49,6 +50,9 @@ class DatabaseArgs:
     """The stack's `lightspeedpay:database` section."""
     production: bool
     """Production protects the project: `pulumi destroy` or a replacing change fails instead."""
+    egress_cidrs: Sequence[pulumi.Input[str]] = ()
+    """Addresses of the stack's own jobs (the backup network's NAT), admitted beside `allowedCidrs`: taken
+    from the resources that own them, so the restrictions and the job can never disagree."""
 
 
 def auth_settings(auth: AuthSection) -> dict[str, Any]:
@@ -113,7 +117,8 @@ class Database(pulumi.ComponentResource):
 
         self.ssl = SslEnforcement(f"{name}-ssl", ref, cfg.ssl_enforced, opts=child)
         after_ssl = pulumi.ResourceOptions(parent=self, depends_on=[self.ssl])
-        self.network = NetworkRestrictions(f"{name}-network", ref, cfg.allowed_cidrs, opts=child)
+        self.network = NetworkRestrictions(
+            f"{name}-network", ref, cast(list[str], [*cfg.allowed_cidrs, *args.egress_cidrs]), opts=child)
         self.auth = AuthConfig(f"{name}-auth", ref, auth_settings(cfg.auth), opts=child)
         postgres = cfg.postgres.model_dump(exclude_none=True)
         self.postgres = PostgresConfig(f"{name}-postgres", ref, postgres, opts=after_ssl) if postgres else None
@@ -125,8 +130,7 @@ class Database(pulumi.ComponentResource):
         self.backups = Backups(
             f"{name}-backups",
             BackupsArgs(project_ref=ref, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
-                        schedule_for=cfg.backup_schedule_utc,
-                        restore_drill_minutes=cfg.recovery.restore_drill_minutes),
+                        schedule_for=cfg.backup_schedule_utc),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.pitr] if self.pitr else []))
         self.replicas = [
             ReadReplica(f"{name}-replica-{region}-{slot}", ref, cfg.organization_slug, region, slot, opts=after_ssl)
@@ -144,8 +148,7 @@ class Database(pulumi.ComponentResource):
         ).apply(lambda parts: pooled_url(*parts)))
         # Recovery declarations no API holds, published for the policy pack (facts.DatabaseFacts).
         recovery = facts.DatabaseFacts(
-            production=args.production, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
-            restore_drill_minutes=cfg.recovery.restore_drill_minutes)
+            production=args.production, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes)
         self.register_outputs({
             "projectRef": self.project_ref, "supabaseUrl": self.supabase_url, "databaseUrl": self.database_url,
             "anonKey": self.anon_key, "serviceRoleKey": self.service_role_key, facts.FACTS_KEY: recovery.publish(),

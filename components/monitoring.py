@@ -35,6 +35,8 @@ class UptimeMonitoring(pulumi.ComponentResource):
     degradation, recovery and certificates close to expiry."""
 
     checks: dict[str, checkly.Check]
+    alert_channel_ids: list[pulumi.Output[str]]
+    """The stack's alert channels (email, Slack), for other monitors to route to."""
 
     def __init__(self, name: str, args: UptimeMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("lightspeedpay:monitoring:UptimeMonitoring", name, {}, opts)
@@ -54,6 +56,7 @@ class UptimeMonitoring(pulumi.ComponentResource):
             f"{name}-slack",
             channel_args(slack_app=checkly.AlertChannelSlackAppArgs(slack_channels=[settings.slack_channel])),
             opts=child)
+        self.alert_channel_ids = [email.id, slack.id]
         subscriptions = [checkly.CheckAlertChannelSubscriptionArgs(activated=True, channel_id=channel.id.apply(int))
                          for channel in (email, slack)]
 

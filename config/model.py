@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .attestations import Attestation, validate_attestation_ids
+from .aws import AwsConfig, BackupsConfig, LogStoreConfig
 from .database import DatabaseConfig
 from .edge import (
     ApiConfig,
@@ -16,7 +17,6 @@ from .edge import (
     FlagValue,
     FrontendConfig,
     GithubConfig,
-    LogStoreConfig,
     TlsConfig,
     VercelConfig,
     validate_flags,
@@ -53,6 +53,8 @@ class StackConfig(Model):
     database: DatabaseConfig
     gateways: GatewaysConfig
     monitoring: MonitoringConfig
+    aws: AwsConfig
+    backups: BackupsConfig
     attestations: dict[str, Attestation] = Field(
         default_factory=dict, description="Sign-offs for the checklist's human steps (config/attestations.py).")
 
@@ -154,6 +156,9 @@ def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
         issues.append(ConfigIssue(f"{key}monitoring.degradedResponseMs",
                                   f"must be below maxResponseMs ({monitoring.max_response_ms})",
                                   monitoring.degraded_response_ms))
+
+    for field, message, value in cfg.backups.issues(cfg.aws.region):
+        issues.append(ConfigIssue(f"{key}backups.{field}", message, value))
 
     if cfg.is_production:
         issues += guide_issues(cfg)

@@ -58,10 +58,18 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec("phonepeWebhookPassword", "Password PhonePe hashes into the callback Authorization header.",
                "Chosen when the webhook is configured in the PhonePe dashboard"),
     # Observability.
-    SecretSpec("logStoreToken", "Ingest token of the log store (Vercel log drains, worker OTLP export).",
-               "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
+    # AWS (off-site backups, log store): short-lived credentials of the stack's deploy role, by OIDC.
+    SecretSpec("awsAccessKeyId", "AWS access key id of the stack's deploy role (short-lived).",
+               "Pulumi ESC `fn::open::aws-login` (OIDC) in the stack's environment: ${aws.login.accessKeyId}"),
+    SecretSpec("awsSecretAccessKey", "AWS secret access key of the stack's deploy role (short-lived).",
+               "Pulumi ESC `fn::open::aws-login`: ${aws.login.secretAccessKey}"),
+    SecretSpec("awsSessionToken", "AWS session token of the stack's deploy role.",
+               "Pulumi ESC `fn::open::aws-login`: ${aws.login.sessionToken}"),
+    SecretSpec("backupDatabaseUrl", "Session-mode URL of the read-only backup role, for pg_dump (until the database "
+               "component declares that role and exposes backup_database_url).",
+               "Supabase: the read-only backup role (pg_read_all_data, BYPASSRLS) on the session pooler, port 5432"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

@@ -45,7 +45,7 @@ def test_worker_environment_matches_the_guide() -> None:
         "JOB_CONCURRENCY": "5", "LOG_LEVEL": "info", "NODE_ENV": "production"}
     assert plain["REDIS_URL"] == "${{" + redis["name"] + ".REDIS_URL}}"  # a reference: no password here
     assert plain["JOB_RETENTION_SECONDS"] == "86400"
-    assert plain["OTEL_EXPORTER_OTLP_ENDPOINT"] == "https://logs.lightspeedpay.com/otlp"
+    assert plain["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(".lambda-url.ap-south-2.on.aws")  # the log store's ingest
     assert plain["OTEL_LOGS_EXPORTER"] == "otlp"
     sealed = variables["sealedVariables"]
     assert set(sealed) == {"DATABASE_URL", "OTEL_EXPORTER_OTLP_HEADERS"}
