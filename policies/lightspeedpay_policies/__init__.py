@@ -15,11 +15,14 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
     attestations,
+    aws,
+    backups,
     cloudflare,
     declared,
     dns,
     gateways,
     github,
+    logs,
     monitoring,
     platform,
     railway,
@@ -35,7 +38,8 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
-    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES,
+    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *aws.POLICIES,
+    *backups.POLICIES, *logs.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

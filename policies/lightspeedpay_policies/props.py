@@ -63,3 +63,18 @@ def known(props: Mapping[str, Any], key: str, default: Any = None) -> tuple[bool
         return True, props.get(key, default)
     except UnknownValueError:
         return False, default
+
+
+def known_items(value: Any) -> dict[str, Any]:
+    """A map property's entries whose values are known (a preview leaves computed ones unknown), as plain values."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    if not isinstance(value, Mapping):
+        return {}
+    items: dict[str, Any] = {}
+    for key in value:
+        try:
+            items[str(key)] = plain(value[key])
+        except UnknownValueError:
+            continue
+    return items
