@@ -36,7 +36,9 @@ from typing import Any
 from config.stackfile import REPO_ROOT
 
 SDKS = ("pulumi", "pulumi_policy", "pulumiverse_vercel", "pulumi_cloudflare", "pulumi_github", "pulumi_random",
-        "pulumi_checkly")
+        "pulumi_checkly", "components.aws_sdk")
+"""What the program imports: the provider SDKs (components.aws_sdk: the ten pulumi_aws submodules it uses, which
+the package loads lazily)."""
 OTHER_BENCHES = ("ops.bench_railway", "ops.bench_supabase")
 PLAN_RATIO_TARGET = 1.3
 PLAN_MEMORY_TARGET_MB = 500
