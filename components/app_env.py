@@ -83,7 +83,7 @@ def api_env(cfg: StackConfig, secrets: StackSecrets, jwt_secret: pulumi.Input[st
     ]
     if database is not None:
         env += [
-            _secret("DATABASE_URL", database.database_url, PRODUCTION, "Pooled connection (Supabase)"),
+            _secret("DATABASE_URL", database.database_url, PRODUCTION, "Pooled connection as the API's own role"),
             _secret("SUPABASE_URL", database.supabase_url, PRODUCTION, "Supabase project URL"),
             _secret("SUPABASE_ANON_KEY", database.supabase_anon_key, PRODUCTION, "Supabase anon key"),
             _secret("SUPABASE_SERVICE_ROLE_KEY", database.supabase_service_role_key, PRODUCTION,

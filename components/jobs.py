@@ -2,7 +2,9 @@
 
 Children (all Railway resources are dynamic, `pulumi-python:dynamic/railway:<Kind>`):
 - a project and its environment (the environment the config names, adopted if it is the default);
-- Redis (image service + volume) whose password Pulumi generates;
+- Redis (image service + volume) whose password Pulumi generates and seals into the Redis service;
+  the worker and the autoscaler receive the full ``REDIS_URL`` sealed (Pulumi knows the password),
+  so no Railway reference has to resolve a secret;
 - the worker: service from the repository, variables (plain and sealed), instance settings with
   min/max replica bounds, health check, restart-on-failure, draining;
 - the autoscaler: a service built from this repository (services/autoscaler), its project token
@@ -19,10 +21,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_random as random
 
-from config.jobs import RAILWAY_LOG_RETENTION_DAYS, RAILWAY_REPLICA_CAP, JobsConfig
-from config.vocabulary import facts
+from config.jobs import JobsConfig
+from config.vocabulary import facts, thresholds
 from providers.railway.project import Environment, EnvironmentArgs, Project, ProjectArgs
-from providers.railway.redis import Redis, RedisArgs, url_reference
+from providers.railway.redis import Redis, RedisArgs
+from providers.railway.redis import redis_url as redis_url_of
 from providers.railway.service import ReplicaBounds, Service, ServiceArgs, ServiceInstance, ServiceInstanceArgs
 from providers.railway.token import ProjectToken, ProjectTokenArgs
 from providers.railway.variables import Variables, VariablesArgs
@@ -55,7 +58,8 @@ class BackgroundJobsArgs:
     environment: str
     """The stack's environment (production, staging), for log attributes."""
     database_url: pulumi.Input[str]
-    """Pooled Postgres URL from the database component (secret; sealed in Railway)."""
+    """The workers' pooled Postgres URL from the database component: the worker role's, never
+    `postgres` (secret; sealed in Railway)."""
 
 
 def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, pulumi.Input[str]]:
@@ -91,7 +95,7 @@ class BackgroundJobs(pulumi.ComponentResource):
         super().__init__(facts.JOBS, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         prefix = args.name_prefix
-        cap = RAILWAY_REPLICA_CAP[cfg.plan]
+        cap = thresholds.RAILWAY_REPLICA_CAP[cfg.plan]
 
         self.project = Project(f"{name}-project", ProjectArgs(
             name=cfg.project_name, plan=cfg.plan, default_environment_name=cfg.environment_name,
@@ -108,8 +112,11 @@ class BackgroundJobs(pulumi.ComponentResource):
             project_id=project_id, environment_id=environment_id, name=redis_name, image=cfg.redis_image,
             region=cfg.region, password=password.result, volume_mount_path=cfg.redis_volume_mount_path,
             restart_policy_type="ON_FAILURE", restart_policy_max_retries=cfg.restart_max_retries,
-            backup_schedules=()), opts=child)
-        redis_url = url_reference(redis_name)
+            backup_schedules=(),
+            # Its users get the password Pulumi generated: an adopted Redis must be given it too.
+            reset_secrets_on_adopt=True), opts=child)
+        redis_url: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(
+            password.result, self.redis.private_host).apply(lambda parts: redis_url_of(*parts)))
 
         worker_name = f"{prefix}-worker"
         self.worker = Service(f"{name}-worker", ServiceArgs(
@@ -121,18 +128,18 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "JOB_CONCURRENCY": str(cfg.job_concurrency),
                 "LOG_LEVEL": cfg.log_level,
                 "NODE_ENV": cfg.node_env,
-                "REDIS_URL": redis_url,
                 "JOB_RETENTION_SECONDS": str(cfg.job_retention_seconds),
                 **log_shipping(args, worker_name),
             },
             sealed_variables={
                 "DATABASE_URL": args.database_url,
+                "REDIS_URL": redis_url,
                 "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store.token),
             }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.worker_instance = ServiceInstance(f"{name}-worker-instance", ServiceInstanceArgs(
-            service_id=self.worker.id, environment_id=environment_id, role="worker",
+            service_id=self.worker.id, environment_id=environment_id,
             regions={cfg.region: cfg.min_replicas},
-            replica_bounds=ReplicaBounds(min=cfg.min_replicas, max=cfg.max_replicas), replica_cap=cap,
+            replica_bounds=ReplicaBounds(min=cfg.min_replicas, max=cfg.max_replicas),
             start_command=cfg.start_command, root_directory=cfg.source.root_directory,
             healthcheck_path=cfg.healthcheck_path, healthcheck_timeout=cfg.healthcheck_timeout_seconds,
             restart_policy_type=cfg.restart_policy, restart_policy_max_retries=cfg.restart_max_retries,
@@ -146,7 +153,10 @@ class BackgroundJobs(pulumi.ComponentResource):
             source_repo=scaling.source.repo, source_branch=scaling.source.branch,
             source_image=scaling.source.image), opts=child)
         self.autoscaler_token = ProjectToken(f"{name}-autoscaler-token", ProjectTokenArgs(
-            project_id=project_id, environment_id=environment_id, name=autoscaler_name), opts=child)
+            project_id=project_id, environment_id=environment_id, name=autoscaler_name,
+            # The autoscaler needs the value, which Railway shows only once: a token of this name that
+            # already exists is replaced by a new one rather than adopted without its value.
+            reset_secrets_on_adopt=True), opts=child)
         self.autoscaler_variables = Variables(f"{name}-autoscaler-variables", VariablesArgs(
             project_id=project_id, environment_id=environment_id, service_id=self.autoscaler.id,
             variables={
@@ -160,14 +170,13 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "SCALE_DOWN_UTILISATION_PERCENT": str(scaling.scale_down_utilisation_percent),
                 "POLL_INTERVAL_SECONDS": str(scaling.poll_interval_seconds),
                 "QUEUE_KEY": scaling.queue_key,
-                "REDIS_URL": redis_url,
                 "PYTHONUNBUFFERED": "1",
             },
-            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token}),
+            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token, "REDIS_URL": redis_url}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
-            service_id=self.autoscaler.id, environment_id=environment_id, role="autoscaler",
-            regions={cfg.region: 1}, replica_cap=cap, start_command=scaling.start_command,
+            service_id=self.autoscaler.id, environment_id=environment_id,
+            regions={cfg.region: 1}, start_command=scaling.start_command,
             root_directory=scaling.source.root_directory, healthcheck_path=scaling.healthcheck_path,
             healthcheck_timeout=60, restart_policy_type="ON_FAILURE",
             restart_policy_max_retries=cfg.restart_max_retries, draining_seconds=10),
@@ -179,7 +188,7 @@ class BackgroundJobs(pulumi.ComponentResource):
         published = facts.JobsFacts(
             region=cfg.region, plan=cfg.plan, replica_cap=cap, min_replicas=cfg.min_replicas,
             max_replicas=cfg.max_replicas, worker_service=self.worker.urn, autoscaler_service=self.autoscaler.urn,
-            platform_log_retention_days=RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
+            platform_log_retention_days=thresholds.RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
             log_shipping={"ingest": args.log_store.ingest, "store": args.log_store.store,
                           "retentionDays": args.log_store.retention_days, "storeRegion": args.log_store.region},
             job_retention_seconds=cfg.job_retention_seconds)

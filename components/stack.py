@@ -97,7 +97,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
     backup_network = BackupNetwork(f"{prefix}-backup-network", BackupNetworkArgs(
         config=cfg.backups, name_prefix=prefix, region=cfg.aws.region), opts=on_aws)
 
-    # The database's pooled URL (database.database_url) is also what the Railway worker receives.
+    # The database gives the API and the Railway workers each their own role's pooled URL (never postgres).
     database = Database(
         f"{prefix}-database", DatabaseArgs(config=cfg.database, production=cfg.is_production,
                                            egress_cidrs=[backup_network.egress_cidr]),
@@ -142,13 +142,12 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
                                   token=log_store.otlp_token,
                                   store=f"{prefix}-log-store", retention_days=log_store.retention_days,
                                   region=cfg.aws.region),
-            database_url=database.database_url),  # the same database as the API (one source of truth)
+            database_url=database.worker_database_url),  # the same database as the API, as the workers' role
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 
-    # The backup job connects as the read-only backup role in session mode (pg_dump shares a snapshot), never
-    # with the API's or the workers' URL. Wiring point: the database component's `backup_database_url`, once it
-    # declares that role (the least-privilege roles); until then the stack secret holding the same URL.
-    backup_database_url = secrets["backupDatabaseUrl"]
+    # The backup job connects as the database's read-only backup role in session mode (pg_dump shares a
+    # snapshot), never with the API's or the workers' URL.
+    backup_database_url = database.backup_database_url
     backups = OffsiteBackups(f"{prefix}-backups", OffsiteBackupsArgs(
         config=cfg.backups, name_prefix=prefix, stack=cfg.environment, production=cfg.is_production,
         account_id=cfg.aws.account_id, region=cfg.aws.region, account=account,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from providers.railway import vocabulary as railway
 
 from .types import Model, UrlPath
 from .vocabulary import thresholds
 
-RAILWAY_REPLICA_CAP = thresholds.RAILWAY_REPLICA_CAP
-RAILWAY_LOG_RETENTION_DAYS = thresholds.RAILWAY_LOG_RETENTION_DAYS
+# Railway's vendor vocabularies (regions, plans, restart policies, patterns) are defined once, in
+# providers/railway/vocabulary.py; the plan caps the pack judges too, in the shared vocabulary.
 
 
 class WorkerSource(Model):
-    repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+    repo: str | None = Field(default=None, pattern=railway.REPO_PATTERN)
     branch: str | None = None
     image: str | None = None
     root_directory: str | None = None
@@ -50,12 +52,12 @@ class AutoscalerConfig(Model):
 
 
 class JobsConfig(Model):
-    project_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    environment_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    plan: Literal["hobby", "pro", "enterprise"]
-    region: Literal["us-west2", "us-east4-eqdc4a", "europe-west4-drams3a", "asia-southeast1-eqsg3a"]
-    min_replicas: int = Field(ge=0, le=50)
-    max_replicas: int = Field(ge=1, le=50)
+    project_name: str = Field(pattern=railway.NAME_PATTERN)
+    environment_name: str = Field(pattern=railway.NAME_PATTERN)
+    plan: str
+    region: str
+    min_replicas: int = Field(ge=0, le=thresholds.RAILWAY_MAX_TOTAL_REPLICAS)
+    max_replicas: int = Field(ge=1, le=thresholds.RAILWAY_MAX_TOTAL_REPLICAS)
     job_concurrency: int = Field(ge=1, le=100, description="JOB_CONCURRENCY")
     log_level: Literal["fatal", "error", "warn", "info", "debug", "trace"] = Field(description="LOG_LEVEL")
     node_env: Literal["production", "development", "test"] = Field(description="NODE_ENV")
@@ -63,11 +65,11 @@ class JobsConfig(Model):
     start_command: str | None = None
     healthcheck_path: UrlPath | None
     healthcheck_timeout_seconds: int = Field(ge=1, le=3600)
-    restart_policy: Literal["ON_FAILURE", "ALWAYS", "NEVER"]
+    restart_policy: str
     restart_max_retries: int = Field(ge=0, le=1000)
     draining_seconds: int = Field(ge=0, le=3600)
     redis_image: str = Field(min_length=1)
-    redis_volume_mount_path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$")
+    redis_volume_mount_path: str = Field(pattern=railway.PATH_PATTERN)
     job_retention_seconds: int = Field(
         ge=60, le=2_592_000,
         description="JOB_RETENTION_SECONDS: how long finished and failed jobs stay in Redis before removal.")
@@ -75,6 +77,21 @@ class JobsConfig(Model):
         default=None, min_length=1,
         description="Railway workspace of the project; required when the token reaches several workspaces.")
     autoscaler: AutoscalerConfig
+
+    @field_validator("plan")
+    @classmethod
+    def _plan(cls, value: str) -> str:
+        return _one_of(value, railway.PLANS, "a Railway workspace plan")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return _one_of(value, railway.REGIONS, "a Railway region")
+
+    @field_validator("restart_policy")
+    @classmethod
+    def _restart(cls, value: str) -> str:
+        return _one_of(value, railway.RESTART_POLICIES, "a Railway restart policy")
 
     def replica_issues(self) -> list[tuple[str, str, object]]:
         """(key below ``jobs``, message, value) for bounds that contradict each other or the plan.
@@ -84,8 +101,14 @@ class JobsConfig(Model):
         issues: list[tuple[str, str, object]] = []
         if self.min_replicas > self.max_replicas:
             issues.append(("minReplicas", f"must be <= maxReplicas ({self.max_replicas})", self.min_replicas))
-        cap = RAILWAY_REPLICA_CAP[self.plan]
+        cap = thresholds.RAILWAY_REPLICA_CAP[self.plan]
         if self.max_replicas > cap:
             issues.append(("maxReplicas", f"exceeds the Railway '{self.plan}' plan cap of {cap} replicas per "
                                           f"service; allowed: 1..{cap}", self.max_replicas))
         return issues
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not {what}; allowed: {', '.join(allowed)}")
+    return value

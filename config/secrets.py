@@ -67,9 +67,6 @@ SECRETS: tuple[SecretSpec, ...] = (
                "Pulumi ESC `fn::open::aws-login`: ${aws.login.secretAccessKey}"),
     SecretSpec("awsSessionToken", "AWS session token of the stack's deploy role.",
                "Pulumi ESC `fn::open::aws-login`: ${aws.login.sessionToken}"),
-    SecretSpec("backupDatabaseUrl", "Session-mode URL of the read-only backup role, for pg_dump (until the database "
-               "component declares that role and exposes backup_database_url).",
-               "Supabase: the read-only backup role (pg_read_all_data, BYPASSRLS) on the session pooler, port 5432"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

@@ -1,7 +1,7 @@
 """`python -m ops.bench_railway`: what the Railway provider costs in API requests (printed, not timed).
 
 Plans the production stack offline, then drives its Railway resources through their serialized
-providers against the local fake Railway API (tests/fakes/railway.py, which validates every
+providers against the local fake Railway API (fakeapis/railway.py, which validates every
 request against Railway's schema): first create of the worker fleet, a refresh, a no-op
 diff/update, one autoscaler poll, and a destroy. Needs the dev requirements (graphql-core).
 """
@@ -34,16 +34,17 @@ def main(argv: list[str] | None = None) -> int:
         from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 
         from config import PROJECT
+        from fakeapis.railway import TEST_TOKEN, RailwayFake
+        from fakeapis.server import FakeServer
         from providers.railway.base import RailwayProvider
         from providers.railway.client import RailwayClient
         from services.autoscaler.decide import ScalingPolicy
         from services.autoscaler.fleet import RailwayFleet
         from services.autoscaler.runner import Autoscaler
-        from tests.fakes.railway import TEST_TOKEN, RailwayFake
-        from tests.fakes.server import FakeServer
 
         from .dynamic_apply import PlanApplier
         from .offline import run_program
+        from .provider_baseline import RAILWAY, before_after
     except ImportError as exc:  # graphql-core and the fakes are dev-only
         return fail(f"the benchmark needs the dev requirements (./dev test sets them up): {exc}")
 
@@ -118,9 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         for item in reversed(applied):
             if isinstance(item.provider, RailwayProvider):
                 item.provider.delete(item.id, item.outputs)
-        destroy_requests, _ = _counts(fake, mark)
-        lines += [f"Destroy: {destroy_requests} requests", "",
-                  f"Schema violations seen by the fake: {len(fake.violations)}"]
+        destroy_requests, destroy_mutations = _counts(fake, mark)
+        lines += [f"Destroy: {destroy_requests} requests ({destroy_mutations} mutations)", "",
+                  f"Schema violations seen by the fake: {len(fake.violations)}", ""]
+        lines += before_after("Railway", RAILWAY, {
+            "first create": (create_total, create_mutations), "refresh": (reads, read_mutations),
+            "no-op update": (update_requests, update_mutations), "destroy": (destroy_requests, destroy_mutations)})
         print("\n".join(lines))
         if fake.violations:
             print("\n".join(fake.violations), file=sys.stderr)

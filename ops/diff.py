@@ -34,37 +34,13 @@ _MAX_VALUE = 160
 
 # --- what replaces a resource -----------------------------------------------------------------------
 
-# Railway's providers pass their replace keys inline to providers/railway/base.py `diff()` (each
-# provider's `diff` method); listed here by the same names. tests/test_diff.py drives every
-# provider's own `diff` to prove this table and the providers agree.
-_RAILWAY_REPLACE_KEYS: dict[str, tuple[str, ...]] = {
-    "Project": ("workspaceId",),
-    "Environment": ("projectId",),
-    "Redis": ("projectId", "environmentId", "name", "region"),
-    "Service": ("projectId", "environmentId"),
-    "ServiceInstance": ("serviceId", "environmentId"),
-    "ProjectToken": ("projectId", "environmentId", "name"),
-    "Variables": ("projectId", "environmentId", "serviceId"),
-}
-
-
 @functools.cache
 def _replace_on_change() -> dict[str, frozenset[str]]:
-    # Supabase declares them per provider class (`SupabaseProvider.replace_keys`); the resource class
-    # that uses each provider is named in providers/supabase/resources.py.
-    from providers.supabase import addons, audit, organization, project, replicas, settings
+    # Each kind declares them once, on its provider class (`replace_on_change`, providers/dynamic):
+    # the same declaration the provider's own `diff` replaces by (tests/test_diff.py drives both).
+    from providers.dynamic.compat import kinds
 
-    supabase = {"Project": project.ProjectProvider, "Organization": organization.OrganizationProvider,
-                "Pitr": addons.PitrProvider, "ReadReplica": replicas.ReadReplicaProvider,
-                "NetworkRestrictions": settings.NetworkRestrictionsProvider,
-                "SslEnforcement": settings.SslEnforcementProvider, "AuthConfig": settings.AuthConfigProvider,
-                "PostgresConfig": settings.PostgresConfigProvider, "Pooler": settings.PoolerProvider,
-                "Backups": settings.BackupsProvider, "PgAudit": audit.PgAuditProvider}
-    table = {f"pulumi-python:dynamic/supabase:{kind}": frozenset(provider.replace_keys)
-             for kind, provider in supabase.items()}
-    table.update({f"pulumi-python:dynamic/railway:{kind}": frozenset(keys)
-                  for kind, keys in _RAILWAY_REPLACE_KEYS.items()})
-    return table
+    return {token: frozenset(resource.provider_class.replace_on_change) for token, resource in kinds().items()}
 
 
 def replace_keys(type_token: str) -> frozenset[str] | None:

@@ -34,9 +34,20 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+OFFLINE_PREFIX = "offline-"
+"""Ids and generated values the offline plan fabricates start so (ops/offline.py)."""
+
+
 def substitute(value: Any, replacements: Mapping[str, Any]) -> Any:
+    """``value`` with each replaced value swapped for its replacement; an offline value is replaced inside
+    longer strings too (a connection URL embeds a generated password, a reference an id)."""
     if isinstance(value, str):
-        return replacements.get(value, value)
+        if value in replacements:
+            return replacements[value]
+        for planned in sorted(replacements, key=len, reverse=True):  # the longest first: ids can nest
+            if planned.startswith(OFFLINE_PREFIX) and planned in value:
+                value = value.replace(planned, str(replacements[planned]))
+        return value
     if isinstance(value, dict):
         return {k: substitute(v, replacements) for k, v in value.items()}
     if isinstance(value, list):

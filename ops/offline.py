@@ -128,6 +128,8 @@ OUTPUTS: dict[str, Fabricator] = {
     "cloudflare:index/zoneDnssec:ZoneDnssec": lambda _n, _i: {"ds": "offline-ds-record", "status": "pending"},
     "pulumi-python:dynamic/supabase:Project": _supabase_project,
     "pulumi-python:dynamic/supabase:Pooler": _supabase_pooler,
+    "pulumi-python:dynamic/supabase:Role": lambda _n, inputs: {
+        "pooler_user": f"{inputs.get('name')}.{inputs.get('project_ref')}"},
     # Railway dynamic resources (providers/railway): what their create returns besides the inputs.
     "pulumi-python:dynamic/railway:Project": lambda name, inputs: {
         "defaultEnvironmentId": f"offline-{name}-default-environment", "workspaceId": "offline-railway-workspace",
@@ -136,7 +138,6 @@ OUTPUTS: dict[str, Fabricator] = {
     "pulumi-python:dynamic/railway:ProjectToken": lambda name, _: {"token": _secret(f"offline-railway-token-{name}")},
     "pulumi-python:dynamic/railway:Redis": lambda name, inputs: {
         "volumeId": f"offline-{name}-volume", "volumeInstanceId": f"offline-{name}-volume-instance",
-        "redisUrlReference": f"${{{{{inputs.get('name')}.REDIS_URL}}}}",
         "privateHost": f"{inputs.get('name')}.railway.internal"},
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""

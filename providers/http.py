@@ -7,7 +7,8 @@ object holds only plain values and pickles cleanly.
 Behaviour every provider relies on:
 - explicit timeouts on every call (the dynamic-provider host ignores Pulumi custom timeouts);
 - 429 honours ``Retry-After`` (seconds or HTTP date) and ``X-RateLimit-Reset``; 5xx, timeouts
-  and connection errors retry with bounded exponential backoff; other 4xx fail at once;
+  and connection errors retry with the shared backoff (`providers.dynamic.backoff`); other 4xx
+  fail at once;
 - an HTML or otherwise non-JSON body becomes a clear `ApiError`, not a JSON traceback;
 - the token is never part of any message, repr or exception.
 """
@@ -23,32 +24,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.dynamic.backoff import DEFAULT as DEFAULT_BACKOFF
+from providers.dynamic.backoff import Backoff
+from providers.dynamic.errors import ApiError, NotFoundError, RateLimitedError, UnauthorizedError
+
+__all__ = ["ApiError", "JsonHttpClient", "NotFoundError", "RateLimitedError", "Response", "UnauthorizedError"]
+
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-
-
-class ApiError(Exception):
-    """A vendor API call failed; ``status`` is 0 when no HTTP response arrived."""
-
-    def __init__(self, message: str, status: int = 0, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retryable = retryable
-
-
-class NotFoundError(ApiError):
-    pass
-
-
-class UnauthorizedError(ApiError):
-    pass
-
-
-class RateLimitedError(ApiError):
-    def __init__(self, message: str, status: int = 429, retryable: bool = False,
-                 wait: float | None = None) -> None:
-        super().__init__(message, status, retryable)
-        self.wait = wait
 
 
 @dataclass(frozen=True)
@@ -87,10 +70,7 @@ class JsonHttpClient:
     user_agent: str = "lightspeedpay-infra"
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     max_attempts: int = 5
-    backoff_base: float = 0.5
-    backoff_cap: float = 20.0
-    max_wait: float = 60.0
-    """Longest single wait a Retry-After may impose before the call gives up."""
+    backoff: Backoff = DEFAULT_BACKOFF
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     requests_sent: int = 0
     """Count of HTTP requests actually sent (retries included), for cost reports."""
@@ -114,13 +94,8 @@ class JsonHttpClient:
                 last = error
                 if not error.retryable or attempt == self.max_attempts:
                     raise
-                wait = error.wait if isinstance(error, RateLimitedError) else None
-                if wait is None:
-                    wait = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-                if wait > self.max_wait:
-                    raise RateLimitedError(f"{method} {path}: rate limited for {wait:.0f}s, longer than the "
-                                      f"{self.max_wait:.0f}s this client waits", error.status) from None
-                self.sleep(wait)
+                asked = error.wait if isinstance(error, RateLimitedError) else None
+                self.sleep(self.backoff.delay(attempt, asked, f"{method} {path}"))
         raise last or ApiError(f"{method} {path}: no attempt made")
 
     def _once(self, method: str, url: str, path: str, data: bytes | None,

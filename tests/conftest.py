@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,16 @@ def production_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("export") / "production.json"
     assert plan_cli.main(["--stack", "production", "--export", str(path)]) == 0
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    """One real PostgreSQL per test process (tests/postgres.py), shared by the modules that need one; they
+    are in the xdist group "postgres", so one worker runs them all against this one cluster."""
+    from tests.postgres import start_cluster
+
+    cluster = start_cluster()
+    print(f"\nPostgreSQL tests run against PostgreSQL {cluster.version} ({cluster.postgres.path}); "
+          f"production's major version is database.postgresMajorVersion")
+    yield cluster
+    cluster.stop()

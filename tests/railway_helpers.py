@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from fakeapis.railway import TEST_TOKEN, RailwayFake
+from fakeapis.server import FakeServer
 from providers.railway.base import RailwayProvider
-from tests.fakes.railway import TEST_TOKEN, RailwayFake
-from tests.fakes.server import FakeServer
 
 P = TypeVar("P", bound=RailwayProvider)
 
@@ -34,7 +34,7 @@ def railway_api(monkeypatch: pytest.MonkeyPatch, **fake_options: Any) -> Iterato
 
 def configured(provider: P, sleeps: Sleeps | None = None, timeout: float = 5.0, token: str = TEST_TOKEN) -> P:
     """A provider configured the way the dynamic-provider host does it, with fast, recorded backoff."""
-    provider.client_options = {"sleep": sleeps if sleeps is not None else Sleeps(), "timeout": timeout}
+    provider.options = {"sleep": sleeps if sleeps is not None else Sleeps(), "timeout": timeout}
     provider.configure(ConfigureRequest(Config({"lightspeedpay:railwayApiToken": token}, "lightspeedpay")))
     return provider
 

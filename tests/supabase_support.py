@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pytest
 from pulumi.dynamic import Config, ConfigureRequest, CreateResult, ReadResult, UpdateResult
 
+from fakeapis.server import FakeServer, Recorded
+from fakeapis.supabase import TOKEN, FakeSupabase
 from providers.supabase.base import SupabaseProvider
 from providers.supabase.client import Runtime, is_mutation
 from providers.supabase.ratelimit import RateLimiter
-from tests.fakes.server import Recorded
-from tests.fakes.supabase import TOKEN
 
 P = TypeVar("P", bound=SupabaseProvider)
 PASSWORD = "test-db-password-not-real-0123456789"
@@ -40,7 +42,7 @@ def configured(cls: type[P], clock: FakeClock | None = None, timeout: float = 2.
     """A provider as the host makes it: configured from Pulumi config, here with instant time."""
     provider = cls()
     provider.configure(ConfigureRequest(Config({"lightspeedpay:supabaseAccessToken": TOKEN}, "lightspeedpay")))
-    provider.runtime = instant_runtime(clock, timeout)
+    provider.options = {"runtime": instant_runtime(clock, timeout)}
     return provider
 
 
@@ -61,3 +63,28 @@ def outs(result: CreateResult | ReadResult | UpdateResult) -> dict[str, Any]:
     """A result's outputs (typed: every call here returns some)."""
     assert result.outs is not None
     return result.outs
+
+
+@pytest.fixture(name="supabase_server", scope="module")
+def supabase_server_fixture() -> Iterator[tuple[FakeServer, list[FakeSupabase]]]:
+    """One listening server per test module (shutting one down costs half a second)."""
+    current: list[FakeSupabase] = []
+    with FakeServer(lambda recorded: current[-1].handle(recorded)) as server:
+        yield server, current
+
+
+@pytest.fixture(name="supabase_api")
+def supabase_api_fixture(supabase_server: tuple[FakeServer, list[FakeSupabase]],
+                         monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeSupabase, FakeServer]]:
+    """A fresh fake (state, knobs, request log) for one test; SUPABASE_API_URL points at it; the
+    test fails if any request it caused broke the spec."""
+    server, current = supabase_server
+    fake = FakeSupabase()
+    current.append(fake)
+    server.requests.clear()
+    server.failures.clear()
+    monkeypatch.setenv("SUPABASE_API_URL", server.url)
+    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
+    yield fake, server
+    current.remove(fake)
+    assert fake.violations == [], fake.violations

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from fakeapis.railway import RailwayFake
+from fakeapis.redis import FakeRedis
+from fakeapis.server import FakeServer
 from providers.railway.client import RailwayClient, RailwayError
 from providers.railway.project import ProjectProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
@@ -20,9 +23,6 @@ from services.autoscaler.fleet import RailwayFleet
 from services.autoscaler.queue import QueueError, RedisQueue
 from services.autoscaler.runner import Autoscaler, serve_health
 from services.autoscaler.settings import SettingsError, load
-from tests.fakes.railway import RailwayFake
-from tests.fakes.redis import FakeRedis
-from tests.fakes.server import FakeServer
 from tests.railway_helpers import configured, railway_api
 
 POLICY = ScalingPolicy(min_replicas=2, max_replicas=10, target_jobs_per_replica=50, scale_up_cooldown=60,
@@ -169,7 +169,7 @@ def fleet(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         worker = configured(ServiceProvider()).create({
             "projectId": project.id, "environmentId": environment_id, "name": "worker",
             "sourceRepo": "lightspeedpay/platform", "sourceBranch": "main"})
-        props = {"serviceId": worker.id, "environmentId": environment_id, "role": "worker", "replicaCap": 42,
+        props = {"serviceId": worker.id, "environmentId": environment_id,
                  "regions": {REGION: 2}, "replicaBounds": {"min": 2, "max": 10}, "healthcheckPath": "/health",
                  "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10, "drainingSeconds": 60}
         instance = configured(ServiceInstanceProvider()).create(props)

@@ -167,10 +167,12 @@ def test_production_checklist_statuses(capsys: pytest.CaptureFixture[str]) -> No
     assert items["infra.frontend.previews"]["status"] == "passes"
     assert items["infra.frontend.branch-protection"]["status"] == "passes"
     assert items["env.jobs.concurrency"]["status"] == "passes"
-    # Not yet covered, each with its reason: nothing declared monitors the database, the least-privilege policy
-    # is on another branch, and offline no backup has been read from Supabase.
+    # The least-privilege roles pass the superseded DATABASE_URL template.
+    assert items["env.api.database-url"]["status"] == "passes"
+    assert items["env.jobs.database-url"]["status"] == "passes"
+    # Not yet covered, each with its reason: nothing declared monitors the database, and offline no backup
+    # has been read from Supabase.
     assert items["infra.db.monitoring"]["status"] == "not yet covered"
-    assert items["env.api.database-url"]["status"] == "not yet covered"
     assert items["pre.infra.database-backup"]["status"] == "not yet covered"
     backups = items["pre.infra.database-backup"]["enforcedBy"][0]
     assert backups["status"] == "not yet covered" and "not verified here" in backups["what"]

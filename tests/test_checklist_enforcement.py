@@ -141,10 +141,13 @@ def every(*breaks: Break) -> Break:
 
 def workers_on_another_database(items: list[PlannedResource]) -> None:
     """A second database in the stack, and the workers' DATABASE_URL computed from it."""
+    project = next(r for r in items if r.type == f"{SUPABASE}Project")
     pooler = next(r for r in items if r.type == f"{SUPABASE}Pooler")
-    other = copy.deepcopy(pooler)
+    other_project, other = copy.deepcopy(project), copy.deepcopy(pooler)
+    other_project.urn, other_project.name = project.urn.replace(project.name, "other-project"), "other-project"
     other.urn, other.name = pooler.urn.replace(pooler.name, "other-pooler"), "other-pooler"
-    items.append(other)
+    other.property_dependencies = {**other.property_dependencies, "project_ref": [other_project.urn]}
+    items += [other_project, other]
     worker = next(r for r in items if r.type == f"{RAILWAY}Variables" and "worker" in r.name)
     worker.property_dependencies = {**worker.property_dependencies, "sealedVariables": [other.urn]}
 
@@ -155,6 +158,13 @@ def _without_rule(rule: str) -> Callable[[dict[str, Any]], None]:
 
 def _auth(**values: Any) -> Callable[[dict[str, Any]], None]:
     return lambda p: p["settings"].update(values)
+
+
+def _api_as_postgres(items: list[PlannedResource]) -> None:
+    """The API's DATABASE_URL built from the project's own password (postgres), not from its role."""
+    [api] = [r for r in items if r.type == ENV_VAR and r.inputs["key"] == "DATABASE_URL"
+             and "production" in r.inputs["targets"]]
+    api.property_dependencies["value"] = [u for u in api.property_dependencies["value"] if f"{SUPABASE}Role" not in u]
 
 
 BREAKS: dict[str, Break] = {
@@ -285,6 +295,8 @@ BREAKS: dict[str, Break] = {
     ),
     "supabase-audit-logging": named(f"{SUPABASE}PgAudit", "", lambda p: p["roles"].pop("postgres")),
     "supabase-secret-outputs": option(f"{SUPABASE}Project", lambda r: r.additional_secret_outputs.clear()),
+    "database-runtime-roles": _api_as_postgres,
+    "database-role-least-privilege": named(f"{SUPABASE}Role", "api-role", lambda p: p["privileges"].append("truncate")),
     "supabase-project-protected": option(f"{SUPABASE}Project", lambda r: setattr(r, "protect", False)),
     "supabase-project-hardened": drop(f"{SUPABASE}SslEnforcement"),
     "supabase-pitr-enabled": drop(f"{SUPABASE}Pitr"),

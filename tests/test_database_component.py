@@ -32,10 +32,11 @@ def kinds(stack: str) -> list[str]:
 
 
 def test_production_declares_every_setting_and_staging_a_smaller_set() -> None:
+    roles = ["Role", "Role", "Role"]  # the API's, the workers', the backups'
     assert kinds("production") == ["AuthConfig", "Backups", "NetworkRestrictions", "Organization", "PgAudit", "Pitr",
-                                   "Pooler", "PostgresConfig", "Project", "ReadReplica", "SslEnforcement"]
+                                   "Pooler", "PostgresConfig", "Project", "ReadReplica", *roles, "SslEnforcement"]
     assert kinds("staging") == ["AuthConfig", "Backups", "NetworkRestrictions", "Organization", "PgAudit",
-                                "Pooler", "PostgresConfig", "Project", "SslEnforcement"]
+                                "Pooler", "PostgresConfig", "Project", *roles, "SslEnforcement"]
 
 
 @pytest.mark.parametrize("stack", ["production", "staging"])
@@ -45,7 +46,8 @@ def test_children_sit_under_the_component_and_the_password_is_generated(stack: s
     children = [r for r in resources if r.parent == component.urn]
     assert {r.type for r in children} >= {DYNAMIC + "Project", "random:index/randomPassword:RandomPassword"}
     assert all(r.parent == component.urn for r in resources if r.type.startswith(DYNAMIC))
-    password = next(r for r in children if r.type == "random:index/randomPassword:RandomPassword")
+    password = next(r for r in children if r.type == "random:index/randomPassword:RandomPassword"
+                    and r.name.endswith("-db-password"))
     assert password.inputs["length"] == 40 and password.inputs["special"] is False
     assert password.provider.startswith(f"urn:pulumi:{stack}::lightspeedpay::pulumi:providers:random::")
     project = next(r for r in children if r.type == DYNAMIC + "Project")
@@ -60,12 +62,12 @@ def test_children_sit_under_the_component_and_the_password_is_generated(stack: s
 def test_replicas_and_pgaudit_wait_for_ssl_enforcement() -> None:
     resources = plan("production").resources
     ssl = next(r for r in resources if r.type == DYNAMIC + "SslEnforcement")
-    for kind in ("ReadReplica", "PgAudit", "Pooler", "PostgresConfig"):
+    for kind in ("ReadReplica", "PgAudit", "Pooler", "PostgresConfig", "Role"):
         resource = next(r for r in resources if r.type == DYNAMIC + kind)
         assert ssl.urn in resource.dependencies, kind
 
 
-def test_the_api_receives_the_pooled_url_and_keys_as_secrets() -> None:
+def test_the_api_receives_its_own_roles_pooled_url_and_keys_as_secrets() -> None:
     resources = plan("production").resources
     ref = fake_supabase_ref("lightspeedpay-database-project")
     env = {(r.inputs["key"], tuple(r.inputs["targets"])): r for r in resources
@@ -73,9 +75,11 @@ def test_the_api_receives_the_pooled_url_and_keys_as_secrets() -> None:
            and r.name.startswith("lightspeedpay-api-")}
     url = env[("DATABASE_URL", ("production",))]
     assert url.inputs["sensitive"] is True and is_secret(url.inputs["value"])
-    assert url.inputs["value"]["value"] == (
-        f"postgresql://postgres.{ref}:offline-random-lightspeedpay-database-db-password"
+    assert url.inputs["value"]["value"] == (  # the API's role through Supavisor, never postgres
+        f"postgresql://lightspeedpay_api.{ref}:offline-random-lightspeedpay-database-api-role-password"
         f"@aws-0-ap-south-1.pooler.supabase.com:6543/postgres?sslmode=require")
+    role = next(r for r in resources if r.type == DYNAMIC + "Role" and r.inputs["name"] == "lightspeedpay_api")
+    assert role.urn in url.property_dependencies["value"]
     for key in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY"):
         assert is_secret(env[(key, ("production",))].inputs["value"]), key
     assert env[("SUPABASE_URL", ("production",))].inputs["value"]["value"] == f"https://{ref}.supabase.co"
@@ -118,9 +122,15 @@ def test_replica_slots_number_replicas_per_region() -> None:
     ({"pitrDays": 0, "dailyBackups": False}, "no backups are declared (dailyBackups is false and pitrDays is 0)"),
     ({"instanceSize": "micro", "pitrDays": 0, "recovery": {"rpoMinutes": 1440, "rtoMinutes": 60}},
      "read replicas need at least the 'small' compute size (instanceSize is 'micro')"),
-    ({"region": "us-east-1x"}, "is not a Supabase region; allowed: ap-south-1"),
+    ({"region": "us-east-1x"}, "is not a Supabase region; allowed: us-east-1, "),
     ({"backupScheduleUtc": "3am"}, "String should match pattern"),
-    ({"postgres": {"statementTimeout": "a minute"}}, "String should match pattern"),
+    ({"postgres": {"statementTimeout": "a minute"}}, "must match ^(-?[0-9]+(?:\\.[0-9]+)?)(us|ms|s|min|h|d)?$"),
+    ({"roles": {"api": {"name": "postgres", "privileges": ["select"], "connectionLimit": 5}}},
+     "'postgres' is one of Supabase's own roles"),
+    ({"roles": {"backup": {"name": "lightspeedpay_backup", "privileges": ["select", "delete"],
+                           "connectionLimit": 2}}}, "backup.privileges must be ['select']"),
+    ({"roles": {"worker": {"name": "lightspeedpay_worker", "privileges": ["truncate"], "connectionLimit": 5}}},
+     "'truncate' is not a table privilege; allowed: select, insert, update, delete"),
     ({"audit": {"pgaudit": True, "pgauditLogClasses": ["ddl"], "roles": ['postgres"; --']}},
      "String should match pattern"),
 ])

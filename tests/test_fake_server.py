@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.fakes.server import FakeServer, Recorded, Reply
+from fakeapis.server import FakeServer, Recorded, Reply
 
 
 def _eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:

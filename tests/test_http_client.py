@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 
+from fakeapis.server import FakeServer, Recorded, Reply
+from providers.dynamic.backoff import Backoff
 from providers.http import ApiError, JsonHttpClient, NotFoundError, RateLimitedError, UnauthorizedError
-from tests.fakes.server import FakeServer, Recorded, Reply
 
 TOKEN = "test-token-not-real-0000"
 
@@ -16,8 +18,8 @@ def _ok(request: Recorded) -> Reply:
     return Reply(200, {"echo": request.body, "path": request.path})
 
 
-def _client(server: FakeServer, waits: list[float], **kwargs: float) -> JsonHttpClient:
-    return JsonHttpClient(server.url, TOKEN, sleep=waits.append, timeout=kwargs.pop("timeout", 5.0), **kwargs)  # type: ignore[arg-type]
+def _client(server: FakeServer, waits: list[float], **kwargs: Any) -> JsonHttpClient:
+    return JsonHttpClient(server.url, TOKEN, sleep=waits.append, timeout=kwargs.pop("timeout", 5.0), **kwargs)
 
 
 def test_sends_bearer_token_and_json() -> None:
@@ -48,7 +50,7 @@ def test_429_with_ratelimit_reset_header() -> None:
 def test_5xx_retries_with_bounded_exponential_backoff_then_fails() -> None:
     waits: list[float] = []
     with FakeServer(lambda r: Reply(503, {"message": "unavailable"})) as server:
-        client = _client(server, waits, max_attempts=4, backoff_base=1.0, backoff_cap=3.0)
+        client = _client(server, waits, max_attempts=4, backoff=Backoff(base=1.0, cap=3.0))
         with pytest.raises(ApiError) as error:
             client.request("GET", "/x")
     assert waits == [1.0, 2.0, 3.0]

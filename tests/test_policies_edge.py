@@ -335,13 +335,16 @@ def test_workers_on_another_database_are_refused() -> None:
         == []
     )
     worker.property_dependencies["sealedVariables"] = []
-    [typed] = of_policy(analyze("production", items, only="runtime-environment"), "runtime-environment")
-    assert "[variable workers.DATABASE_URL]" in typed.message
+    found = of_policy(analyze("production", items, only="runtime-environment"), "runtime-environment")
+    [typed] = [v for v in found if "[variable workers.DATABASE_URL]" in v.message]
     assert "take nothing from the stack's database" in typed.message
     pooler = find(items, "pulumi-python:dynamic/supabase:Pooler")
-    twin = copy.deepcopy(pooler)
+    project = find(items, "pulumi-python:dynamic/supabase:Project")
+    twin, twin_project = copy.deepcopy(pooler), copy.deepcopy(project)
+    twin_project.urn, twin_project.name = project.urn + "-twin", project.name + "-twin"
     twin.urn, twin.name = pooler.urn + "-twin", pooler.name + "-twin"
-    items.append(twin)
+    twin.property_dependencies["project_ref"] = [twin_project.urn]  # another database's pooler
+    items += [twin_project, twin]
     worker.property_dependencies["sealedVariables"] = [twin.urn]
     [other_db] = of_policy(
         analyze("production", items, only="api-and-workers-share-database"), "api-and-workers-share-database"

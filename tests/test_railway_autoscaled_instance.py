@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from fakeapis.railway import RailwayFake
 from providers.railway.project import ProjectProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
-from tests.fakes.railway import RailwayFake
 from tests.railway_helpers import configured, railway_api
 
 SG, US = "asia-southeast1-eqsg3a", "us-east4-eqdc4a"
@@ -24,7 +24,7 @@ def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[RailwayFake, Servi
         service = configured(ServiceProvider()).create({
             "projectId": project.id, "environmentId": environment_id, "name": "worker",
             "sourceRepo": "lightspeedpay/platform", "sourceBranch": "main"})
-        props = {"serviceId": service.id, "environmentId": environment_id, "role": "worker", "replicaCap": 42.0,
+        props = {"serviceId": service.id, "environmentId": environment_id,
                  "regions": {SG: 2.0}, "replicaBounds": {"min": 2.0, "max": 10.0}, "healthcheckPath": "/health",
                  "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10.0}
         provider = configured(ServiceInstanceProvider())

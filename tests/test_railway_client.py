@@ -6,6 +6,8 @@ import pickle
 
 import pytest
 
+from fakeapis.railway import TEST_TOKEN, RailwayFake
+from fakeapis.server import FakeServer, Reply
 from providers.railway.client import (
     DEFAULT_ENDPOINT,
     RailwayClient,
@@ -15,8 +17,6 @@ from providers.railway.client import (
     endpoint_from_env,
 )
 from providers.railway.documents import PROJECT_READ, TOKEN_WORKSPACES
-from tests.fakes.railway import TEST_TOKEN, RailwayFake
-from tests.fakes.server import FakeServer, Reply
 from tests.railway_helpers import Sleeps
 
 HTML = b"<html><head><title>Access denied | backboard.railway.com used Cloudflare</title></head></html>"

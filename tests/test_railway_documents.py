@@ -6,9 +6,9 @@ import pytest
 from graphql import parse, validate
 from graphql.language import OperationDefinitionNode
 
+from fakeapis.railway import railway_schema
 from providers.railway.client import RailwayClient
 from providers.railway.documents import DOCUMENTS, operation_name
-from tests.fakes.railway import railway_schema
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))

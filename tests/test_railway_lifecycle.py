@@ -1,7 +1,10 @@
-"""Each Railway resource's full lifecycle against the schema-validating fake API.
+"""What each Railway kind does beyond the shared contract (tests/test_provider_contract.py).
 
-check → create → read → diff → update → delete, the requests each step sends, the state the fake
-keeps, and what happens on failure (timeouts after the write, GraphQL errors, gone objects).
+The requests each special step sends, the state the fake keeps, and the failure modes: the plan
+checked before a project is created, workspaces resolved without guessing, the base environment
+never deleted, every instance write naming its environment with the full region map, one
+environment-config commit per variables change, sealed values never reset by an adoption, Redis's
+password sealed, and project tokens never silently rotated.
 """
 
 from __future__ import annotations
@@ -13,14 +16,15 @@ from typing import Any
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from fakeapis.railway import TEST_TOKEN, RailwayFake
+from fakeapis.server import FakeServer, Reply
+from providers.dynamic.errors import ConfigError, ConflictError
 from providers.railway.client import RailwayError, RailwayUnauthorizedError
 from providers.railway.project import EnvironmentProvider, ProjectProvider, RailwayPlanError
-from providers.railway.redis import RedisProvider
+from providers.railway.redis import LEGACY_VARIABLES, RedisProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
 from providers.railway.token import ProjectTokenProvider
 from providers.railway.variables import VariablesProvider
-from tests.fakes.railway import TEST_TOKEN, RailwayFake
-from tests.fakes.server import FakeServer, Reply
 from tests.railway_helpers import Sleeps, configured, railway_api
 
 REGION = "asia-southeast1-eqsg3a"
@@ -56,61 +60,45 @@ def failures(provider: Any, props: dict[str, Any]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------- project
-def test_project_lifecycle(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, _server = api
-    provider = configured(ProjectProvider())
-    props = {"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production", "prDeploys": False}
-    assert failures(provider, {**props, "plan": "team", "name": ""}) == [
-        "railway:Project name: is required and must be a non-empty string (got '')",
+def test_project_check_names_each_problem() -> None:
+    assert failures(ProjectProvider(), {"name": "", "plan": "team", "defaultEnvironmentName": "production"}) == [
+        "railway:Project name: must be a non-empty string (got '')",
         "railway:Project plan: 'team' is not allowed; allowed: hobby, pro, enterprise"]
-
-    created = provider.create(props)
-    assert ops_since(fake, 0) == ["ProjectFind", "ProjectCreate"]
-    stored = fake.projects[created.id]
-    assert stored["name"] == "lsp-jobs" and stored["prDeploys"] is False and stored["isPublic"] is False
-    outs = created.outs or {}
-    assert outs["workspacePlan"] == "PRO" and outs["defaultEnvironmentId"] == stored["baseEnvironmentId"]
-
-    mark = len(fake.calls)
-    read = provider.read(created.id, outs)
-    assert ops_since(fake, mark) == ["ProjectRead"] and read.id == created.id
-    assert not provider.diff(created.id, read.outs or {}, props).changes
-    assert provider.diff(created.id, outs, {**props, "workspaceId": "ws-2"}).replaces == ["workspaceId"]
-    assert provider.diff(created.id, outs, {**props, "workspaceId": "ws-1"}).changes is False
-
-    mark = len(fake.calls)
-    provider.update(created.id, outs, props)
-    assert ops_since(fake, mark) == []  # a no-op update sends nothing
-    updated = provider.update(created.id, outs, {**props, "description": "jobs"})
-    assert ops_since(fake, mark) == ["ProjectUpdate"] and fake.projects[created.id]["description"] == "jobs"
-    assert (updated.outs or {})["description"] == "jobs"
-
-    provider.delete(created.id, outs)
-    assert created.id not in fake.projects
-    gone = provider.read(created.id, outs)
-    assert gone.id is None and gone.outs == {}
-    provider.delete(created.id, outs)  # a retried destroy of something already gone succeeds
+    assert failures(ProjectProvider(), {"name": "x", "plan": "pro", "defaultEnvironmentName": "production",
+                                        "adoptId": "a:b"}) == [
+        "railway:Project adoptId: 'a:b' is not an id of the form {projectId}"]
 
 
-def test_project_refuses_a_workspace_below_the_declared_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_plan_is_checked_before_anything_is_created(monkeypatch: pytest.MonkeyPatch) -> None:
     with railway_api(monkeypatch, plan="HOBBY") as (fake, _):
         with pytest.raises(RailwayPlanError, match=r"HOBBY plan, but lightspeedpay:jobs\.plan declares 'pro'"):
             configured(ProjectProvider()).create(
                 {"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production"})
-        # The next `pulumi up` (after fixing the plan) adopts the project instead of duplicating it.
-        created = configured(ProjectProvider()).create(
-            {"name": "lsp-jobs", "plan": "hobby", "defaultEnvironmentName": "production"})
-        assert len(fake.projects) == 1 and created.id in fake.projects
+        assert fake.projects == {} and fake.mutations() == []  # no orphan project outside the state
+        assert ops_since(fake, 0) == ["TokenWorkspaces", "WorkspaceProjects"]
 
 
-def test_project_lookup_pages_through_the_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_token_reaching_several_workspaces_needs_the_workspace_named(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, server = api
+    server.failures.append(Reply(200, {"data": {"apiToken": {"workspaces": [
+        {"id": "ws-1", "name": "lightspeedpay"}, {"id": "ws-9", "name": "personal"}]}}}))
+    props = {"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production"}
+    with pytest.raises(ConflictError, match=r"reaches 2 workspaces .*set lightspeedpay:jobs\.workspaceId"):
+        configured(ProjectProvider()).create(props)
+    assert fake.mutations() == []
+    created = configured(ProjectProvider()).create({**props, "workspaceId": "ws-1"})
+    assert ops_since(fake, 0) == ["WorkspaceProjects", "ProjectCreate"]  # a named workspace: no token lookup
+    assert fake.projects[created.id]["workspaceId"] == "ws-1"
+
+
+def test_adoption_looks_only_among_the_workspaces_projects(monkeypatch: pytest.MonkeyPatch) -> None:
     with railway_api(monkeypatch, page_size=1) as (fake, _):
         for name in ("a", "b", "c"):
             project(fake, name)
         mark = len(fake.calls)
         again = configured(ProjectProvider()).create(
             {"name": "c", "plan": "pro", "defaultEnvironmentName": "production"})
-        assert ops_since(fake, mark) == ["ProjectFind"] * 3 and len(fake.projects) == 3
+        assert ops_since(fake, mark) == ["TokenWorkspaces", *["WorkspaceProjects"] * 3] and len(fake.projects) == 3
         assert fake.projects[again.id]["name"] == "c"
 
 
@@ -118,8 +106,22 @@ def test_two_projects_of_one_name_are_refused_not_guessed(api: tuple[RailwayFake
     fake, _ = api
     first, _env = project(fake)
     fake.projects["prj-dup"] = {**fake.projects[first], "id": "prj-dup"}
-    with pytest.raises(RailwayError, match=r"2 projects named 'lsp-jobs'; set lightspeedpay:jobs\.workspaceId"):
+    with pytest.raises(ConflictError, match=r"2 projects named 'lsp-jobs' in workspace ws-1; declare"):
         configured(ProjectProvider()).create({"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "x"})
+    # Declaring which one is ours settles it.
+    adopted = configured(ProjectProvider()).create(
+        {"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production", "adoptId": "prj-dup"})
+    assert adopted.id == "prj-dup"
+
+
+def test_a_plan_change_is_checked_against_the_workspace_before_the_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    with railway_api(monkeypatch, plan="HOBBY") as (fake, _):
+        provider = configured(ProjectProvider())
+        props = {"name": "lsp-jobs", "plan": "hobby", "defaultEnvironmentName": "production", "prDeploys": False}
+        created = provider.create(props)
+        with pytest.raises(RailwayPlanError):
+            provider.update(created.id, created.outs or {}, {**props, "plan": "pro", "description": "x"})
+        assert fake.projects[created.id]["description"] is None  # nothing was sent
 
 
 # ------------------------------------------------------------------------------------- environment
@@ -131,22 +133,17 @@ def test_environment_adopts_the_default_and_never_deletes_it(api: tuple[RailwayF
     assert adopted.id == default_env and (adopted.outs or {})["isBaseEnvironment"] is True
     mark = len(fake.calls)
     provider.delete(adopted.id, adopted.outs or {})
-    assert ops_since(fake, mark) == [] and default_env in fake.environments
-
-    staging = provider.create({"projectId": project_id, "name": "staging"})
-    assert fake.environments[staging.id]["name"] == "staging" and not (staging.outs or {})["isBaseEnvironment"]
-    assert provider.diff(staging.id, staging.outs or {}, {"projectId": "prj-other", "name": "staging"}).replaces \
-        == ["projectId"]
-    provider.update(staging.id, staging.outs or {}, {"projectId": project_id, "name": "qa"})
-    assert fake.environments[staging.id]["name"] == "qa"
-    assert provider.read(staging.id, staging.outs or {}).outs == {"projectId": project_id, "name": "qa",
-                                                                   "isBaseEnvironment": False}
-    provider.delete(staging.id, staging.outs or {})
-    assert provider.read(staging.id, staging.outs or {}).id is None
+    assert fake.mutations() == [] or "EnvironmentDelete" not in ops_since(fake, mark)
+    assert default_env in fake.environments
+    # Read by its id alone (no state), it still knows it is the base environment, so a later destroy keeps it.
+    alone = provider.read(default_env, {})
+    assert (alone.outs or {})["isBaseEnvironment"] is True and (alone.outs or {})["projectId"] == project_id
+    provider.delete(default_env, alone.outs or {})
+    assert default_env in fake.environments
 
 
 # ------------------------------------------------------------------------------------- service
-def test_service_lifecycle_and_source_changes(api: tuple[RailwayFake, FakeServer]) -> None:
+def test_service_source_changes_and_checks(api: tuple[RailwayFake, FakeServer]) -> None:
     fake, _ = api
     project_id, environment_id = project(fake)
     provider = configured(ServiceProvider())
@@ -156,48 +153,28 @@ def test_service_lifecycle_and_source_changes(api: tuple[RailwayFake, FakeServer
         "railway:Service sourceRepo: give exactly one of sourceRepo (with sourceBranch) or sourceImage"]
     assert failures(provider, {**props, "sourceBranch": None}) == [
         "railway:Service sourceBranch: is required with sourceRepo"]
-
     mark = len(fake.calls)
     created = provider.create(props)
     assert ops_since(fake, mark) == ["ServiceFind", "ServiceCreate"]
-    assert fake.instances[(created.id, environment_id)]["source"] == {"repo": "lightspeedpay/platform", "image": None}
-
-    read = provider.read(created.id, created.outs or {})
-    assert read.outs == props and not provider.diff(created.id, read.outs, props).changes
-    assert provider.diff(created.id, props, {**props, "environmentId": "env-x"}).replaces == ["environmentId"]
-
     mark = len(fake.calls)
     image = {**props, "sourceRepo": None, "sourceBranch": None, "sourceImage": "ghcr.io/lightspeedpay/worker:1"}
-    provider.update(created.id, props, {**image, "name": "jobs-worker"})
+    provider.update(created.id, created.outs or {}, {**image, "name": "jobs-worker"})
     assert ops_since(fake, mark) == ["ServiceUpdate", "ServiceConnect"]
     assert fake.services[created.id]["name"] == "jobs-worker"
     assert fake.instances[(created.id, environment_id)]["source"]["image"] == "ghcr.io/lightspeedpay/worker:1"
 
-    provider.delete(created.id, props)
-    assert created.id not in fake.services and provider.read(created.id, props).outs == {}
 
-
-def test_a_create_that_timed_out_after_the_write_adopts_instead_of_duplicating(
+def test_a_service_read_by_a_bare_id_needs_its_environment_when_it_runs_in_several(
         api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, _server = api
-    project_id, environment_id = project(fake)
-    sleeps = Sleeps()
-    provider = configured(ServiceProvider(), sleeps, timeout=0.3)
-    fake.delay_after("ServiceCreate", 1.0)  # Railway creates the service; the reply never arrives in time
-    created = provider.create({"projectId": project_id, "environmentId": environment_id, "name": "worker",
-                               "sourceRepo": "lightspeedpay/platform", "sourceBranch": "main"})
-    assert [s["name"] for s in fake.services.values()] == ["worker"]
-    assert created.id == fake.service_named("worker")["id"]
-    assert [n for n, _ in fake.calls if n.startswith("Service")] == [
-        "ServiceFind", "ServiceCreate", "ServiceFind", "ServiceConnect"]
-    assert sleeps == [1.0]  # one bounded pause before looking again
-
-
-def test_a_create_retried_by_the_engine_adopts_what_exists(api: tuple[RailwayFake, FakeServer]) -> None:
     fake, _ = api
-    first, _ = project(fake)
-    again, _ = project(fake)  # e.g. the first `pulumi up` died before recording the project in state
-    assert first == again and len(fake.projects) == 1
+    project_id, environment_id = project(fake)
+    service_id = service(project_id, environment_id)
+    assert configured(ServiceProvider()).read(service_id, {}).outs["environmentId"] == environment_id  # type: ignore[index]
+    staging = configured(EnvironmentProvider()).create({"projectId": project_id, "name": "staging"}).id
+    fake.instances[(service_id, staging)] = dict(fake.instances[(service_id, environment_id)])
+    with pytest.raises(ConfigError, match=r"runs in 2 environments .*read it as <serviceId>:<environmentId>"):
+        configured(ServiceProvider()).read(service_id, {})
+    assert configured(ServiceProvider()).read(f"{service_id}:{staging}", {}).id == service_id
 
 
 def test_a_graphql_error_on_create_is_raised_with_the_api_message(api: tuple[RailwayFake, FakeServer]) -> None:
@@ -207,6 +184,21 @@ def test_a_graphql_error_on_create_is_raised_with_the_api_message(api: tuple[Rai
     with pytest.raises(RailwayError, match="ServiceCreate: Problem processing request: repository not accessible"):
         service(project_id, environment_id)
     assert fake.services == {}
+
+
+def test_a_rate_limited_create_waits_as_told_then_looks_before_trying_again(
+        api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, server = api
+    project_id, environment_id = project(fake)
+    sleeps = Sleeps()
+    provider = configured(ServiceProvider(), sleeps)
+    mark = len(fake.calls)
+    server.failures.extend([Reply(200, {"data": {"project": {"id": project_id, "services": {"edges": []}}}}),
+                            Reply(429, {"errors": [{"message": "rate limited"}]}, headers={"Retry-After": "7"})])
+    created = provider.create({"projectId": project_id, "environmentId": environment_id, "name": "worker",
+                               "sourceRepo": "lightspeedpay/platform", "sourceBranch": "main"})
+    assert sleeps == [7.0] and ops_since(fake, mark) == ["ServiceFind", "ServiceCreate"]
+    assert [s["id"] for s in fake.services.values()] == [created.id]
 
 
 def test_reads_survive_a_rate_limit_and_still_cost_one_request(api: tuple[RailwayFake, FakeServer]) -> None:
@@ -237,21 +229,20 @@ def test_not_authorized_means_gone_only_while_the_token_still_works(api: tuple[R
 
 # ------------------------------------------------------------------------------------- instance
 def instance_props(service_id: str, environment_id: str, **changes: Any) -> dict[str, Any]:
-    return {"serviceId": service_id, "environmentId": environment_id, "role": "service", "replicaCap": 42.0,
+    return {"serviceId": service_id, "environmentId": environment_id,
             "regions": {REGION: 2.0}, "startCommand": "node dist/worker.js", "healthcheckPath": "/health",
             "healthcheckTimeout": 60.0, "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10.0,
             "drainingSeconds": 60.0, **changes}
 
 
-def test_instance_check_explains_each_problem(api: tuple[RailwayFake, FakeServer]) -> None:
+def test_instance_check_explains_each_problem() -> None:
     provider = ServiceInstanceProvider()
     assert failures(provider, instance_props("s", "e", regions={}, restartPolicyType="SOMETIMES")) == [
         "railway:ServiceInstance restartPolicyType: 'SOMETIMES' is not allowed; allowed: ON_FAILURE, ALWAYS, NEVER",
         "railway:ServiceInstance regions: must map at least one Railway region id to a replica count, "
         "e.g. {'asia-southeast1-eqsg3a': 2}"]
     assert failures(provider, instance_props("s", "e", replicaBounds={"min": 2, "max": 60})) == [
-        "railway:ServiceInstance replicaBounds: max 60 exceeds the plan's cap of 42 replicas per service "
-        "(replicaCap); allowed: 1..42"]
+        "railway:ServiceInstance replicaBounds: max 60 exceeds Railway's 50 replicas per service; allowed: 1..50"]
     assert failures(provider, instance_props("s", "e", replicaBounds={"min": 3, "max": 5})) == [
         "railway:ServiceInstance regions: the initial 2 replica(s) must lie within replicaBounds [3, 5]"]
     assert failures(provider, instance_props("s", "e", healthcheckPath="health", regions={"US West": 1})) == [
@@ -259,47 +250,31 @@ def test_instance_check_explains_each_problem(api: tuple[RailwayFake, FakeServer
         "railway:ServiceInstance regions: 'US West' is not a Railway region id (e.g. 'asia-southeast1-eqsg3a')"]
 
 
-def test_instance_lifecycle_sends_the_full_region_map_with_the_environment(
+def test_instance_writes_name_the_environment_and_send_the_full_region_map(
         api: tuple[RailwayFake, FakeServer]) -> None:
     fake, server = api
     project_id, environment_id = project(fake)
     service_id = service(project_id, environment_id)
     provider = configured(ServiceInstanceProvider())
     props = instance_props(service_id, environment_id)
-
     mark = len(server.requests)
     created = provider.create(props)
     writes = [r.body for r in server.requests[mark:] if r.body["operationName"] == "ServiceInstanceUpdate"]
     assert writes[0]["variables"]["environmentId"] == environment_id
     # The new service's default placement (one replica in us-west2) is removed explicitly.
     assert writes[0]["variables"]["input"]["multiRegionConfig"] == {"us-west2": None, REGION: {"numReplicas": 2}}
-    assert fake.replicas(service_id, environment_id) == {REGION: 2}
-    assert fake.instances[(service_id, environment_id)]["healthcheckPath"] == "/health"
     assert fake.deploys == [(service_id, environment_id, "deploy")]
 
-    read = provider.read(created.id, created.outs or {})
-    assert (read.outs or {})["regions"] == {REGION: 2}
-    assert not provider.diff(created.id, read.outs or {}, props).changes
-
-    mark = len(fake.calls)
-    provider.update(created.id, read.outs or {}, props)
-    assert fake.mutations()[-1] == "ServiceInstanceDeploy" and ops_since(fake, mark) == ["EnvironmentConfig"]
-
     changed = instance_props(service_id, environment_id, healthcheckTimeout=120.0, regions={REGION: 3.0})
-    assert provider.diff(created.id, read.outs or {}, changed).changes
-    provider.update(created.id, read.outs or {}, changed)
-    assert ops_since(fake, mark)[1:] == ["EnvironmentConfig", "ServiceInstanceUpdate", "ServiceInstanceRedeploy"]
-    assert fake.instances[(service_id, environment_id)]["healthcheckTimeout"] == 120
+    mark = len(fake.calls)
+    provider.update(created.id, created.outs or {}, changed)
+    assert ops_since(fake, mark) == ["EnvironmentConfig", "ServiceInstanceUpdate", "ServiceInstanceRedeploy"]
     assert fake.replicas(service_id, environment_id) == {REGION: 3}
 
     unset = {k: v for k, v in changed.items() if k != "startCommand"}
     provider.update(created.id, changed, unset)
     last = [r.body for r in server.requests if r.body["operationName"] == "ServiceInstanceUpdate"][-1]
     assert last["variables"]["input"]["startCommand"] is None  # managed, then removed: unset on Railway
-
-    mark = len(fake.calls)
-    provider.delete(created.id, changed)
-    assert ops_since(fake, mark) == []  # the instance goes with its service
 
 
 def test_a_fixed_fleet_drifted_in_the_dashboard_is_put_back(api: tuple[RailwayFake, FakeServer]) -> None:
@@ -317,116 +292,169 @@ def test_a_fixed_fleet_drifted_in_the_dashboard_is_put_back(api: tuple[RailwayFa
 
 
 # ------------------------------------------------------------------------------------- variables
-def test_variables_plain_and_sealed(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, server = api
+def variables_of_a_new_service(fake: RailwayFake) -> tuple[tuple[str, str], dict[str, Any]]:
+    """A new project and service; the (service, environment) key of its variables in the fake, and the
+    declaration of them."""
     project_id, environment_id = project(fake)
     service_id = service(project_id, environment_id)
+    return (service_id, environment_id), {
+        "projectId": project_id, "environmentId": environment_id, "serviceId": service_id,
+        "variables": {"LOG_LEVEL": "info"},
+        "sealedVariables": {"DATABASE_URL": "postgresql://test:not-real@db.invalid:6543/postgres"}}
+
+
+def test_variables_are_one_commit_and_sealed_values_never_go_plain(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, server = api
+    key, props = variables_of_a_new_service(fake)
+    service_id = props["serviceId"]
     provider = configured(VariablesProvider())
-    props = {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id,
-             "variables": {"LOG_LEVEL": "info", "REDIS_URL": "${{redis.REDIS_URL}}"},
-             "sealedVariables": {"DATABASE_URL": "postgresql://test:not-real@db.invalid:6543/postgres"}}
     assert failures(provider, {**props, "variables": {"DATABASE_URL": "x", "2BAD": "y"}}) == [
         "railway:Variables variables: '2BAD' is not a valid variable name (letters, digits, '_'; "
         "not starting with a digit)",
         "railway:Variables sealedVariables: DATABASE_URL is set in both variables and sealedVariables; keep it in one"]
-
     mark = len(server.requests)
     created = provider.create(props)
     bodies = [r.body for r in server.requests[mark:]]
-    assert [b["operationName"] for b in bodies] == ["VariableCollectionUpsert", "EnvironmentPatchCommit"]
-    assert bodies[0]["variables"]["input"]["skipDeploys"] is True
-    assert "DATABASE_URL" not in str(bodies[0])  # sealed values never go through the plain path
-    assert bodies[1]["variables"]["patch"]["services"][service_id]["variables"]["DATABASE_URL"]["isSealed"] is True
-    stored = fake.variables[(service_id, environment_id)]
-    assert stored["DATABASE_URL"]["isSealed"] and not stored["LOG_LEVEL"]["isSealed"]
+    assert [b["operationName"] for b in bodies] == ["VariablesRead", "EnvironmentPatchCommit"]
+    entries = bodies[1]["variables"]["patch"]["services"][service_id]["variables"]
+    assert entries == {"DATABASE_URL": {"value": props["sealedVariables"]["DATABASE_URL"], "isSealed": True},
+                       "LOG_LEVEL": {"value": "info"}}
+    assert (created.outs or {})["sealedVariables"] == props["sealedVariables"]  # kept: it cannot be read back
 
-    read = provider.read(created.id, created.outs or {})
-    assert read.outs == props  # the sealed value cannot be read back: it is kept as written
-    fake.variables[(service_id, environment_id)]["LOG_LEVEL"]["value"] = "debug"  # drift in the dashboard
-    drifted = provider.read(created.id, props).outs or {}
-    assert drifted["variables"]["LOG_LEVEL"] == "debug" and provider.diff(created.id, drifted, props).changes
-
+    # Moving a name out of the declaration removes it in the same kind of commit; nothing else is touched.
+    fake.variables[key]["UNMANAGED"] = {"value": "x", "isSealed": False}
     mark = len(fake.calls)
-    provider.update(created.id, props, props)
-    assert ops_since(fake, mark) == []
-    smaller = {**props, "variables": {"LOG_LEVEL": "warn"}, "sealedVariables": {}}
-    provider.update(created.id, props, smaller)
-    assert ops_since(fake, mark) == ["VariableCollectionUpsert", "VariableDelete", "VariableDelete"]
-    assert set(fake.variables[(service_id, environment_id)]) == {"LOG_LEVEL"}
+    provider.update(created.id, created.outs or {}, {**props, "variables": {}, "sealedVariables": {}})
+    assert ops_since(fake, mark) == ["EnvironmentPatchCommit"]
+    assert set(fake.variables[key]) == {"UNMANAGED"}
 
-    provider.delete(created.id, smaller)
-    assert fake.variables[(service_id, environment_id)] == {}
+
+def test_a_sealed_variable_moving_to_plain_is_removed_first(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    key, props = variables_of_a_new_service(fake)
+    provider = configured(VariablesProvider())
+    created = provider.create(props)
+    plain = {**props, "variables": {"LOG_LEVEL": "info", "DATABASE_URL": "postgresql://plain"}, "sealedVariables": {}}
+    mark = len(fake.calls)
+    provider.update(created.id, created.outs or {}, plain)
+    assert ops_since(fake, mark) == ["EnvironmentPatchCommit", "EnvironmentPatchCommit"]
+    assert fake.variables[key]["DATABASE_URL"] == {"value": "postgresql://plain", "isSealed": False}
+
+
+def test_an_adopted_sealed_variable_is_not_reset_unless_the_stack_says_so(
+        api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    key, props = variables_of_a_new_service(fake)
+    fake.variables[key] = {"DATABASE_URL": {"value": "set-in-the-dashboard", "isSealed": True}}
+    created = configured(VariablesProvider()).create(props)
+    stored = fake.variables[key]
+    assert stored["DATABASE_URL"]["value"] == "set-in-the-dashboard" and stored["LOG_LEVEL"]["value"] == "info"
+    assert (created.outs or {})["unwritten"] == ["sealedVariables.DATABASE_URL"]
+    # The stack asks: the next update writes it.
+    provider = configured(VariablesProvider())
+    asked = {**props, "resetSecretsOnAdopt": True}
+    assert provider.diff(created.id, created.outs or {}, asked).changes
+    updated = provider.update(created.id, created.outs or {}, asked)
+    assert stored["DATABASE_URL"]["value"] == props["sealedVariables"]["DATABASE_URL"]
+    assert (updated.outs or {}).get("unwritten") is None
+    # Or, from the start, reset_secrets_on_adopt writes it at once.
+    fake.variables[key] = {"DATABASE_URL": {"value": "again", "isSealed": True}}
+    configured(VariablesProvider()).create(asked)
+    assert fake.variables[key]["DATABASE_URL"]["value"] != "again"
 
 
 # ------------------------------------------------------------------------------------- redis
-def test_redis_service_volume_and_recovery_of_a_lost_volume(api: tuple[RailwayFake, FakeServer]) -> None:
-    fake, _ = api
+def redis_props(project_id: str, environment_id: str, **changes: Any) -> dict[str, Any]:
+    return {"projectId": project_id, "environmentId": environment_id, "name": "redis", "image": "redis:7.4-alpine",
+            "region": REGION, "password": PASSWORD, "volumeMountPath": "/data", "restartPolicyType": "ON_FAILURE",
+            "restartPolicyMaxRetries": 10.0, "backupSchedules": [], **changes}
+
+
+def test_redis_password_is_sealed_and_never_plain(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, server = api
     project_id, environment_id = project(fake)
     provider = configured(RedisProvider())
-    props = {"projectId": project_id, "environmentId": environment_id, "name": "redis", "image": "redis:7.4-alpine",
-             "region": REGION, "password": PASSWORD, "volumeMountPath": "/data", "restartPolicyType": "ON_FAILURE",
-             "restartPolicyMaxRetries": 10.0, "backupSchedules": []}
+    props = redis_props(project_id, environment_id)
     assert failures(provider, {**props, "password": "short-one", "backupSchedules": ["HOURLY"]}) == [
         "railway:Redis password: must be at least 16 letters and digits (it is embedded in redis:// URLs)",
         "railway:Redis backupSchedules: ['HOURLY'] has unknown kinds; allowed: DAILY, WEEKLY, MONTHLY"]
-
-    mark = len(fake.calls)
+    mark = len(server.requests)
     created = provider.create(props)
-    assert ops_since(fake, mark) == ["ServiceFind", "ServiceCreate", "EnvironmentConfig", "ServiceInstanceUpdate",
-                                     "VolumeCreate", "ServiceInstanceDeploy"]
-    outs = created.outs or {}
+    assert ops_since(fake, 0)[-5:] == ["ServiceFind", "ServiceCreate", "EnvironmentPatchCommit", "VolumeCreate",
+                                       "ServiceInstanceDeploy"]
     variables = fake.variables[(created.id, environment_id)]
-    assert variables["REDIS_URL"]["value"] == "redis://default:${{REDIS_PASSWORD}}@${{RAILWAY_PRIVATE_DOMAIN}}:6379"
-    assert outs["redisUrlReference"] == "${{redis.REDIS_URL}}"
-    volume = fake.volume_instances[outs["volumeInstanceId"]]
-    assert (volume["mountPath"], volume["region"], volume["serviceId"]) == ("/data", REGION, created.id)
+    assert variables == {"REDIS_PASSWORD": {"value": PASSWORD, "isSealed": True}}
+    sent = [r.body for r in server.requests[mark:]]
+    assert PASSWORD not in str([b for b in sent if b["operationName"] != "EnvironmentPatchCommit"])
+    instance = fake.instances[(created.id, environment_id)]
+    assert "noeviction" in instance["startCommand"] and instance["restartPolicyMaxRetries"] == 10
     assert fake.replicas(created.id, environment_id) == {REGION: 1}
-    assert "noeviction" in fake.instances[(created.id, environment_id)]["startCommand"]
+    assert (created.outs or {})["privateHost"] == "redis.railway.internal"
 
+
+def test_a_new_password_is_sealed_and_the_old_plain_copies_go(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    project_id, environment_id = project(fake)
+    provider = configured(RedisProvider())
+    created = provider.create(redis_props(project_id, environment_id))
+    # What earlier releases left on the service: the password in plain variables.
+    fake.variables[(created.id, environment_id)].update(
+        {name: {"value": f"legacy-{name}", "isSealed": False} for name in LEGACY_VARIABLES})
+    rotated = redis_props(project_id, environment_id, password="testRedisPasswordRotated0123")
     mark = len(fake.calls)
-    read = provider.read(created.id, outs).outs or {}
-    assert ops_since(fake, mark) == ["RedisRead"] and not provider.diff(created.id, read, props).changes
+    provider.update(created.id, created.outs or {}, rotated)
+    assert ops_since(fake, mark) == ["EnvironmentPatchCommit", "ServiceInstanceRedeploy"]
+    assert fake.variables[(created.id, environment_id)] == {
+        "REDIS_PASSWORD": {"value": "testRedisPasswordRotated0123", "isSealed": True}}
 
+
+def test_redis_recovers_a_lost_volume(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    project_id, environment_id = project(fake)
+    provider = configured(RedisProvider())
+    props = redis_props(project_id, environment_id)
+    outs = provider.create(props).outs or {}
     fake.volumes.clear()  # someone deleted the volume in the dashboard
     fake.volume_instances.clear()
-    lost = provider.read(created.id, outs).outs or {}
-    assert lost["volumeInstanceId"] == "" and provider.diff(created.id, lost, props).changes
-    repaired = provider.update(created.id, lost, {**props, "backupSchedules": []}).outs or {}
+    lost = provider.read(outs["volumeInstanceId"] and fake.service_named("redis")["id"], outs).outs or {}
+    assert lost["volumeInstanceId"] == "" and provider.diff("x", lost, props).changes
+    repaired = provider.update(fake.service_named("redis")["id"], lost, props).outs or {}
     assert repaired["volumeInstanceId"] in fake.volume_instances
-
-    provider.update(created.id, repaired, {**props, "backupSchedules": ["DAILY"]})
+    provider.update(fake.service_named("redis")["id"], repaired, {**props, "backupSchedules": ["DAILY"]})
     assert fake.backups[repaired["volumeInstanceId"]] == ["DAILY"]
-
-    provider.delete(created.id, repaired)
-    assert fake.volumes == {} and created.id not in fake.services
-    assert provider.read(created.id, repaired).id is None
 
 
 # ------------------------------------------------------------------------------------- project token
-def test_project_token_is_minted_rotated_and_revoked(api: tuple[RailwayFake, FakeServer]) -> None:
+def test_a_token_of_the_declared_name_is_never_silently_rotated(api: tuple[RailwayFake, FakeServer]) -> None:
     fake, _ = api
     project_id, environment_id = project(fake)
     provider = configured(ProjectTokenProvider())
     props = {"projectId": project_id, "environmentId": environment_id, "name": "autoscaler"}
     created = provider.create(props)
-    outs = created.outs or {}
-    assert outs["token"] == fake.project_tokens[created.id]["token"]
-    assert provider.read(created.id, outs).outs == outs
-    assert provider.diff(created.id, outs, {**props, "name": "other"}).replaces == ["name"]
+    assert (created.outs or {})["token"] == fake.project_tokens[created.id]["token"]
+    with pytest.raises(ConflictError, match=r"already exists .*shows a token's value only once"):
+        provider.create(props)  # something may be using it: say so, change nothing
+    assert list(fake.project_tokens) == [created.id]
+    kept = provider.create({**props, "adoptId": f"{project_id}:{created.id}"})
+    assert kept.id == created.id and (kept.outs or {})["unwritten"] == ["token"] and not (kept.outs or {}).get("token")
+    rotated = provider.create({**props, "resetSecretsOnAdopt": True})
+    assert list(fake.project_tokens) == [rotated.id] and rotated.id != created.id
 
-    # A create retried after its reply was lost cannot learn the old value: the stale token is revoked.
-    again = provider.create(props)
-    assert list(fake.project_tokens) == [again.id] and again.id != created.id
 
-    provider.delete(again.id, again.outs or {})
-    assert fake.project_tokens == {} and provider.read(again.id, again.outs or {}).id is None
+def test_a_token_whose_reply_was_lost_is_minted_again(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    project_id, environment_id = project(fake)
+    fake.delay_after("ProjectTokenCreate", 1.0)
+    created = configured(ProjectTokenProvider(), timeout=0.3).create(
+        {"projectId": project_id, "environmentId": environment_id, "name": "autoscaler"})
+    assert list(fake.project_tokens) == [created.id]  # the unknowable one was revoked
+    assert (created.outs or {})["token"] == fake.project_tokens[created.id]["token"]
 
 
 # ------------------------------------------------------------------------------------- secrets
 def test_the_token_never_reaches_state_or_the_pickled_provider(api: tuple[RailwayFake, FakeServer]) -> None:
-    _fake, _ = api
     provider = configured(ProjectProvider())
     pickled = base64.b64decode(serialize_provider(provider))
-    assert TEST_TOKEN.encode() not in pickled and b"_token" not in pickled
+    assert TEST_TOKEN.encode() not in pickled and b"_token" not in pickled and b"options" not in pickled
     created = provider.create({"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production"})
     assert TEST_TOKEN not in repr(created.outs)

@@ -246,9 +246,7 @@ def test_an_india_region_would_clear_the_finding(tmp_path: Path) -> None:
     props = {
         "serviceId": "s",
         "environmentId": "e",
-        "role": "service",
         "regions": {"in-mumbai": 2.0},
-        "replicaCap": 42.0,
         "restartPolicyType": "ON_FAILURE",
         "healthcheckPath": "/health",
     }

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from graphql import parse, validate
 
+from fakeapis.railway import railway_schema
 from ops.release import STAGES, load_facts
-from tests.fakes.railway import railway_schema
 from tests.harness import REPO
 from tests.vendor_clis import Checker, check_ops, shell_lines, simple_commands
 

@@ -34,7 +34,7 @@ from services.backup.manifest import Manifest, manifest_key, parse
 from services.backup.pg import find_program
 
 from .backup_support import BUCKET, REGION, Pings, create_locked_bucket, flip_stored_bit, heartbeat_server, s3_server
-from .postgres import VERIFICATION_TOML, create_database, drill_databases, start_cluster
+from .postgres import VERIFICATION_TOML, create_database, drill_databases
 
 pytestmark = pytest.mark.xdist_group("postgres")  # one cluster: keep these tests on one worker
 
@@ -42,12 +42,8 @@ DSN_PASSWORD = "pw-not-real-7f3a"
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[TemporaryCluster]:
-    cluster = start_cluster()
-    print(f"\nbackup tests run against PostgreSQL {cluster.version} ({cluster.postgres.path}); "
-          f"production's major version is database.postgresMajorVersion")
-    yield cluster
-    cluster.stop()
+def cluster(postgres_cluster: TemporaryCluster) -> TemporaryCluster:
+    return postgres_cluster  # the session's (tests/conftest.py), shared with the database-role tests
 
 
 @pytest.fixture(scope="module")

@@ -198,6 +198,7 @@ DELETIONS: dict[str, Edit] = {
     "supabase-audit-logging": delete(f"{SUPABASE}PgAudit"),
     "supabase-secret-outputs": delete(f"{SUPABASE}Project"),
     "supabase-project-protected": delete(f"{SUPABASE}Project"),
+    "database-role-least-privilege": delete(f"{SUPABASE}Role", "api-role"),
     "uptime-check-alerting": delete("checkly:index/check:Check", "uptime-api"),
 }
 """Resource policy → the deletion of (one of) the resource(s) it judges; its guard's policy must refuse it."""
@@ -231,8 +232,12 @@ def test_deleting_what_a_policy_guards_is_refused(tmp_path: Path, export: Entrie
     (delete("lightspeedpay:database:Database"), "supabase-rpo-met"),
     (delete("lightspeedpay:jobs:BackgroundJobs"), "railway-logs-shipped"),
     (delete("cloudflare:index/dnsRecord:DnsRecord", "dns-api"), "public-domains-complete"),
+    (delete(f"{SUPABASE}Role", "worker-role"), "database-runtime-roles"),
+    (delete(f"{SUPABASE}Role", "backup-role"), "database-runtime-roles"),
+    (delete("random:index/randomPassword:RandomPassword", "api-role-password"), "database-runtime-roles"),
+    (delete(f"{SUPABASE}Pooler"), "database-runtime-roles"),
 ], ids=["worker variables", "JWT secret", "Redis", "the API app's facts", "log drain", "PITR", "backups",
-        "database facts", "jobs facts", "API DNS record"])
+        "database facts", "jobs facts", "API DNS record", "worker role", "backup role", "role password", "pooler"])
 def test_other_careless_deletions_are_refused(tmp_path: Path, export: Entries, edit: Edit, policy: str) -> None:
     assert refused(check(tmp_path, export, edit, only=policy), policy)
 
@@ -241,16 +246,46 @@ def test_other_careless_deletions_are_refused(tmp_path: Path, export: Entries, e
 
 def test_workers_on_another_database_are_refused_from_dependencies_alone(tmp_path: Path, export: Entries) -> None:
     def other_database(entries: Entries) -> None:
-        pooler = entry(entries, f"{SUPABASE}Pooler")
-        twin = json.loads(json.dumps(pooler))
-        twin["urn"] = pooler["urn"] + "-twin"
-        entries.append(twin)
+        project, pooler = entry(entries, f"{SUPABASE}Project"), entry(entries, f"{SUPABASE}Pooler")
+        twin_project, twin = json.loads(json.dumps(project)), json.loads(json.dumps(pooler))
+        twin_project["urn"], twin["urn"] = project["urn"] + "-twin", pooler["urn"] + "-twin"
+        twin["propertyDependencies"]["project_ref"] = [twin_project["urn"]]  # another database's pooler
+        entries += [twin_project, twin]
         worker = entry(entries, f"{RAILWAY}Variables", "worker-variables")
         worker["propertyDependencies"]["sealedVariables"] = [twin["urn"]]
 
     assert any("different database than the API's" in m for m in refused(
         check(tmp_path, export, other_database, only="api-and-workers-share-database"),
         "api-and-workers-share-database"))
+
+
+def _rewire(type_: str, name_part: str, prop: str, old_part: str, new_part: str) -> Edit:
+    """Point one property dependency of a resource at another resource (what a careless edit of the
+    program that builds the value from the wrong source leaves in state)."""
+    def apply(entries: Entries) -> None:
+        target = entry(entries, type_, name_part)
+        new = next(e["urn"] for e in entries if e["urn"].endswith(new_part))
+        target["propertyDependencies"][prop] = [new if u.endswith(old_part) else u
+                                                for u in target["propertyDependencies"][prop]]
+    return apply
+
+
+@pytest.mark.parametrize(("edit", "policy", "expected"), [
+    (_rewire(f"{RAILWAY}Variables", "worker-variables", "sealedVariables", "-jobs-redis-password", "-api-jwt-secret"),
+     "runtime-environment", "[variable workers.REDIS_URL]"),
+    (_rewire(f"{RAILWAY}Variables", "autoscaler-variables", "sealedVariables", "-jobs-redis-password",
+             "-api-jwt-secret"), "autoscaler-coherence", "The autoscaler's REDIS_URL is not computed"),
+    (_rewire(f"{RAILWAY}Variables", "worker-variables", "sealedVariables", "-database-worker-role",
+             "-database-api-role"), "database-runtime-roles", "the API and the workers connect as the same role"),
+    (_rewire(ENV, "api-env-database-url-production", "value", "-api-role-password", "-api-jwt-secret"),
+     "database-runtime-roles", "is not built with the password of its role 'lightspeedpay_api'"),
+    (_rewire(f"{SUPABASE}Role", "-api-role", "password", "-api-role-password", "-api-jwt-secret"),
+     "database-runtime-roles", "comes from a generator that also feeds"),
+], ids=["workers' redis password", "autoscaler's redis password", "workers as the API's role",
+        "API URL without its role's password", "role password shared with the JWT secret"])
+def test_a_credential_built_from_the_wrong_source_is_refused_through_the_ciphertext(
+        tmp_path: Path, export: Entries, edit: Edit, policy: str, expected: str) -> None:
+    assert any(expected in m for m in refused(check(tmp_path, export, edit, only=policy), policy))
 
 
 def test_a_preview_computed_from_production_is_refused_whatever_the_ciphertext(tmp_path: Path,

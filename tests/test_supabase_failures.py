@@ -6,13 +6,21 @@ import dill  # type: ignore[import-untyped]
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from fakeapis.server import FakeServer, Reply
+from fakeapis.supabase import TOKEN, FakeSupabase
 from providers.http import ApiError, NotFoundError, UnauthorizedError
 from providers.supabase.errors import SupabaseConfigError
 from providers.supabase.project import ProjectProvider
 from providers.supabase.settings import AuthConfigProvider
-from tests.fakes.server import FakeServer, Reply
-from tests.fakes.supabase import TOKEN, FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import PASSWORD, FakeClock, configured, instant_runtime, project_props
+from tests.supabase_support import (  # noqa: F401
+    PASSWORD,
+    FakeClock,
+    configured,
+    instant_runtime,
+    project_props,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 HTML = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
@@ -44,7 +52,7 @@ def test_a_wrong_token_reaches_the_fake_and_is_refused(supabase_api: Api) -> Non
     provider = AuthConfigProvider()
     provider.configure(ConfigureRequest(Config({"lightspeedpay:supabaseAccessToken": "another-fake-token"},
                                                "lightspeedpay")))
-    provider.runtime = instant_runtime()
+    provider.options = {"runtime": instant_runtime()}
     with pytest.raises(UnauthorizedError) as caught:
         provider.read(f"{ref}/auth", {"project_ref": ref, "settings": {"jwt_exp": 1800}})
     assert "another-fake-token" not in str(caught.value)
@@ -54,7 +62,7 @@ def test_5xx_is_retried_with_bounded_backoff(supabase_api: Api) -> None:
     fake, server = supabase_api
     clock = FakeClock()
     provider, props = _auth(fake)
-    provider.runtime = instant_runtime(clock)
+    provider.options = {"runtime": instant_runtime(clock)}
     server.failures.extend([Reply(500, {"message": "boom"}), Reply(503, {"message": "busy"})])
     provider.create(props)
     assert clock.sleeps == [0.5, 1.0]
@@ -65,7 +73,7 @@ def test_persistent_5xx_gives_up_after_the_attempt_limit(supabase_api: Api) -> N
     fake, server = supabase_api
     clock = FakeClock()
     provider, props = _auth(fake)
-    provider.runtime = instant_runtime(clock)
+    provider.options = {"runtime": instant_runtime(clock)}
     server.failures.extend([Reply(503, {"message": "maintenance"})] * 5)
     with pytest.raises(ApiError, match="HTTP 503: maintenance") as caught:
         provider.create(props)
@@ -84,7 +92,7 @@ def test_an_html_error_page_is_a_clear_error(supabase_api: Api) -> None:
 def test_a_timeout_is_retried(supabase_api: Api) -> None:
     fake, _ = supabase_api
     provider, props = _auth(fake)
-    provider.runtime = instant_runtime(timeout=0.2)
+    provider.options = {"runtime": instant_runtime(timeout=0.2)}
     fake.lose_replies[("GET", f"/v1/projects/{props['project_ref']}/config/auth")] = 1
     fake.stall_seconds = 0.6
     provider.create(props)
@@ -96,7 +104,7 @@ def test_a_429_is_waited_out(supabase_api: Api) -> None:
     fake, server = supabase_api
     clock = FakeClock()
     provider, props = _auth(fake)
-    provider.runtime = instant_runtime(clock)
+    provider.options = {"runtime": instant_runtime(clock)}
     server.failures.append(Reply(429, {"message": "Rate limit exceeded"}, {"X-RateLimit-Reset": "12"}))
     provider.create(props)
     assert clock.sleeps == [12.0]
@@ -119,7 +127,7 @@ def test_a_missing_project_is_not_found(supabase_api: Api) -> None:
 def test_without_a_token_the_error_says_where_to_set_it(supabase_api: Api) -> None:
     provider = AuthConfigProvider()
     with pytest.raises(SupabaseConfigError, match=r"lightspeedpay:supabaseAccessToken.*SUPABASE_ACCESS_TOKEN"):
-        provider.read("x", {"project_ref": "abcdefghijklmnopqrst", "settings": {"jwt_exp": 60}})
+        provider.read("abcdefghijklmnopqrst/auth", {"project_ref": "abcdefghijklmnopqrst", "settings": {"jwt_exp": 60}})
 
 
 def test_the_token_may_come_from_the_environment(supabase_api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,7 +135,7 @@ def test_the_token_may_come_from_the_environment(supabase_api: Api, monkeypatch:
     monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", TOKEN)
     ref = fake.add_project("env-token").ref
     provider = AuthConfigProvider()
-    provider.runtime = instant_runtime()
+    provider.options = {"runtime": instant_runtime()}
     assert provider.read(f"{ref}/auth", {"project_ref": ref, "settings": {"jwt_exp": 3600}}).id == f"{ref}/auth"
 
 

@@ -6,11 +6,21 @@ import pytest
 from pulumi.dynamic import CheckResult
 from pulumi.output import Unknown
 
+from fakeapis.server import FakeServer, Reply
+from fakeapis.supabase import FakeSupabase
 from providers.supabase.errors import ConflictError, NotReadyError
 from providers.supabase.project import ProjectProvider
-from tests.fakes.server import FakeServer, Reply
-from tests.fakes.supabase import FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import PASSWORD, FakeClock, configured, mutations, outs, project_props, sent
+from tests.supabase_support import (  # noqa: F401
+    PASSWORD,
+    FakeClock,
+    configured,
+    mutations,
+    outs,
+    project_props,
+    sent,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 
@@ -104,16 +114,21 @@ def test_an_existing_project_is_adopted_not_duplicated(supabase_api: Api) -> Non
     result = provider.create(project_props())
     assert result.id == existing.ref and len(fake.projects) == 1
     assert "POST /v1/projects" not in sent(fake.requests)
-    # Not created by us: the declared password and size are applied.
-    assert mutations(fake.requests) == [f"PATCH /v1/projects/{existing.ref}/database/password",
-                                        f"PATCH /v1/projects/{existing.ref}/billing/addons"]
-    assert existing.db_pass == PASSWORD and existing.size == "small"
+    # Not created by us: the declared size is applied; the password, which nobody can read back, is left
+    # as it is (something may use it) and reported as not written.
+    assert mutations(fake.requests) == [f"PATCH /v1/projects/{existing.ref}/billing/addons"]
+    assert existing.db_pass == "seeded-password-not-real" and existing.size == "small"
+    assert outs(result)["unwritten"] == ["db_pass"]
+    # When the stack says so, the adoption sets it too.
+    again = fake.add_project("lightspeedpay-other", size="small")
+    configured(ProjectProvider).create(project_props(project_name="lightspeedpay-other", reset_secrets_on_adopt=True))
+    assert again.db_pass == PASSWORD
 
 
 def test_a_same_named_project_in_another_region_is_refused(supabase_api: Api) -> None:
     fake, _ = supabase_api
     fake.add_project("lightspeedpay-test", region="us-east-1")
-    with pytest.raises(ConflictError, match="already exists in region 'us-east-1'"):
+    with pytest.raises(ConflictError, match="it is in region 'us-east-1', the declaration says 'ap-south-1'"):
         configured(ProjectProvider).create(project_props())
     assert mutations(fake.requests) == []
 
@@ -128,7 +143,7 @@ def test_a_create_whose_reply_was_lost_adopts_the_project_it_made(supabase_api: 
     requests = sent(fake.requests)
     lookup = "GET /v1/organizations/lightspeedpay/projects?limit=100&offset=0&search=lightspeedpay-test"
     assert requests[:3] == [lookup, "POST /v1/projects", lookup]  # timed out → looked up → found
-    assert requests.count("POST /v1/projects") == 1 and 2.0 in clock.sleeps
+    assert requests.count("POST /v1/projects") == 1 and clock.sleeps[:1] == [0.5]
     assert list(fake.projects) == [result.id]  # one project, not two
     assert "PATCH" not in " ".join(mutations(fake.requests))  # our own create: password already right
 
@@ -165,8 +180,8 @@ def test_waiting_for_a_project_is_bounded(supabase_api: Api) -> None:
     fake.coming_up_polls = 10_000
     clock = FakeClock()
     provider = configured(ProjectProvider, clock)
-    assert provider.runtime is not None
-    provider.runtime.project_ready_timeout = 60
+    assert provider.options is not None
+    provider.options["runtime"].project_ready_timeout = 60
     with pytest.raises(NotReadyError, match="not ready after 60s"):
         provider.create(project_props())
     assert sum(clock.sleeps) <= 65
@@ -180,7 +195,7 @@ def test_check_names_the_property_and_never_echoes_the_password() -> None:
     assert set(reasons) == {"region", "instance_size", "db_pass", "organization_slug"}
     assert "ap-south-1" in reasons["region"] and "short-pw" not in str(reasons)
     missing = provider.check({}, {"region": "ap-south-1"}).failures
-    assert {f.property for f in missing} == {"organization_slug", "project_name", "db_pass"}
+    assert {f.property for f in missing} == {"organization_slug", "project_name", "instance_size", "db_pass"}
 
 
 def test_check_accepts_unknowns_and_normalises_numbers() -> None:
@@ -196,3 +211,29 @@ def test_diff_compares_managed_fields_only_and_replaces_on_region() -> None:
     assert moved.changes is True and moved.replaces == ["region"] and moved.delete_before_replace is True
     unknown = provider.diff("r", outs, project_props(project_name=Unknown()))
     assert unknown.changes is True and unknown.replaces == []
+
+
+def test_a_project_on_another_postgres_major_is_not_adopted(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    existing = fake.add_project("lightspeedpay-test")
+    existing.postgres_version = "15.8.1.100"
+    with pytest.raises(ConflictError, match=r"it runs Postgres 15, the declaration says 17 \(the Management API "
+                                            r"cannot choose or change"):
+        configured(ProjectProvider).create(project_props(postgres_major_version=17))
+    assert mutations(fake.requests) == []
+
+
+def test_a_major_version_the_stack_does_not_expect_is_reported_and_never_changed_by_a_deploy(
+        supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    provider = configured(ProjectProvider)
+    created = provider.create(project_props(postgres_major_version=16))  # Supabase creates its default: 17
+    assert outs(created)["postgres_major_version"] == 17 and outs(created)["postgres_version"] == "17.4.1.054"
+    diff = provider.diff(created.id, outs(created), project_props(postgres_major_version=16))
+    assert diff.changes is True and diff.replaces == []  # shown in the preview…
+    since = len(fake.requests)
+    refused = r"runs Postgres 17, but lightspeedpay:database\.postgresMajorVersion is 16"
+    with pytest.raises(ConflictError, match=refused):
+        provider.update(created.id, outs(created), project_props(postgres_major_version=16))
+    assert mutations(fake.requests, since) == []  # …and refused, nothing sent
+    assert provider.diff(created.id, outs(created), project_props(postgres_major_version=17)).changes is False

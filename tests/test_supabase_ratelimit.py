@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from fakeapis.server import FakeServer, Recorded, Reply
+from fakeapis.supabase import TOKEN, FakeSupabase
 from providers.supabase.client import SupabaseClient
 from providers.supabase.ratelimit import DEFAULT_LIMIT, RateLimiter
-from tests.fakes.server import FakeServer, Recorded, Reply
-from tests.fakes.supabase import TOKEN, FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import FakeClock, instant_runtime
+from tests.supabase_support import FakeClock, instant_runtime, supabase_api_fixture, supabase_server_fixture  # noqa: F401
 
 
 def limiter(clock: FakeClock) -> RateLimiter:

@@ -19,24 +19,27 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from fakeapis.supabase import TOKEN, FakeSupabase
 from ops.resources import SECRET_SIG, SIG_KEY, PlannedResource, is_secret
 from tests.engine_host import dynamic_provider_host
-from tests.fakes.supabase import TOKEN, FakeSupabase
 from tests.harness import plan
 
 DYNAMIC = "pulumi-python:dynamic/supabase:"
-ORDER = ("Organization", "Project", "SslEnforcement", "NetworkRestrictions", "AuthConfig", "PostgresConfig",
-         "Pooler", "Pitr", "Backups", "ReadReplica", "PgAudit")
+KINDS = {"Organization", "Project", "SslEnforcement", "NetworkRestrictions", "AuthConfig", "PostgresConfig",
+         "Pooler", "Pitr", "Backups", "ReadReplica", "Role", "PgAudit"}
 
 
 def _plain(value: Any) -> Any:
-    """Secrets unwrapped, as the engine sends them to a provider that does not accept secrets."""
+    """Secrets unwrapped, as the engine sends them to a provider that does not accept secrets; the offline
+    plan's stand-ins for generated passwords become passwords of the generator's alphabet."""
     if is_secret(value):
         return _plain(value["value"])
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, str) and value.startswith("offline-random-"):
+        return "testPasswordNotReal" + "".join(c for c in value.title() if c.isalnum())
     return value
 
 
@@ -51,9 +54,10 @@ def _dict(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def registrations() -> dict[str, PlannedResource]:
-    found = {r.type.removeprefix(DYNAMIC): r for r in plan("production").resources if r.type.startswith(DYNAMIC)}
-    assert set(found) == set(ORDER)
+def registrations() -> list[PlannedResource]:
+    """Every Supabase registration of production, in the order the program made them (dependencies first)."""
+    found = [r for r in plan("production").resources if r.type.startswith(DYNAMIC)]
+    assert {r.type.removeprefix(DYNAMIC) for r in found} == KINDS
     return found
 
 
@@ -68,23 +72,26 @@ def host() -> Iterator[tuple[provider_pb2_grpc.ResourceProviderStub, FakeSupabas
     assert fake.violations == [], fake.violations
 
 
-def test_the_registered_provider_is_a_secret_reference_not_code(registrations: dict[str, PlannedResource]) -> None:
-    for resource in registrations.values():
+def test_the_registered_provider_is_a_secret_reference_not_code(registrations: list[PlannedResource]) -> None:
+    for resource in registrations:
         provider = resource.inputs["__provider"]
         assert provider[SIG_KEY] == SECRET_SIG  # always secret in state
         pickled = base64.b64decode(provider["value"])
         assert b"providers.supabase." in pickled and TOKEN.encode() not in pickled
-    assert set(registrations["Project"].additional_secret_outputs) == {"db_pass", "anon_key", "service_role_key"}
+    project = next(r for r in registrations if r.type == DYNAMIC + "Project")
+    assert set(project.additional_secret_outputs) == {"db_pass", "anon_key", "service_role_key"}
+    roles = [r for r in registrations if r.type == DYNAMIC + "Role"]
+    assert len(roles) == 3 and all(r.additional_secret_outputs == ["password"] for r in roles)
 
 
-def test_a_fresh_host_runs_the_full_lifecycle(registrations: dict[str, PlannedResource],
+def test_a_fresh_host_runs_the_full_lifecycle(registrations: list[PlannedResource],
                                               host: tuple[provider_pb2_grpc.ResourceProviderStub, FakeSupabase]
                                               ) -> None:
     stub, fake = host
-    created: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+    created: dict[str, tuple[PlannedResource, str, dict[str, Any], dict[str, Any]]] = {}
     ref = ""
-    for kind in ORDER:
-        resource = registrations[kind]
+    for resource in registrations:
+        kind = resource.type.removeprefix(DYNAMIC)
         inputs = _plain(resource.inputs)
         if "project_ref" in inputs:
             inputs["project_ref"] = ref  # the ref the fake gave the project created just before
@@ -93,7 +100,7 @@ def test_a_fresh_host_runs_the_full_lifecycle(registrations: dict[str, PlannedRe
         assert list(checked.failures) == [], (kind, checked.failures)
         reply = stub.Create(provider_pb2.CreateRequest(urn=resource.urn, properties=checked.inputs), timeout=60)
         outs = _dict(reply.properties)
-        created[kind] = (reply.id, _dict(checked.inputs), outs)
+        created[resource.urn] = (resource, reply.id, _dict(checked.inputs), outs)
         if kind == "Project":
             ref = reply.id
             assert outs["supabase_url"] == f"https://{ref}.supabase.co" and outs["anon_key"]
@@ -106,18 +113,24 @@ def test_a_fresh_host_runs_the_full_lifecycle(registrations: dict[str, PlannedRe
     assert project.cidrs_v4 == sorted(["198.51.100.16/29", "203.0.113.0/28", egress]) and project.cidrs_v6 == []
     assert project.addons["pitr"] == "pitr_7" and len(project.replicas) == 1
     assert project.auth["jwt_exp"] == 3600 and project.auth["password_min_length"] == 12
-    assert project.role_settings["postgres"] == "ddl, role, write"
+    assert project.postgres["statement_timeout"] == "60s" and project.postgres["max_connections"] == 90
+    assert project.pending_restart == {"track_commit_timestamp"} and project.restarts == 0
+    assert sorted(project.login_roles) == ["lightspeedpay_api", "lightspeedpay_backup", "lightspeedpay_worker"]
+    assert project.login_roles["lightspeedpay_backup"]["default_tables"] == {"public": ["select"]}
+    assert all(project.role_settings[r] == "ddl, role, write" for r in ("postgres", *project.login_roles))
     assert project.schedule_changes == 0  # production declares no schedule (PITR takes no daily backups)
 
-    for kind, (id_, inputs, outs) in created.items():  # refresh: identical, and nothing to change
-        read = stub.Read(provider_pb2.ReadRequest(id=id_, urn=registrations[kind].urn, properties=_struct(outs)),
+    for resource, id_, inputs, outs in created.values():  # refresh: identical, and nothing to change
+        read = stub.Read(provider_pb2.ReadRequest(id=id_, urn=resource.urn, properties=_struct(outs)), timeout=30)
+        assert read.id == id_ and _dict(read.properties) == outs, resource.name
+        diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=resource.urn, olds=_struct(outs), news=_struct(inputs)),
                          timeout=30)
-        assert read.id == id_ and _dict(read.properties) == outs, kind
-        diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn=registrations[kind].urn, olds=_struct(outs),
-                                                  news=_struct(inputs)), timeout=30)
-        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, kind
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE, resource.name
 
-    id_, inputs, outs = created["AuthConfig"]
+    def of_kind(kind: str) -> tuple[PlannedResource, str, dict[str, Any], dict[str, Any]]:
+        return next(item for item in created.values() if item[0].type == DYNAMIC + kind)
+
+    _, id_, inputs, outs = of_kind("AuthConfig")
     news = {**inputs, "settings": {**inputs["settings"], "jwt_exp": 1800}}
     diff = stub.Diff(provider_pb2.DiffRequest(id=id_, urn="urn:auth", olds=_struct(outs), news=_struct(news)),
                      timeout=30)
@@ -126,16 +139,14 @@ def test_a_fresh_host_runs_the_full_lifecycle(registrations: dict[str, PlannedRe
                 timeout=30)
     assert project.auth["jwt_exp"] == 1800
 
-    id_, inputs, outs = created["Project"]
+    _, id_, inputs, outs = of_kind("Project")
     renamed = {**inputs, "project_name": "lightspeedpay-production-renamed"}
     stub.Update(provider_pb2.UpdateRequest(id=id_, urn="urn:project", olds=_struct(outs), news=_struct(renamed)),
                 timeout=30)
     assert project.name == "lightspeedpay-production-renamed"
 
-    for kind in reversed(ORDER):
-        id_, _, outs = created[kind]
-        stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=registrations[kind].urn, properties=_struct(outs)),
-                    timeout=30)
+    for resource, id_, _, outs in reversed(list(created.values())):
+        stub.Delete(provider_pb2.DeleteRequest(id=id_, urn=resource.urn, properties=_struct(outs)), timeout=30)
     assert fake.projects == {}
 
 

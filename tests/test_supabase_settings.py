@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakeapis.server import FakeServer
+from fakeapis.supabase import FakeSupabase
 from providers.http import ApiError
 from providers.supabase.addons import PitrProvider
 from providers.supabase.audit import PgAuditProvider
@@ -23,9 +25,15 @@ from providers.supabase.settings import (
     PostgresConfigProvider,
     SslEnforcementProvider,
 )
-from tests.fakes.server import FakeServer
-from tests.fakes.supabase import FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.supabase_support import FakeClock, configured, mutations, outs, sent
+from tests.supabase_support import (  # noqa: F401
+    FakeClock,
+    configured,
+    mutations,
+    outs,
+    sent,
+    supabase_api_fixture,
+    supabase_server_fixture,
+)
 
 Api = tuple[FakeSupabase, FakeServer]
 
@@ -47,10 +55,10 @@ CASES = [
     Case(AuthConfigProvider, {"settings": {"jwt_exp": 1800, "password_min_length": 12}},
          {"settings": {"jwt_exp": 900, "password_min_length": 12}},
          "PATCH /config/auth", {"jwt_exp": 900}, ("GET /config/auth",)),
-    Case(PostgresConfigProvider, {"settings": {"statement_timeout": "60s", "track_commit_timestamp": True}},
-         {"settings": {"statement_timeout": "30s", "track_commit_timestamp": True}},
-         "PUT /config/database/postgres",  # PUT: every managed value, never a restart
-         {"statement_timeout": "30s", "track_commit_timestamp": True, "restart_database": False},
+    Case(PostgresConfigProvider, {"settings": {"statement_timeout": "60s"}},
+         {"settings": {"statement_timeout": "30s"}},
+         "PUT /config/database/postgres",  # the PUT replaces the whole set: the merged set, no restart needed
+         {"statement_timeout": "30s", "max_connections": 90, "restart_database": False},
          ("GET /config/database/postgres",)),
     Case(PoolerProvider, {"settings": {"pool_mode": "session"}}, {"settings": {"pool_mode": "transaction"}},
          "PATCH /config/database/pooler", {"pool_mode": "transaction"}, ("GET /config/database/pooler",)),
@@ -61,8 +69,7 @@ CASES = [
          ("GET /network-restrictions",)),
     Case(SslEnforcementProvider, {"enforced": True}, {"enforced": False},
          "PUT /ssl-enforcement", {"requestedConfig": {"database": False}}, ("GET /ssl-enforcement",)),
-    Case(BackupsProvider, {"schedule_for": "21:30:00", "rpo_minutes": 5, "rto_minutes": 60},
-         {"schedule_for": "22:00:00", "rpo_minutes": 5, "rto_minutes": 60},
+    Case(BackupsProvider, {"schedule_for": "21:30:00"}, {"schedule_for": "22:00:00"},
          "PATCH /database/backups/schedule", {"schedule_for": "22:00:00"},
          ("GET /database/backups", "GET /database/backups/schedule")),
     Case(PgAuditProvider, {"roles": {"postgres": ["ddl", "write"]}}, {"roles": {"postgres": ["ddl", "role", "write"]}},
@@ -108,6 +115,8 @@ def test_settings_lifecycle(supabase_api: Api, case: Case) -> None:
     updated = provider.update(created.id, outs(read), news)
     writes = mutations(fake.requests, since)
     assert _suffixes(writes, ref) == [case.write]
+    if case.provider is PostgresConfigProvider:  # read, merge, then PUT
+        assert _suffixes(sent(fake.requests, since), ref)[0] == "GET /config/database/postgres"
     assert [r.body for r in fake.requests[since:] if is_mutation(r.method, r.path)] == [case.body]
     assert provider.read(created.id, updated.outs or {}).outs == updated.outs  # the write took
 
@@ -154,8 +163,7 @@ def test_drift_made_in_the_dashboard_shows_on_refresh(supabase_api: Api) -> None
     (NetworkRestrictionsProvider, {"allowed_cidrs": []}, "allowed_cidrs"),
     (NetworkRestrictionsProvider, {"allowed_cidrs": ["203.0.113.1/24"]}, "allowed_cidrs"),
     (SslEnforcementProvider, {"enforced": "yes"}, "enforced"),
-    (BackupsProvider, {"schedule_for": "25:00:00", "rpo_minutes": 5, "rto_minutes": 60}, "schedule_for"),
-    (BackupsProvider, {"rpo_minutes": 0, "rto_minutes": 60}, "rpo_minutes"),
+    (BackupsProvider, {"schedule_for": "25:00:00"}, "schedule_for"),
     (PgAuditProvider, {"roles": {'postgres"; drop table x; --': ["ddl"]}}, 'roles.postgres"; drop table x; --'),
     (PgAuditProvider, {"roles": {"postgres": ["everything"]}}, "roles.postgres"),
     (PitrProvider, {"retention_days": 30}, "retention_days"),
@@ -192,8 +200,8 @@ def test_ssl_enforcement_that_never_applies_is_an_error(supabase_api: Api) -> No
     fake.ssl_apply_polls = 10_000
     ref = fake.add_project("ssl-stuck").ref
     provider = configured(SslEnforcementProvider)
-    assert provider.runtime is not None
-    provider.runtime.ssl_apply_timeout = 30
+    assert provider.options is not None
+    provider.options["runtime"].ssl_apply_timeout = 30
     with pytest.raises(NotReadyError, match=r"SSL enforcement of project .* not ready after 30s"):
         provider.create({"project_ref": ref, "enforced": True})
 
@@ -211,25 +219,23 @@ def test_backup_schedule_needs_the_plan_feature(supabase_api: Api) -> None:
     fake.orgs["lightspeedpay"].entitlements["backup.schedule"] = ("boolean", False, {"enabled": False})
     ref = fake.add_project("no-schedule").ref
     with pytest.raises(PlanRequiredError, match=r"HTTP 402.*plan does not include this feature"):
-        configured(BackupsProvider).create({"project_ref": ref, "schedule_for": "21:30:00",
-                                            "rpo_minutes": 5, "rto_minutes": 60})
+        configured(BackupsProvider).create({"project_ref": ref, "schedule_for": "21:30:00"})
 
 
-def test_backups_without_a_schedule_read_once_and_declarations_update_for_free(supabase_api: Api) -> None:
+def test_backups_without_a_schedule_read_once_and_old_recovery_declarations_change_nothing(supabase_api: Api) -> None:
     fake, _ = supabase_api
     fake.add_project("pitr-on", size="small").addons["pitr"] = "pitr_7"
     ref = next(iter(fake.projects))
     provider = configured(BackupsProvider)
-    props = {"project_ref": ref, "rpo_minutes": 5, "rto_minutes": 60}
+    props = {"project_ref": ref}
     created = provider.create(props)
     assert _suffixes(sent(fake.requests), ref) == ["GET /database/backups"]
     assert outs(created)["pitr_enabled"] is True and outs(created)["latest_backup_at"] == "2026-05-31T04:00:00Z"
-    news = {**props, "rpo_minutes": 2, "restore_drill_minutes": 45}
-    assert provider.diff(created.id, outs(created), news).changes is True
-    since = len(fake.requests)
-    updated = provider.update(created.id, outs(created), news).outs
-    assert sent(fake.requests, since) == []  # declarations are recorded, nothing is sent
-    assert updated is not None and updated["restore_drill_minutes"] == 45 and updated["pitr_enabled"] is True
+    # State written before the objectives moved to the database component's facts still holds them:
+    # they are no longer compared, so that state diffs clean against today's declaration (no update).
+    earlier = {**outs(created), "rpo_minutes": 5, "rto_minutes": 60, "restore_drill_minutes": 45}
+    assert provider.diff(created.id, earlier, props).changes is False
+    assert provider.diff(created.id, earlier, {**props, "schedule_for": "21:30:00"}).changes is True
 
 
 def test_pitr_lifecycle(supabase_api: Api) -> None:
@@ -319,6 +325,65 @@ def test_pgaudit_drift_is_seen_and_corrected(supabase_api: Api) -> None:
     provider.update(created.id, read, props)
     assert fake.requests[since].body == {"query": "create extension if not exists pgaudit;\n"
                                                   "alter role \"postgres\" set pgaudit.log to 'ddl, write';"}
+
+
+def test_the_postgres_put_keeps_every_override_set_elsewhere(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    project = fake.add_project("overrides")
+    project.postgres = {"max_connections": 90, "work_mem": "8MB"}  # set in the dashboard, or by Supabase support
+    provider = configured(PostgresConfigProvider)
+    props = {"project_ref": project.ref, "settings": {"statement_timeout": "60s"}}
+    created = provider.create(props)
+    assert project.postgres == {"max_connections": 90, "work_mem": "8MB", "statement_timeout": "60s"}
+    provider.update(created.id, outs(created), {**props, "settings": {"statement_timeout": "30s"}})
+    assert project.postgres == {"max_connections": 90, "work_mem": "8MB", "statement_timeout": "30s"}
+    # The fake replaces, as Supabase does: a PUT of the managed key alone would have wiped the others.
+    client = provider.client()
+    client.update_postgres_config(project.ref, {"statement_timeout": "30s"}, restart=False)
+    assert project.postgres == {"statement_timeout": "30s"}
+
+
+def test_a_start_only_parameter_without_an_allowed_restart_is_reported_pending(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    project = fake.add_project("pending")
+    provider = configured(PostgresConfigProvider)
+    props = {"project_ref": project.ref, "settings": {"statement_timeout": "60s", "track_commit_timestamp": True}}
+    created = provider.create(props)
+    assert fake.requests[-1].body["restart_database"] is False and project.restarts == 0
+    assert outs(created)["pending_restart"] == ["track_commit_timestamp"]  # saved, not in effect
+    since = len(fake.requests)
+    still = outs(provider.read(created.id, outs(created)))
+    assert _suffixes(sent(fake.requests, since), project.ref) == [
+        "GET /config/database/postgres", "POST /database/query/read-only"]  # Postgres is asked, while it waits
+    assert still["pending_restart"] == ["track_commit_timestamp"]
+    assert provider.diff(created.id, still, props).changes is False  # waiting is not drift
+    # Re-adopting what another run wrote asks Postgres too: never reported applied early.
+    again = configured(PostgresConfigProvider).create(props)
+    assert outs(again)["pending_restart"] == ["track_commit_timestamp"]
+    project.pending_restart.clear()  # Supabase restarted the database (maintenance)
+    applied = outs(provider.read(created.id, still))
+    assert "pending_restart" not in applied
+    since = len(fake.requests)
+    provider.read(created.id, applied)
+    assert len(fake.requests) - since == 1  # nothing waits: one read
+
+
+def test_a_restart_the_stack_allows_applies_the_parameter(supabase_api: Api) -> None:
+    fake, _ = supabase_api
+    fake.restart_polls = 2
+    project = fake.add_project("restart")
+    clock = FakeClock()
+    provider = configured(PostgresConfigProvider, clock)
+    props = {"project_ref": project.ref, "settings": {"track_commit_timestamp": True}}
+    created = provider.create(props)
+    assert "pending_restart" in outs(created) and project.restarts == 0
+    allowed = {**props, "restart_allowed": True}
+    assert provider.diff(created.id, outs(created), allowed).changes is True
+    updated = outs(provider.update(created.id, outs(created), allowed))
+    assert project.restarts == 1 and project.pending_restart == set() and "pending_restart" not in updated
+    assert project.status == "ACTIVE_HEALTHY" and len(clock.sleeps) == 2  # waited for it to come back
+    assert fake.requests[-4].body == {"track_commit_timestamp": True, "statement_timeout": "2min",
+                                      "max_connections": 90, "restart_database": True}
 
 
 def test_organization_report_counts_without_names(supabase_api: Api) -> None:

@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
+from config.vocabulary import thresholds
+from fakeapis.server import FakeServer
+from fakeapis.supabase import TOKEN, FakeSupabase
+from fakeapis.supabase_spec import request_problems, spec_document, template_of
 from providers.supabase import vocabulary
 from providers.supabase.audit import apply_sql, read_sql
 from providers.supabase.client import OPERATIONS, SupabaseClient
 from providers.supabase.organization import ENTITLEMENTS
-from tests.fakes.server import FakeServer
-from tests.fakes.supabase import TOKEN, FakeSupabase, supabase_api_fixture, supabase_server_fixture  # noqa: F401
-from tests.fakes.supabase_spec import request_problems, spec_document, template_of
-from tests.supabase_support import instant_runtime
+from tests.supabase_support import instant_runtime, supabase_api_fixture, supabase_server_fixture  # noqa: F401
 
 SCHEMAS = spec_document()["components"]["schemas"]
 
@@ -62,7 +63,7 @@ def test_every_client_operation_is_sent_and_valid(supabase_api: tuple[FakeSupaba
     client.update_auth_config(ref, {"jwt_exp": 3600, "password_required_characters":
                                     vocabulary.PASSWORD_CHARACTERS["lower_upper_letters_digits_symbols"]})
     client.get_postgres_config(ref)
-    client.update_postgres_config(ref, {"statement_timeout": "60s", "track_commit_timestamp": True})
+    client.update_postgres_config(ref, {"statement_timeout": "60s", "track_commit_timestamp": True}, restart=False)
     client.get_pooler(ref)
     client.update_pooler(ref, {"pool_mode": "transaction", "default_pool_size": 20})
     client.run_query(ref, apply_sql({"postgres": "ddl,write"}))
@@ -100,11 +101,17 @@ def test_vocabulary_matches_the_spec() -> None:
     assert set(vocabulary.INSTANCE_SIZES) <= set(create["desired_instance_size"]["enum"])
     variants = _enum(SCHEMAS["ApplyProjectAddonBody"]["properties"]["addon_variant"])
     assert {f"ci_{s}" for s in vocabulary.INSTANCE_SIZES if s != "nano"} <= set(variants)
-    assert {f"pitr_{d}" for d in vocabulary.PITR_DAYS} <= set(variants)
+    assert {f"pitr_{d}" for d in thresholds.PITR_RETENTION_DAYS} <= set(variants)
     auth = SCHEMAS["UpdateAuthConfigBody"]["properties"]
     assert set(vocabulary.AUTH_RULES) <= set(auth)
     assert set(vocabulary.PASSWORD_CHARACTERS.values()) == set(auth["password_required_characters"]["enum"])
     assert set(vocabulary.POSTGRES_RULES) <= set(SCHEMAS["UpdatePostgresConfigBody"]["properties"])
+    # The merged PUT body may carry every override the API knows, and nothing else.
+    assert set(vocabulary.POSTGRES_KEYS) == set(SCHEMAS["UpdatePostgresConfigBody"]["properties"]) - {
+        "restart_database"}
+    assert set(vocabulary.POSTGRES_KEYS) >= vocabulary.POSTGRES_RESTART_KEYS
+    for key in ("statement_timeout", "wal_sender_timeout", "checkpoint_timeout"):
+        assert SCHEMAS["UpdatePostgresConfigBody"]["properties"][key]["pattern"] == vocabulary.DURATION, key
     assert set(vocabulary.POOLER_RULES) <= set(SCHEMAS["UpdateSupavisorConfigBody"]["properties"])
     keys = SCHEMAS["V1ListEntitlementsResponse"]["properties"]["entitlements"]["items"]["properties"]
     assert set(ENTITLEMENTS) <= set(keys["feature"]["properties"]["key"]["enum"])

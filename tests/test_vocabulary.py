@@ -31,9 +31,11 @@ def _imported(path: Path) -> set[str]:
 
 
 def test_the_program_never_imports_the_pack_and_has_one_bridge_to_the_vocabulary() -> None:
-    """The program (__main__.py, config/, components/) reaches what it shares with the pack only through
-    config/vocabulary.py, and loading it loads the vocabulary and nothing of the pack or pulumi_policy."""
-    program = [REPO / "__main__.py", *(REPO / "config").glob("*.py"), *(REPO / "components").glob("*.py")]
+    """The program (__main__.py, config/, components/, and the providers the engine's host loads) reaches
+    what it shares with the pack only through config/vocabulary.py, and loading it loads the vocabulary
+    and nothing of the pack or pulumi_policy."""
+    program = [REPO / "__main__.py", *(REPO / "config").glob("*.py"), *(REPO / "components").glob("*.py"),
+               *(REPO / "providers").rglob("*.py")]
     for path in program:
         pack = {name for name in _imported(path) if name.startswith(("lightspeedpay_policies", "pulumi_policy"))}
         assert pack == set(), path.name
@@ -56,11 +58,41 @@ def test_the_vocabulary_is_stdlib_only() -> None:
         assert imported - {"__future__"} <= sys.stdlib_module_names, module.name
 
 
-def test_config_uses_the_vocabularys_own_constants() -> None:
-    from config import database, jobs
+def _literal_constants(path: Path) -> list[tuple[str, Any]]:
+    """(NAME, value) of each module-level constant assigned a literal."""
+    found = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id.isupper():
+                try:
+                    found.append((target.id, ast.literal_eval(value)))
+                except ValueError:
+                    continue
+    return found
 
-    assert jobs.RAILWAY_REPLICA_CAP is thresholds.RAILWAY_REPLICA_CAP
-    assert database.PITR_WORST_CASE_RPO_MINUTES == thresholds.PITR_WORST_CASE_RPO_MINUTES
+
+def _comparable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple | frozenset | set) else value
+
+
+def test_no_shared_vocabulary_is_copied_anywhere_else() -> None:
+    """Each list or table the pack shares with the program is written once, in the vocabulary: config,
+    components, the providers, ops and the pack's own modules import it (a copy would drift)."""
+    shared = {name: _comparable(value) for name, value in vars(thresholds).items()
+              if name.isupper() and isinstance(value, tuple | dict) and len(value) > 1}
+    modules = [REPO / "__main__.py", *(REPO / "config").glob("*.py"), *(REPO / "components").glob("*.py"),
+               *(REPO / "providers").rglob("*.py"), *(REPO / "ops").rglob("*.py"),
+               *(REPO / "policies" / "lightspeedpay_policies").glob("*.py")]
+    copies = [f"{path.relative_to(REPO)}: {name} = {shared_name}" for path in modules
+              for name, value in _literal_constants(path)
+              for shared_name, shared_value in shared.items() if _comparable(value) == shared_value]
+    assert copies == []
 
 
 def test_policies_read_their_config_one_way() -> None:

@@ -108,7 +108,7 @@ SCALAR = r"(^|\.)(?!\d+$)[^.]+$"
 
 ABROAD = {
     "vercel:": "iad1",                            # Vercel's default function region (Washington, D.C.)
-    "pulumi-python:dynamic/railway:": "us-west2",  # a Railway region (config.jobs.RAILWAY_REGIONS)
+    "pulumi-python:dynamic/railway:": "us-west2",  # a Railway region (providers/railway/vocabulary.py REGIONS)
     "lightspeedpay:jobs:": "us-west2",
     "": "us-east-1",                              # AWS/Supabase/Checkly/log store naming
 }

@@ -18,6 +18,7 @@ from . import (
     aws,
     backups,
     cloudflare,
+    database_roles,
     declared,
     dns,
     gateways,
@@ -38,8 +39,8 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
-    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *aws.POLICIES,
-    *backups.POLICIES, *logs.POLICIES,
+    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
+    *aws.POLICIES, *backups.POLICIES, *logs.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

@@ -152,10 +152,10 @@ _CREDENTIALS = ("vercel-secrets-sensitive", "vercel-no-secret-in-next-public", "
 _DEPLOYS = ("github-repository-protected", "github-branch-protection")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
-DATABASE_ROLES = "database-runtime-role"
-"""The providers branch's policy: runtime connections never use `postgres` (database_roles.py)."""
+DATABASE_ROLES = "database-runtime-roles"
+"""Runtime connections never use `postgres`, each runtime its own audited role (database_roles.py)."""
 _SUPERSEDED = ("Superseded: the guide's template connects as `postgres`; the least-privilege runtime roles of the "
-               "database (components/database.py, policy database-runtime-role) replace it, and the URL comes from "
+               "database (components/database.py, policy database-runtime-roles) replace it, and the URL comes from "
                "the stack's own database, never typed.")
 _PER_RELEASE = "A per-release human step; no release record is kept or checked by this repository yet."
 
@@ -276,7 +276,8 @@ CHECKLIST: tuple[Item, ...] = (
          "workers.DATABASE_URL", "api-and-workers-share-database", "railway-no-plain-secrets", DATABASE_ROLES,
          note=_SUPERSEDED),
     _env("env.jobs.redis-url", _ENV_JOBS, "REDIS_URL=redis://[USERNAME]:[PASSWORD]@[HOST]:[PORT]", "workers.REDIS_URL",
-         "railway-no-plain-secrets", note="A Railway reference to the stack's own Redis, resolved by Railway."),
+         "railway-no-plain-secrets", note="Sealed, computed by the stack from its own Redis and the password Pulumi "
+         "generates; never a plain variable."),
     _env("env.jobs.concurrency", _ENV_JOBS, "JOB_CONCURRENCY=5", "workers.JOB_CONCURRENCY"),
     _env("env.jobs.log-level", _ENV_JOBS, "LOG_LEVEL=info", "workers.LOG_LEVEL"),
     _env("env.jobs.node-env", _ENV_JOBS, "NODE_ENV=production", "workers.NODE_ENV"),
@@ -292,8 +293,8 @@ CHECKLIST: tuple[Item, ...] = (
     Item("security.db.network", _SEC_DB, "Restrict network access",
          policies=("supabase-network-restricted", "supabase-project-hardened")),
     Item("security.db.roles", _SEC_DB, "Configure role-based access",
-         policies=("vercel-no-secret-in-next-public", "vercel-secrets-sensitive", "supabase-secret-outputs",
-                   DATABASE_ROLES),
+         policies=(DATABASE_ROLES, "database-role-least-privilege", "vercel-no-secret-in-next-public",
+                   "vercel-secrets-sensitive", "supabase-secret-outputs"),
          attestation="database-access-review",
          note="The service-role key never reaches a browser; runtimes use least-privilege roles; who holds which "
               "role is a human review."),
@@ -485,7 +486,7 @@ CHECKLIST: tuple[Item, ...] = (
     Item("docs.user.integrations", _DOCS_USER, "Update integration examples", not_infrastructure="User documentation."),
 )
 
-PENDING_POLICIES: frozenset[str] = frozenset({DATABASE_ROLES})
+PENDING_POLICIES: frozenset[str] = frozenset()
 """Policy names the checklist maps items to that are not in the pack yet (being written now).
 
 The tooling shows their items as "not yet covered". tests/test_checklist.py fails when a mapped name

@@ -40,6 +40,13 @@ def sources(resource: PolicyResource, prop: str) -> set[str]:
     return {dependency.urn for dependency in resource.property_dependencies.get(prop, [])}
 
 
+def drawn_from(resource: PolicyResource, prop: str, source: PolicyResource, credential: str) -> bool:
+    """Whether ``resource``'s ``prop`` was computed from ``source`` and from everything ``source``'s own
+    ``credential`` was computed from (e.g. a URL built with that Redis's or that role's generated password)."""
+    used, secret = sources(resource, prop), sources(source, credential)
+    return source.urn in used and bool(secret) and secret <= used
+
+
 def prop(resource: PolicyResource, key: str, default: Any = None) -> Any:
     """A property, or ``default`` while it is unknown."""
     return known(resource.props, key, default)[1]

@@ -64,7 +64,7 @@ def _ingest(args: StackValidationArgs, by_urn: Mapping[str, PolicyResource], fac
     through the URL and which checks the very secrets the drain signs with and the workers present."""
     url = by_urn.get(str(facts.ingest))
     functions = aws.depends(url, "functionName", aws.FUNCTION) if url is not None else []
-    if not functions:
+    if url is None or not functions:
         report("The log store's ingest URL, or the function behind it, is not declared: nothing reaches the store.",
                component.urn)
         return

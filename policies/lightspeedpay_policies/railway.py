@@ -26,13 +26,15 @@ from lightspeedpay_vocabulary.thresholds import (
     GUIDE_WORKER_REPLICAS,
     LOG_STORE_REGIONS,
     MAX_JOB_RETENTION_SECONDS,
+    RAILWAY_DECLARED_PLAN_TIER,
     RAILWAY_HEALTHCHECK_MAX_TIMEOUT_SECONDS,
+    RAILWAY_LIVE_PLAN_TIER,
     RAILWAY_MAX_TOTAL_REPLICAS,
     RAILWAY_REPLICA_CAP,
     RAILWAY_REVIEWED_REGIONS,
 )
 
-from .graph import published, sources
+from .graph import drawn_from, published, sources
 from .meta import (
     Guard,
     Report,
@@ -56,8 +58,6 @@ VARIABLES = f"{PREFIX}Variables"
 REDIS = f"{PREFIX}Redis"
 TOKEN = f"{PREFIX}ProjectToken"
 
-_LIVE_PLAN_TIER = {"FREE": 0, "HOBBY": 1, "PRO": 2}
-_DECLARED_TIER = {"hobby": 1, "pro": 2, "enterprise": 2}
 SECRET_OUTPUTS = {VARIABLES: "sealedVariables", REDIS: "password", TOKEN: "token"}
 _REFERENCE = re.compile(r"^\$\{\{[A-Za-z0-9_.-]+\}\}$")
 _CREDENTIAL_VALUE = re.compile(r"(://[^/\s:@]+:[^/\s@]+@|-----BEGIN|\bBearer\s+\S)", re.IGNORECASE)
@@ -216,8 +216,8 @@ def _of_service(args: StackValidationArgs, type_: str, service_urn: str) -> list
 def _plan_cap(args: StackValidationArgs, report: Report) -> None:
     for project in _of(args.resources, PROJECT):
         plan, live = _get(project.props, "plan"), _get(project.props, "workspacePlan")
-        if isinstance(plan, str) and isinstance(live, str) and _LIVE_PLAN_TIER.get(live, 0) < _DECLARED_TIER.get(
-                plan, 2):
+        if isinstance(plan, str) and isinstance(live, str) and RAILWAY_LIVE_PLAN_TIER.get(
+                live, 0) < RAILWAY_DECLARED_PLAN_TIER.get(plan, 2):
             report(f"The Railway workspace is on {live} but the stack declares '{plan}'; its replica cap "
                    f"({RAILWAY_REPLICA_CAP.get(plan)}) does not apply.", project.urn)
     fleets = published(args, JobsFacts, report)
@@ -285,6 +285,10 @@ def _autoscaler_coherent(args: StackValidationArgs, report: Report) -> None:
         if settings and not any(_of(v.property_dependencies.get("sealedVariables", []), TOKEN) for v in settings):
             report("The autoscaler has no project token of its own (sealed AUTOSCALER_RAILWAY_TOKEN).",
                    settings[0].urn)
+        if settings and not any(drawn_from(v, "sealedVariables", queue, "password") for v in settings
+                                for queue in _of(args.resources, REDIS)):
+            report("The autoscaler's REDIS_URL is not computed from the stack's Redis and its password: it would "
+                   "watch another queue, or none.", settings[0].urn)
         for bound in {bound for _, bound in bounds if bound is not None}:
             for name, expected in zip(AUTOSCALER_BOUND_VARIABLES, bound, strict=True):
                 seen = values.get(name)

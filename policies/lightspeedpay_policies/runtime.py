@@ -20,7 +20,7 @@ from lightspeedpay_vocabulary.facts import ROLES, JobsFacts
 from lightspeedpay_vocabulary.thresholds import GUIDE_RUNTIME, GUIDE_SECRETS
 
 from .checklist import tagged
-from .graph import of_type, project_role, prop, published, roles, sources, stack_facts
+from .graph import drawn_from, of_type, project_role, prop, published, roles, sources, stack_facts
 from .meta import Report, integer, mapping, pci, rbi_localisation, stack_policy
 from .props import as_list, is_redacted, known, known_items, plain
 from .vercel import ENV_VAR, PROJECT
@@ -126,9 +126,32 @@ def _worker_variables(args: StackValidationArgs, report: Report) -> list[tuple[J
     return fleets
 
 
+def _redis_url(report: Report, variables: list[PolicyResource], plain_values: Mapping[str, Any],
+               redis: list[PolicyResource]) -> None:
+    """REDIS_URL carries the Redis password: sealed, and computed from the stack's own Redis and that
+    Redis's own password (the dependencies say so even where the sealed map is one ciphertext)."""
+    if "REDIS_URL" in plain_values:
+        _say(report, "workers", "REDIS_URL", "REDIS_URL of the workers is in their plain variables; it carries the "
+                                             "Redis password: seal it (sealedVariables), computed from the stack's "
+                                             "own Redis.")
+    if not any(drawn_from(resource, "sealedVariables", queue, "password") for resource in variables for queue in redis):
+        names = sorted(str(prop(queue, "name", queue.name)) for queue in redis)
+        _say(report, "workers", "REDIS_URL", f"The workers' sealed variables are not computed from the stack's own "
+                                             f"Redis ({names}) and its password: they have no REDIS_URL of its queue.")
+        return
+    sealed: set[str] = set()
+    for resource in variables:
+        names = prop(resource, "sealedVariables", {})
+        if is_redacted(names):
+            return  # one ciphertext in an export: the dependency above is what can be proven
+        sealed.update(names if isinstance(names, Mapping) else ())
+    if "REDIS_URL" not in sealed:
+        _say(report, "workers", "REDIS_URL", "The workers have no sealed REDIS_URL.")
+
+
 def _workers(args: StackValidationArgs, report: Report) -> None:
     wanted = WORKER_VALUES.of(args)
-    redis_names = {str(prop(r, "name", "")) for r in of_type(args, RAILWAY_REDIS)}
+    redis = of_type(args, RAILWAY_REDIS)
     for _, variables in _worker_variables(args, report):
         plain_values: dict[str, Any] = {}
         for resource in variables:
@@ -139,10 +162,7 @@ def _workers(args: StackValidationArgs, report: Report) -> None:
                 _say(report, "workers", key, f"The workers set no {key} (guide: {key}={value}).")
             elif str(seen) != str(value):
                 _say(report, "workers", key, f"{key} of the workers is {seen!r}; the guide requires {value!r}.")
-        redis = plain_values.get("REDIS_URL")
-        if not (isinstance(redis, str) and any(redis == f"${{{{{name}.REDIS_URL}}}}" for name in redis_names)):
-            _say(report, "workers", "REDIS_URL", f"REDIS_URL of the workers is {redis!r}, not a reference to the "
-                                                 f"stack's own Redis ({sorted(redis_names)}).")
+        _redis_url(report, variables, plain_values, redis)
         if not any(_from(resource, "sealedVariables", DATABASE_KINDS) for resource in variables):
             _say(report, "workers", "DATABASE_URL", "The workers' sealed variables take nothing from the stack's "
                                                     "database: they have no DATABASE_URL of their own project.")
@@ -166,8 +186,11 @@ def _runtime_environment(args: StackValidationArgs, report: Report) -> None:
 
 def _same_database(args: StackValidationArgs, report: Report) -> None:
     def databases(resource: PolicyResource, prop_name: str) -> set[str]:
-        return {d.urn for d in resource.property_dependencies.get(prop_name, [])
-                if d.resource_type.startswith(DATABASE_KINDS)}
+        # A source that belongs to a project (a pooler, a role) stands for that project: the API and the
+        # workers connect as different roles of one database.
+        return {p.urn for d in resource.property_dependencies.get(prop_name, [])
+                if d.resource_type.startswith(DATABASE_KINDS)
+                for p in (d.property_dependencies.get("project_ref") or [d])}
 
     api = [(v.urn, databases(v, "value")) for v in _production_variables(args)["api"].get("DATABASE_URL", [])]
     # The sealed map is one ciphertext in an exported state; its dependencies say where it came from.
@@ -197,7 +220,7 @@ POLICIES = [
         "api-and-workers-share-database",
         "The payments API and the background workers must use the stack's one database.",
         validate=_same_database, severity=Severity.HIGH, framework=rbi_localisation(),
-        remediation="Pass the database component's database_url to both the API (components/app_env.py) and the "
+        remediation="Pass the database component's per-role URLs to the API (components/app_env.py) and the "
                     "workers (components/jobs.py), never a URL typed into config.",
         tags=["database", "wiring"]),
 ]

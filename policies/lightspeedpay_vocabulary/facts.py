@@ -124,12 +124,14 @@ class JobsFacts(Record):
 
 @dataclass(frozen=True)
 class DatabaseFacts(Record):
-    """Published by components.database.Database: recovery declarations no API holds."""
+    """Published by components.database.Database: recovery declarations no API holds, and its roles."""
 
     PUBLISHER: ClassVar[str] = DATABASE
     production: bool
     rpo_minutes: int
     rto_minutes: int
+    roles: Mapping[str, Urn]
+    """Purpose ('api', 'worker', 'backup') → URN of the Role the component declares for it."""
 
 
 @dataclass(frozen=True)

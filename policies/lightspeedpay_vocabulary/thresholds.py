@@ -189,8 +189,13 @@ def _hours(field: str) -> list[int] | None:
 
 # --- background jobs on Railway --------------------------------------------------------------------
 RAILWAY_REPLICA_CAP = {"hobby": 6, "pro": 42, "enterprise": 50}
-"""Per-service replica caps by workspace plan (Railway pricing docs)."""
+"""Per-service replica caps by workspace plan (Railway pricing docs); its keys are the plans a stack may declare."""
 RAILWAY_MAX_TOTAL_REPLICAS = 50
+"""Across regions, per service, whatever the plan (the Railway CLI's MAX_TOTAL_REPLICAS)."""
+RAILWAY_LIVE_PLAN_TIER = {"FREE": 0, "HOBBY": 1, "PRO": 2}
+"""Railway's API `Plan` enum, ranked; an Enterprise workspace reports PRO."""
+RAILWAY_DECLARED_PLAN_TIER = {"hobby": 1, "pro": 2, "enterprise": 2}
+"""The live tier each declared plan needs (the provider checks it before creating; the pack on refreshed state)."""
 RAILWAY_LOG_RETENTION_DAYS = {"hobby": 7, "pro": 30, "enterprise": 90}
 """How long Railway itself keeps logs, by plan; longer retention needs the log store."""
 RAILWAY_REVIEWED_REGIONS = ("asia-southeast1-eqsg3a",)
@@ -214,6 +219,17 @@ MAX_REFRESH_REUSE_SECONDS = 10
 MIN_PASSWORD_LENGTH = 12
 PGAUDIT_CLASSES = ("ddl", "write")
 PGAUDIT_ROLES = ("postgres",)
+SUPABASE_OWN_ROLES = (
+    "postgres", "supabase_admin", "supabase_auth_admin", "supabase_storage_admin", "supabase_realtime_admin",
+    "supabase_replication_admin", "supabase_read_only_user", "authenticator", "anon", "authenticated",
+    "service_role", "dashboard_user", "pgbouncer", "pgsodium_keyholder", "pgsodium_keyiduser", "pgsodium_keymaker",
+)
+"""Roles Supabase creates and owns: an application never connects as (or declares) one of them."""
+DATABASE_ROLE_PRIVILEGES = ("select", "insert", "update", "delete")
+"""Table privileges an application's database role may hold (never truncate, references or trigger)."""
+DATABASE_ROLE_MEMBERSHIPS = ("pg_read_all_data",)
+"""Predefined Postgres roles an application's role may be granted: reading every table and schema, which
+pg_dump needs, so only for a read-only backup role (never a runtime's)."""
 MIN_READ_REPLICAS = 1
 OPEN_NETWORKS = ("0.0.0.0/0", "::/0")
 

@@ -6,7 +6,7 @@
 - Transport failures come from `JsonHttpClient` (429 Retry-After, 5xx/timeouts with bounded
   backoff, HTML pages). GraphQL ``errors`` become typed errors carrying the API's messages.
 - Non-idempotent mutations (creates) are sent with ``retry=False``: a timed-out create may have
-  happened, so the caller looks the object up by name before trying again (see base.py).
+  happened, so the caller looks the object up before trying again (`providers.dynamic.provider`).
 - The token is never part of a message, a repr, or the pickled provider.
 """
 
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from providers.http import ApiError, JsonHttpClient, Response, UnauthorizedError
+from providers.dynamic.errors import ApiError, NotFoundError, PlanRequiredError, RateLimitedError, UnauthorizedError
+from providers.http import JsonHttpClient, Response
 
 from .documents import operation_name
 
@@ -37,12 +38,24 @@ class RailwayError(ApiError):
         self.messages = list(messages or [])
 
 
-class RailwayNotFoundError(RailwayError):
+class RailwayNotFoundError(RailwayError, NotFoundError):
     """The object does not exist (or no longer exists)."""
 
 
 class RailwayUnauthorizedError(RailwayError, UnauthorizedError):
     """The token is invalid, lacks access, or 2FA enforcement blocks it."""
+
+
+class RailwayRateLimitedError(RailwayError, RateLimitedError):
+    """HTTP 429; ``wait`` is the Retry-After Railway sent (it sets one on every 429)."""
+
+    def __init__(self, message: str, status: int = 429, retryable: bool = True, wait: float | None = None) -> None:
+        RailwayError.__init__(self, message, status=status, retryable=retryable)
+        self.wait = wait
+
+
+class RailwayPlanError(RailwayError, PlanRequiredError):
+    """The workspace's plan is lower than the plan the stack was validated against."""
 
 
 def endpoint_from_env() -> str:
@@ -128,6 +141,10 @@ class RailwayClient:
             response = self._transport(retry).request("POST", self._path, body)
         except UnauthorizedError as exc:
             raise RailwayUnauthorizedError(f"Railway {operation}: {exc}", status=exc.status) from None
+        except RateLimitedError as exc:
+            raise RailwayRateLimitedError(f"Railway {operation}: {exc}", exc.status, exc.retryable, exc.wait) from None
+        except NotFoundError as exc:
+            raise RailwayNotFoundError(f"Railway {operation}: {exc}", status=exc.status) from None
         except ApiError as exc:
             raise RailwayError(f"Railway {operation}: {exc}", status=exc.status, retryable=exc.retryable) from None
         payload = response.body

@@ -59,12 +59,12 @@ _VOLUMES = "volumeInstances(first: 100) { edges { node { id volumeId serviceId m
 # ---------------------------------------------------------------- token checks
 TOKEN_WORKSPACES = _register("query TokenWorkspaces { apiToken { workspaces { id name } } }")
 
-# ---------------------------------------------------------------- project
-PROJECT_FIND = _register("""
-query ProjectFind($workspaceId: String, $after: String) {
-  projects(workspaceId: $workspaceId, first: 100, after: $after) {
-    edges { node { ...ProjectFields } }
-    pageInfo { hasNextPage endCursor }
+# ---------------------------------------------------------------- workspace and project
+WORKSPACE_PROJECTS = _register("""
+query WorkspaceProjects($workspaceId: String!, $after: String) {
+  workspace(workspaceId: $workspaceId) {
+    id plan
+    projects(first: 100, after: $after) { edges { node { ...ProjectFields } } pageInfo { hasNextPage endCursor } }
   }
 }""" + _PROJECT)
 PROJECT_READ = _register("query ProjectRead($id: String!) { project(id: $id) { ...ProjectFields } }" + _PROJECT)
@@ -86,6 +86,11 @@ query EnvironmentFind($projectId: String!) {
 }""")
 ENVIRONMENT_READ = _register(
     "query EnvironmentRead($id: String!) { environment(id: $id) { id name projectId deletedAt } }")
+ENVIRONMENT_READ_WITH_BASE = _register("""
+query EnvironmentReadWithBase($id: String!, $projectId: String!) {
+  environment(id: $id) { id name projectId deletedAt }
+  project(id: $projectId) { id baseEnvironmentId }
+}""")
 ENVIRONMENT_CREATE = _register(
     "mutation EnvironmentCreate($input: EnvironmentCreateInput!) "
     "{ environmentCreate(input: $input) { id name projectId deletedAt } }")
@@ -112,9 +117,18 @@ query ServiceRead($id: String!, $environmentId: String!) {
   serviceInstance(serviceId: $id, environmentId: $environmentId) { id source { image repo } }
 }
 """ + _SERVICE)
-SERVICE_CREATE = _register(
-    "mutation ServiceCreate($input: ServiceCreateInput!) { serviceCreate(input: $input) { ...ServiceFields } }\n"
-    + _SERVICE)
+SERVICE_LOOKUP = _register("""
+query ServiceLookup($id: String!) {
+  service(id: $id) { ...ServiceFields serviceInstances(first: 100) { edges { node { environmentId } } } }
+}
+""" + _SERVICE)
+SERVICE_CREATE = _register("""
+mutation ServiceCreate($input: ServiceCreateInput!) {
+  serviceCreate(input: $input) {
+    ...ServiceFields serviceInstances(first: 10) { edges { node { environmentId region numReplicas } } }
+  }
+}
+""" + _SERVICE)
 SERVICE_UPDATE = _register(
     "mutation ServiceUpdate($id: String!, $input: ServiceUpdateInput!) "
     "{ serviceUpdate(id: $id, input: $input) { ...ServiceFields } }\n" + _SERVICE)
@@ -150,9 +164,6 @@ query VariablesRead($projectId: String!, $environmentId: String!, $serviceId: St
   variables(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId, unrendered: true)
   environment(id: $environmentId) { id config(decryptVariables: false) }
 }""")
-VARIABLES_UPSERT = _register(
-    "mutation VariableCollectionUpsert($input: VariableCollectionUpsertInput!) "
-    "{ variableCollectionUpsert(input: $input) }")
 VARIABLE_DELETE = _register("mutation VariableDelete($input: VariableDeleteInput!) { variableDelete(input: $input) }")
 
 # ---------------------------------------------------------------- redis (service + volume)

@@ -2,8 +2,14 @@
 
 The autoscaler's credential: scoped to one environment of one project (Railway's narrowest
 token), sent as ``Project-Access-Token``. Railway shows a token's value only when it is created,
-so it lives in Pulumi state as a secret output; a token of the same name whose value we do not
-hold (e.g. after a create that timed out) is deleted and minted again rather than adopted.
+so it lives in Pulumi state as a secret output, and a token is the one kind whose adoption can
+never carry its value:
+
+- a token this provider minted but whose reply was lost is deleted and minted again (nobody can
+  be using a value nobody received);
+- a token of the declared name that already existed is not rotated unless the resource says
+  ``reset_secrets_on_adopt`` (something may be using it): without that, create fails and names
+  the choices; with ``adopt_id`` it is adopted as it is, its value unknown (``unwritten``).
 """
 
 from __future__ import annotations
@@ -13,15 +19,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult
 
-from .base import Checker, RailwayProvider, delete_quietly, diff, edges, norm
+from providers.dynamic.checks import Checker
+from providers.dynamic.errors import ConfigError, ConflictError, NotFoundError
+from providers.dynamic.ids import IdFormat
+from providers.dynamic.provider import ADOPT_ID, RESET_SECRETS, UNWRITTEN
+from providers.dynamic.resource import Args, DynamicResource, Out
+from providers.dynamic.values import normalise
+
+from .base import RailwayProvider, edges
 from .client import RailwayClient, RailwayError
 from .documents import PROJECT_TOKEN_CREATE, PROJECT_TOKEN_DELETE, PROJECT_TOKENS
 
 
-def _tokens(client: RailwayClient, project_id: str) -> list[dict[str, Any]]:
-    return edges(client.execute(PROJECT_TOKENS, {"projectId": project_id})["projectTokens"])
+def _tokens(api: RailwayClient, project_id: str) -> list[dict[str, Any]]:
+    return edges(api.execute(PROJECT_TOKENS, {"projectId": project_id})["projectTokens"])
 
 
 def _named(tokens: list[dict[str, Any]], p: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -30,80 +43,96 @@ def _named(tokens: list[dict[str, Any]], p: Mapping[str, Any]) -> list[dict[str,
 
 class ProjectTokenProvider(RailwayProvider):
     kind = "ProjectToken"
+    id_format = IdFormat("{tokenId}")
+    lookup_formats = (IdFormat("{projectId}:{tokenId}"),)
+    replace_on_change = ("projectId", "environmentId", "name")
+    secret_outputs = ("token",)
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checker = Checker(self.kind, news)
+    def validate(self, c: Checker) -> None:
         for prop in ("projectId", "environmentId"):
-            checker.require_text(prop)
-        checker.require_text("name", 64)
-        return checker.result()
+            c.text(prop)
+        c.text("name", 64)
 
-    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff(olds, news, (), ("projectId", "environmentId", "name"))
+    def fetch(self, api: RailwayClient, ref: dict[str, Any]) -> dict[str, Any] | None:
+        if not ref.get("projectId"):
+            raise ConfigError(f"read a Railway project token as <projectId>:<tokenId>, not {ref['tokenId']!r} alone")
+        node = next((t for t in _tokens(api, ref["projectId"]) if t.get("id") == ref["tokenId"]), None)
+        if node is None:
+            return None
+        return {"tokenId": node["id"], "name": node.get("name"), "environmentId": node.get("environmentId"),
+                "projectId": ref["projectId"]}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        p = norm(props)
-        client = self.client()
-        last: RailwayError | None = None
-        for attempt in range(1, 4):
-            for stale in _named(_tokens(client, p["projectId"]), p):
-                self._delete(client, stale["id"])  # its value is unknowable: rotate it
+        p = normalise(props)
+        api = self.client()
+        declared = p.get(self.key(ADOPT_ID))
+        if declared:
+            ref = self.ref(str(declared), p)
+            found = self.fetch(api, ref)
+            if found is None or self.adoption_problems(p, found):
+                raise ConflictError(f"railway:ProjectToken {self.key(ADOPT_ID)} {declared!r}: no token of that id "
+                                    f"with name {p['name']!r} in environment {p['environmentId']}")
+            if not p.get(self.key(RESET_SECRETS)):
+                return CreateResult(found["tokenId"], {**p, "token": None, UNWRITTEN: ["token"]})
+            self._delete(api, found["tokenId"])
+        existing = _named(_tokens(api, p["projectId"]), p)
+        if existing and not p.get(self.key(RESET_SECRETS)):
+            raise ConflictError(
+                f"a Railway project token named {p['name']!r} already exists for environment {p['environmentId']} "
+                f"(id {existing[0]['id']}); Railway shows a token's value only once, so it cannot be taken over with "
+                f"its value. Delete it in Railway, set reset_secrets_on_adopt to replace it with a new one, or "
+                f"declare adopt_id to keep it (its value then stays unknown to Pulumi)")
+        for stale in existing:
+            self._delete(api, stale["id"])
+        return self._mint(api, p)
+
+    def _mint(self, api: RailwayClient, p: dict[str, Any]) -> CreateResult:
+        for attempt in range(1, self.create_attempts + 1):
             try:
-                token = client.execute(PROJECT_TOKEN_CREATE, {"input": {
+                token = api.execute(PROJECT_TOKEN_CREATE, {"input": {
                     "projectId": p["projectId"], "environmentId": p["environmentId"], "name": p["name"]}},
                     retry=False)["projectTokenCreate"]
             except RailwayError as error:
-                if not error.retryable:
+                if not error.retryable or attempt == self.create_attempts:
                     raise
-                last = error
-                client.sleep(min(8.0, 0.5 * 2 ** attempt))
+                wait = self.backoff.delay(attempt, getattr(error, "wait", None), "create railway:ProjectToken")
+                self.pause(api, wait)
+                for lost in _named(_tokens(api, p["projectId"]), p):  # minted, but its value never reached us
+                    self._delete(api, lost["id"])
                 continue
-            minted = _named(_tokens(client, p["projectId"]), p)
+            minted = _named(_tokens(api, p["projectId"]), p)
             if len(minted) != 1:
                 raise RailwayError(f"Railway created project token '{p['name']}' but lists {len(minted)} of that name")
             return CreateResult(minted[0]["id"], {**p, "token": str(token)})
-        raise last or RailwayError("project token creation failed")
+        raise AssertionError("unreachable")
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = self.client()
-        p = norm(props)
-        try:
-            tokens = _tokens(client, p["projectId"])
-        except RailwayError as error:
-            if self.gone(client, error):
-                return ReadResult(None, {})
-            raise
-        node = next((t for t in tokens if t.get("id") == id_), None)
-        if node is None:
-            return ReadResult(None, {})
-        return ReadResult(id_, {**p, "name": node["name"], "environmentId": node["environmentId"]})
+    def remove(self, api: RailwayClient, ref: dict[str, Any]) -> None:
+        self._delete(api, ref["tokenId"])
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult({**norm(news), "token": olds.get("token")})  # every real change replaces
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._delete(self.client(), id_)
+    def outputs(self, p: dict[str, Any], live_view: dict[str, Any]) -> dict[str, Any]:
+        outs = super().outputs(p, live_view)
+        outs.pop("tokenId", None)
+        return outs
 
     @staticmethod
-    def _delete(client: RailwayClient, token_id: str) -> None:
-        delete_quietly(client, PROJECT_TOKEN_DELETE, {"id": token_id})
+    def _delete(api: RailwayClient, token_id: str) -> None:
+        try:
+            api.execute(PROJECT_TOKEN_DELETE, {"id": token_id})
+        except NotFoundError:
+            return
 
 
 @dataclass(frozen=True)
-class ProjectTokenArgs:
+class ProjectTokenArgs(Args):
     project_id: pulumi.Input[str]
     environment_id: pulumi.Input[str]
     """The one environment the token may act on."""
     name: str
 
 
-class ProjectToken(Resource, module="railway", name="ProjectToken"):
+class ProjectToken(DynamicResource, module="railway", name="ProjectToken"):
     """A Railway project token; ``token`` is a secret output."""
 
-    token: pulumi.Output[str]
-
-    def __init__(self, name: str, args: ProjectTokenArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["token"]))
-        super().__init__(ProjectTokenProvider(), name, {
-            "projectId": args.project_id, "environmentId": args.environment_id, "name": args.name, "token": None,
-        }, opts)
+    provider_class = ProjectTokenProvider
+    args_class = ProjectTokenArgs
+    token = Out[str]("token")

@@ -1,20 +1,24 @@
 """Point-in-time recovery: the `pitr_<days>` billing add-on of a project.
 
 Read: the project's selected add-ons (one GET); no PITR add-on selected means the resource is
-gone. Delete removes the add-on (unlike settings, an add-on has a real reverse operation).
+gone. Create selects the add-on (a PATCH that is safe to repeat: a lost reply is found and
+adopted); delete removes it (unlike settings, an add-on has a real reverse operation).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+import pulumi
 
-from providers.http import NotFoundError
+from config.vocabulary import thresholds
+from providers.dynamic.checks import Checker
+from providers.dynamic.ids import IdFormat
+from providers.dynamic.resource import Args, DynamicResource, Out
 
-from .base import SupabaseProvider, check_ref, known, normalise
+from .base import SupabaseProvider, check_ref
 from .client import SupabaseClient
-from .vocabulary import PITR_DAYS
 
 
 def selected_pitr_days(addons: dict[str, Any]) -> int | None:
@@ -28,59 +32,51 @@ def selected_pitr_days(addons: dict[str, Any]) -> int | None:
 
 class PitrProvider(SupabaseProvider):
     kind = "Pitr"
-    replace_keys = ("project_ref",)
+    id_format = IdFormat("{project_ref}/pitr")
+    managed = ("retention_days",)
+    replace_on_change = ("project_ref",)
+    delete_before_replace = False
 
-    def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
-        failures = check_ref(props)
-        days = props.get("retention_days")
-        if "retention_days" not in props:
-            failures.append(CheckFailure("retention_days", f"is required; allowed: {list(PITR_DAYS)}"))
-        elif known(props, "retention_days") and days not in PITR_DAYS:
-            failures.append(CheckFailure(
-                "retention_days", f"{days!r} is not a PITR variant; allowed: {list(PITR_DAYS)}"))
-        return failures
+    def validate(self, c: Checker) -> None:
+        check_ref(c)
+        c.choice("retention_days", thresholds.PITR_RETENTION_DAYS, required=True)
 
-    def managed(self, props: dict[str, Any]) -> dict[str, Any]:
-        return {"project_ref": props.get("project_ref"), "retention_days": props.get("retention_days")}
+    def find(self, api: SupabaseClient, p: dict[str, Any]) -> dict[str, Any] | None:
+        return self.fetch(api, p)
+
+    def fetch(self, api: SupabaseClient, ref: dict[str, Any]) -> dict[str, Any] | None:
+        days = selected_pitr_days(api.list_addons(ref["project_ref"]))
+        return None if days is None else self._view(ref["project_ref"], days)
+
+    def make(self, api: SupabaseClient, p: dict[str, Any]) -> dict[str, Any]:
+        api.apply_addon(p["project_ref"], "pitr", f"pitr_{p['retention_days']}")
+        return self._view(p["project_ref"], p["retention_days"])
+
+    def write(self, api: SupabaseClient, ref: dict[str, Any], p: dict[str, Any], changes: dict[str, Any],
+              current: dict[str, Any]) -> dict[str, Any] | None:
+        return self.make(api, p)  # selecting another variant replaces the one selected
+
+    def remove(self, api: SupabaseClient, ref: dict[str, Any]) -> None:
+        days = ref.get("retention_days")
+        if days:
+            api.remove_addon(ref["project_ref"], f"pitr_{days}")
 
     @staticmethod
-    def _outputs(props: dict[str, Any], days: int | None) -> dict[str, Any]:
-        return {**props, "retention_days": days, "variant": f"pitr_{days}" if days else None,
-                "worst_case_rpo_minutes": 2 if days else None}
+    def _view(ref: str, days: int) -> dict[str, Any]:
+        return {"project_ref": ref, "retention_days": days, "variant": f"pitr_{days}",
+                "worst_case_rpo_minutes": thresholds.PITR_WORST_CASE_RPO_MINUTES}
 
-    @staticmethod
-    def _select(client: SupabaseClient, ref: str, days: int) -> None:
-        client.apply_addon(ref, "pitr", f"pitr_{days}")
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        props = normalise(props)
-        client, ref, days = self.client(), props["project_ref"], props["retention_days"]
-        if selected_pitr_days(client.list_addons(ref)) != days:
-            self._select(client, ref, days)
-        return CreateResult(f"{ref}/pitr", self._outputs(props, days))
+@dataclass(frozen=True)
+class PitrArgs(Args):
+    project_ref: pulumi.Input[str]
+    retention_days: int
+    """7, 14 or 28 days of point-in-time recovery (the pitr_<days> add-on)."""
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = normalise(props)
-        try:
-            days = selected_pitr_days(self.client().list_addons(props["project_ref"]))
-        except NotFoundError:
-            return ReadResult(None, {})
-        if days is None:
-            return ReadResult(None, {})
-        return ReadResult(id_, self._outputs(props, days))
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        olds, news = normalise(olds), normalise(news)
-        if news["retention_days"] != olds.get("retention_days"):
-            self._select(self.client(), news["project_ref"], news["retention_days"])
-        return UpdateResult(self._outputs(news, news["retention_days"]))
-
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        props = normalise(props)
-        days = props.get("retention_days")
-        if not days:
-            return
-        try:
-            self.client().remove_addon(props["project_ref"], f"pitr_{days}")
-        except NotFoundError:
-            return
+class Pitr(DynamicResource, module="supabase", name="Pitr"):
+    provider_class = PitrProvider
+    args_class = PitrArgs
+    retention_days = Out[int]("retention_days")
+    variant = Out[str]("variant")
+    worst_case_rpo_minutes = Out[int]("worst_case_rpo_minutes")

@@ -9,13 +9,19 @@ Role names and log classes are validated against strict patterns before they rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pulumi.dynamic import CheckFailure
+import pulumi
 
-from .base import check_ref, is_unknown
+from providers.dynamic.checks import Checker
+from providers.dynamic.ids import IdFormat
+from providers.dynamic.resource import Args, DynamicResource, Out
+from providers.dynamic.values import is_unknown
+
+from .base import SettingsProvider, check_ref
 from .client import SupabaseClient
-from .settings import SettingsProvider
 from .vocabulary import PGAUDIT_CLASSES, ROLE_PATTERN
 
 SETTING_PREFIX = "pgaudit.log="
@@ -31,14 +37,17 @@ def canonical(classes: Any) -> str | None:
     return ",".join(names) or None
 
 
-def read_sql(roles: list[str]) -> str:
-    names = ", ".join(f"'{role}'" for role in roles)
+def read_sql(roles: list[str] | None) -> str:
+    """One SELECT: each role's pgaudit.log and whether the extension is installed. Without names
+    (a read by id alone), every role that has a pgaudit.log setting."""
+    where = (f"r.rolname in ({', '.join(f'{chr(39)}{role}{chr(39)}' for role in roles)})" if roles is not None
+             else f"exists (select 1 from unnest(r.rolconfig) as c where c like '{SETTING_PREFIX}%')")
     return (
         "select r.rolname as role, "
         f"(select substr(s, {len(SETTING_PREFIX) + 1}) from unnest(r.rolconfig) as s "
         f"where s like '{SETTING_PREFIX}%') as log, "
         "exists (select 1 from pg_extension where extname = 'pgaudit') as installed "
-        f"from pg_roles r where r.rolname in ({names}) order by r.rolname;")
+        f"from pg_roles r where {where} order by r.rolname;")
 
 
 def apply_sql(changes: dict[str, str]) -> str:
@@ -51,54 +60,68 @@ def apply_sql(changes: dict[str, str]) -> str:
 class PgAuditProvider(SettingsProvider):
     kind = "PgAudit"
     surface = "pgaudit"
+    id_format = IdFormat("{project_ref}/pgaudit")
+    managed = ("roles",)
 
-    def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
-        failures = check_ref(props)
-        roles = props.get("roles")
+    def validate(self, c: Checker) -> None:
+        check_ref(c)
+        roles = c.news.get("roles")
         if is_unknown(roles):
-            return failures
-        if not isinstance(roles, dict) or not roles:
-            return [*failures, CheckFailure("roles", "must map at least one role to its pgaudit.log classes")]
+            return
+        if not isinstance(roles, Mapping) or not roles:
+            c.fail("roles", "must map at least one role to its pgaudit.log classes")
+            return
         for role, classes in roles.items():
             if not ROLE_PATTERN.match(str(role)):
-                failures.append(CheckFailure(f"roles.{role}", "is not a plain Postgres role name ([a-z_][a-z0-9_]*)"))
+                c.fail(f"roles.{role}", "is not a plain Postgres role name ([a-z_][a-z0-9_]*)")
             if is_unknown(classes):
                 continue
             if not isinstance(classes, list) or not classes:
-                failures.append(CheckFailure(f"roles.{role}", "must list at least one log class"))
+                c.fail(f"roles.{role}", "must list at least one log class")
                 continue
-            unknown = [c for c in classes if c not in PGAUDIT_CLASSES]
+            unknown = [x for x in classes if x not in PGAUDIT_CLASSES]
             if unknown:
-                failures.append(CheckFailure(
-                    f"roles.{role}", f"{unknown} are not pgaudit.log classes; allowed: {list(PGAUDIT_CLASSES)}"))
-        return failures
+                c.fail(f"roles.{role}", f"{unknown} are not pgaudit.log classes; allowed: {list(PGAUDIT_CLASSES)}")
 
-    def wanted(self, props: dict[str, Any]) -> dict[str, Any]:
+    def view(self, props: dict[str, Any]) -> dict[str, Any]:
         roles = props.get("roles") or {}
-        return {role: classes if is_unknown(classes) else canonical(classes) for role, classes in roles.items()}
-
-    def managed(self, props: dict[str, Any]) -> dict[str, Any]:
+        if is_unknown(roles) and not isinstance(roles, Mapping):
+            return {"project_ref": props.get("project_ref"), "roles": roles}
         return {"project_ref": props.get("project_ref"),
-                **{f"roles.{k}": v for k, v in self.wanted(props).items()}}
+                **{f"roles.{role}": classes if is_unknown(classes) else canonical(classes)
+                   for role, classes in roles.items()}}
 
-    def fetch(self, client: SupabaseClient, ref: str, props: dict[str, Any]) -> dict[str, Any]:
-        roles = sorted(self.wanted(props))
-        rows = client.run_read_only_query(ref, read_sql(roles)) if roles else []
+    def fetch(self, api: SupabaseClient, ref: dict[str, Any]) -> dict[str, Any] | None:
+        wanted = ref.get("roles")
+        names = sorted(wanted) if isinstance(wanted, Mapping) else None
+        rows = api.run_read_only_query(ref["project_ref"], read_sql(names)) if names != [] else []
         installed = any(bool(row.get("installed")) for row in rows)
-        live: dict[str, Any] = {role: None for role in roles}
-        for row in rows:
-            live[str(row.get("role"))] = canonical(row.get("log")) if installed else None
-        live["extension_installed"] = installed
-        return live
+        logged = {str(row.get("role")): canonical(row.get("log")) if installed else None for row in rows}
+        roles = {role: logged.get(role) for role in (names if names is not None else sorted(logged))}
+        return {"project_ref": ref["project_ref"], "roles": _lists(roles), "extension_installed": installed}
 
-    def apply(self, client: SupabaseClient, ref: str, changes: dict[str, Any],
-              wanted: dict[str, Any]) -> dict[str, Any] | None:
-        client.run_query(ref, apply_sql(changes))
-        return {**changes, "extension_installed": True}
+    def write(self, api: SupabaseClient, ref: dict[str, Any], p: dict[str, Any], changes: dict[str, Any],
+              current: dict[str, Any]) -> dict[str, Any] | None:
+        wanted = {k.split(".", 1)[1]: v for k, v in changes.items() if k.startswith("roles.") and v is not None}
+        if wanted:
+            api.run_query(ref["project_ref"], apply_sql(wanted))
+        roles = {role: canonical(classes) for role, classes in (p.get("roles") or {}).items()}
+        return {"roles": _lists(roles), "extension_installed": True}
 
-    def outputs(self, props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
-        roles = {role: (str(live[role]).split(",") if live.get(role) else None) for role in self.wanted(props)}
-        return {**props, "roles": roles, "extension_installed": live.get("extension_installed")}
 
-    def _live_from(self, outs: dict[str, Any]) -> dict[str, Any]:
-        return {"extension_installed": outs.get("extension_installed")}
+def _lists(roles: Mapping[str, str | None]) -> dict[str, list[str] | None]:
+    return {role: (str(classes).split(",") if classes else None) for role, classes in roles.items()}
+
+
+@dataclass(frozen=True)
+class PgAuditArgs(Args):
+    project_ref: pulumi.Input[str]
+    roles: Mapping[str, Sequence[str]]
+    """Role → pgaudit.log classes (Supabase sets pgaudit per role only: no ALTER SYSTEM)."""
+
+
+class PgAudit(DynamicResource, module="supabase", name="PgAudit"):
+    provider_class = PgAuditProvider
+    args_class = PgAuditArgs
+    roles = Out[dict[str, list[str]]]("roles")
+    extension_installed = Out[bool]("extension_installed")

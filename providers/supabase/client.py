@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers.http import ApiError, JsonHttpClient, Response
+from providers.dynamic.errors import ApiError, ConfigError, NotReadyError, PlanRequiredError
+from providers.http import JsonHttpClient, Response
 
-from .errors import NotReadyError, PlanRequiredError, SupabaseConfigError
 from .ratelimit import RateLimiter, shared_limiter
 from .vocabulary import API_URL_ENV, DEFAULT_API_URL, PROJECT_FAILED, PROJECT_READY, REF_PATTERN, SLUG_PATTERN
 
@@ -78,20 +78,18 @@ class Runtime:
     project_ready_timeout: float = 20 * 60.0
     ssl_apply_timeout: float = 10 * 60.0
     replica_ready_timeout: float = 40 * 60.0
-    create_attempts: int = 4
-    """POST /v1/projects attempts; each retry first looks for a project the last one created."""
     limiter: RateLimiter | None = field(default=None, repr=False)
 
 
 def _ref(ref: str) -> str:
     if not isinstance(ref, str) or not REF_PATTERN.match(ref):
-        raise SupabaseConfigError(f"project ref {ref!r} is not a Supabase ref (20 lower-case letters)")
+        raise ConfigError(f"project ref {ref!r} is not a Supabase ref (20 lower-case letters)")
     return ref
 
 
 def _slug(slug: str) -> str:
     if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
-        raise SupabaseConfigError(f"organization slug {slug!r} must match ^[\\w-]+$")
+        raise ConfigError(f"organization slug {slug!r} must match ^[\\w-]+$")
     return slug
 
 
@@ -108,6 +106,9 @@ class SupabaseClient:
 
     def __repr__(self) -> str:
         return f"SupabaseClient(base_url={self.http.base_url!r})"
+
+    def sleep(self, seconds: float) -> None:
+        self.runtime.sleep(seconds)
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -266,8 +267,9 @@ class SupabaseClient:
     def get_postgres_config(self, ref: str) -> dict[str, Any]:
         return dict(self.call("GET", f"/v1/projects/{_ref(ref)}/config/database/postgres").body or {})
 
-    def update_postgres_config(self, ref: str, values: dict[str, Any]) -> dict[str, Any]:
-        body = {**values, "restart_database": False}
+    def update_postgres_config(self, ref: str, values: dict[str, Any], restart: bool) -> dict[str, Any]:
+        """The PUT replaces the whole override set: ``values`` must be the complete, merged set."""
+        body = {**values, "restart_database": restart}
         return dict(self.call("PUT", f"/v1/projects/{_ref(ref)}/config/database/postgres", body).body or {})
 
     def get_pooler(self, ref: str) -> list[dict[str, Any]]:
@@ -278,8 +280,9 @@ class SupabaseClient:
 
     # -- SQL ---------------------------------------------------------------------------------
 
-    def run_query(self, ref: str, sql: str) -> Any:
-        return self.call("POST", f"/v1/projects/{_ref(ref)}/database/query", {"query": sql}).body
+    def run_query(self, ref: str, sql: str, once: bool = False) -> Any:
+        """``once``: a statement that must not run twice (CREATE ROLE): one attempt, the caller looks first."""
+        return self.call("POST", f"/v1/projects/{_ref(ref)}/database/query", {"query": sql}, single_attempt=once).body
 
     def run_read_only_query(self, ref: str, sql: str) -> list[dict[str, Any]]:
         body = self.call("POST", f"/v1/projects/{_ref(ref)}/database/query/read-only", {"query": sql}).body

@@ -9,13 +9,14 @@ re-reads them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from providers.dynamic.checks import Checker
+from providers.dynamic.ids import IdFormat
+from providers.dynamic.resource import Args, DynamicResource, Out
 
-from providers.http import NotFoundError
-
-from .base import SupabaseProvider, check_slug, normalise
+from .base import SupabaseProvider, check_slug
 from .client import SupabaseClient
 
 ENTITLEMENTS = {
@@ -68,33 +69,33 @@ def summarise(organization: dict[str, Any], entitlements: list[dict[str, Any]],
 
 class OrganizationProvider(SupabaseProvider):
     kind = "Organization"
-    replace_keys = ("organization_slug",)
+    id_format = IdFormat("{organization_slug}")
+    replace_on_change = ("organization_slug",)
+    delete_before_replace = False
 
-    def validate(self, props: dict[str, Any]) -> list[CheckFailure]:
-        return check_slug(props)
+    def validate(self, c: Checker) -> None:
+        check_slug(c)
 
-    def managed(self, props: dict[str, Any]) -> dict[str, Any]:
-        return {"organization_slug": props.get("organization_slug")}
+    def find(self, api: SupabaseClient, p: dict[str, Any]) -> dict[str, Any] | None:
+        return self.fetch(api, p)  # an organisation is never created here, only reported on
 
-    @staticmethod
-    def fetch(client: SupabaseClient, slug: str) -> dict[str, Any]:
-        return summarise(client.get_organization(slug), client.get_entitlements(slug), client.list_members(slug))
+    def fetch(self, api: SupabaseClient, ref: dict[str, Any]) -> dict[str, Any] | None:
+        slug = ref["organization_slug"]
+        return {"organization_slug": slug, **summarise(api.get_organization(slug), api.get_entitlements(slug),
+                                                       api.list_members(slug))}
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        props = normalise(props)
-        slug = props["organization_slug"]
-        return CreateResult(slug, {**props, **self.fetch(self.client(), slug)})
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = normalise(props)
-        try:
-            return ReadResult(id_, {**props, **self.fetch(self.client(), id_)})
-        except NotFoundError:
-            return ReadResult(None, {})
+@dataclass(frozen=True)
+class OrganizationArgs(Args):
+    organization_slug: str
+    """The organisation whose plan, entitlements and members' MFA are reported (nothing is set)."""
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        news = normalise(news)
-        return UpdateResult({**news, **self.fetch(self.client(), news["organization_slug"])})
 
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        return
+class Organization(DynamicResource, module="supabase", name="Organization"):
+    """Read-only report of the organisation's plan, entitlements and members' MFA."""
+
+    provider_class = OrganizationProvider
+    args_class = OrganizationArgs
+    plan = Out[str]("plan")
+    entitlements = Out[dict[str, Any]]("entitlements")
+    members = Out[dict[str, Any]]("members")

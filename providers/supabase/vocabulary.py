@@ -1,15 +1,21 @@
-"""The Management API's vocabulary the provider accepts: regions, sizes, add-ons, setting keys.
+"""What the Supabase Management API accepts: the one definition of each vendor vocabulary.
 
 Taken from the published OpenAPI document (tests compare these against it, so a spec change that
-drops a value fails a test instead of a deploy). Each managed setting has a rule so `check` can
-refuse a bad value with the key, the value and what is allowed, before any request is sent.
+drops a value fails a test instead of a deploy) and Supabase's docs. Config (`config/database.py`)
+validates stack files against these; each managed setting has a `Rule` so `check` can refuse a
+bad value with the key, the value and what is allowed, before any request is sent.
+
+What the policy pack judges too (PITR retentions and worst-case RPOs, Supabase's own roles, the
+table privileges and predefined roles an application role may hold) is in the vocabulary the pack
+shares with the program, policies/lightspeedpay_vocabulary/thresholds.py, which the providers reach
+through the program's one bridge, `config.vocabulary` (`thresholds.PITR_RETENTION_DAYS`, …).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+
+from providers.dynamic.checks import Rule
 
 DEFAULT_API_URL = "https://api.supabase.com"
 API_URL_ENV = "SUPABASE_API_URL"
@@ -29,9 +35,17 @@ INSTANCE_SIZES = (
     "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
     "16xlarge",
 )
-"""Sizes a project can be created with and (except nano, the no-add-on default) resized to."""
+"""Sizes a project can be created with and (except nano, the no-add-on default) resized to, smallest first."""
 COMPUTE_PREFIX = "ci_"
-PITR_DAYS = (7, 14, 28)
+PITR_MIN_SIZE = "small"
+"""PITR needs at least the Small compute add-on (docs: PITR)."""
+READ_REPLICA_MIN_SIZE = "small"
+READ_REPLICAS_BELOW_XLARGE = 2
+"""Up to 2 replicas below the XL compute size, up to 5 at XL or above (docs: read replicas)."""
+READ_REPLICAS_MAX = 5
+POSTGRES_MAJOR_VERSIONS = (15, 16, 17)
+"""Majors a project may run for this stack (read replicas need 15+); Supabase creates its current default."""
+MIN_PASSWORD_LENGTH = 16
 
 PROJECT_READY = "ACTIVE_HEALTHY"
 PROJECT_FAILED = ("INIT_FAILED", "REMOVED", "GOING_DOWN", "INACTIVE", "PAUSE_FAILED", "RESTORE_FAILED")
@@ -50,39 +64,10 @@ PASSWORD_CHARACTERS = {
 PGAUDIT_CLASSES = ("read", "write", "function", "role", "ddl", "misc", "misc_set", "all")
 ROLE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 DURATION = r"^(-?[0-9]+(?:\.[0-9]+)?)(us|ms|s|min|h|d)?$"
+"""A Postgres duration as the API's spec writes it (statement_timeout; default unit ms)."""
 MEMORY = r"^[0-9]+(kB|MB|GB|TB)?$"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What one managed setting accepts."""
-
-    kind: str
-    """'int', 'bool', 'str' or 'enum'."""
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] = ()
-    pattern: str | None = None
-
-    def problem(self, value: Any) -> str | None:
-        """None when ``value`` is acceptable, else what is allowed."""
-        if self.kind == "bool":
-            return None if isinstance(value, bool) else "must be true or false"
-        if self.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return "must be a whole number"
-            if self.minimum is not None and value < self.minimum:
-                return f"must be at least {self.minimum}"
-            if self.maximum is not None and value > self.maximum:
-                return f"must be at most {self.maximum}"
-            return None
-        if self.kind == "enum":
-            return None if value in self.choices else f"must be one of {list(self.choices)}"
-        if not isinstance(value, str):
-            return "must be a string"
-        if self.pattern and not re.match(self.pattern, value):
-            return f"must match {self.pattern}"
-        return None
+SCHEDULE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+"""The daily backup time, HH:MM:SS in UTC."""
 
 
 AUTH_RULES: dict[str, Rule] = {
@@ -103,6 +88,22 @@ AUTH_RULES: dict[str, Rule] = {
     "sessions_inactivity_timeout": Rule("int", 0, 2_147_483_647),
 }
 """Auth (GoTrue) settings the provider manages; anything else is left to the dashboard."""
+
+POSTGRES_KEYS = (
+    "effective_cache_size", "logical_decoding_work_mem", "maintenance_work_mem", "track_activity_query_size",
+    "max_connections", "max_locks_per_transaction", "max_parallel_maintenance_workers", "max_parallel_workers",
+    "max_parallel_workers_per_gather", "max_replication_slots", "max_slot_wal_keep_size",
+    "max_standby_archive_delay", "max_standby_streaming_delay", "max_wal_size", "max_wal_senders",
+    "max_worker_processes", "session_replication_role", "shared_buffers", "statement_timeout",
+    "track_commit_timestamp", "wal_keep_size", "wal_sender_timeout", "work_mem", "checkpoint_timeout",
+    "hot_standby_feedback",
+)
+"""Every override the Postgres config PUT accepts (`UpdatePostgresConfigBody` without restart_database)."""
+POSTGRES_RESTART_KEYS = frozenset({
+    "max_connections", "shared_buffers", "max_locks_per_transaction", "max_worker_processes", "max_wal_senders",
+    "max_replication_slots", "track_commit_timestamp", "track_activity_query_size",
+})
+"""Of those, the ones Postgres reads only at start ("postmaster" context, PostgreSQL docs, runtime config)."""
 
 POSTGRES_RULES: dict[str, Rule] = {
     "statement_timeout": Rule("str", pattern=DURATION),

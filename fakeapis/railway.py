@@ -19,7 +19,6 @@ import functools
 import itertools
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, build_client_schema, execute, parse, validate
@@ -29,7 +28,6 @@ import schemas
 
 from .server import Recorded, Reply
 
-REPO = Path(__file__).resolve().parents[2]
 TEST_TOKEN = "test-token-not-real"
 DEFAULT_REGION = "us-west2"
 
@@ -46,13 +44,22 @@ class FakeApiError(Exception):
     """An error the real API would answer with (becomes a GraphQL ``errors`` entry)."""
 
 
+SERVICE_PATCH_KEYS = frozenset({"source", "networking", "variables", "configFile", "deploy", "build", "volumeMounts",
+                                "isDeleted", "isCreated", "parentServiceId", "clusterRole", "groupId"})
+"""A service's keys in an environment-config patch (the CLI's `ServiceCfg`, src/controllers/config/environment.rs)."""
+DEPLOY_PATCH_KEYS = frozenset({
+    "startCommand", "preDeployCommand", "healthcheckPath", "healthcheckTimeout", "ipv6EgressEnabled", "numReplicas",
+    "multiRegionConfig", "cronSchedule", "restartPolicyType", "restartPolicyMaxRetries", "sleepApplication",
+    "registryCredentials", "limitOverride", "requiredMountPath", "overlapSeconds", "drainingSeconds"})
+
+
 def _connection(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     return {"edges": [{"node": n, "cursor": str(i)} for i, n in enumerate(nodes)],
             "pageInfo": {"hasNextPage": False, "endCursor": None, "hasPreviousPage": False, "startCursor": None}}
 
 
 class RailwayFake:
-    """State plus resolvers; ``handler`` plugs into `tests.fakes.server.FakeServer`."""
+    """State plus resolvers; ``handler`` plugs into `fakeapis.server.FakeServer`."""
 
     def __init__(self, token: str = TEST_TOKEN, plan: str = "PRO", page_size: int = 100) -> None:
         self.tokens = {token}
@@ -189,6 +196,24 @@ class RailwayFake:
                 "services": _connection([dict(s) for s in services]),
                 "workspace": {"id": self.workspace["id"], "plan": self.workspace["plan"]}}
 
+    def service_view(self, service: dict[str, Any]) -> dict[str, Any]:
+        instances = [self.instance_view(key) for key in self.instances if key[0] == service["id"]]
+        return {**service, "serviceInstances": _connection(instances)}
+
+    def workspace_view(self) -> dict[str, Any]:
+        def projects(info: Any, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+            rows = [self.project_view(p) for p in self.projects.values()
+                    if p["workspaceId"] == self.workspace["id"]]
+            start = int(after) + 1 if after else 0
+            size = min(first or self.page_size, self.page_size)
+            page = rows[start:start + size]
+            return {"edges": [{"node": n, "cursor": str(start + i)} for i, n in enumerate(page)],
+                    "pageInfo": {"hasNextPage": start + size < len(rows),
+                                 "endCursor": str(start + len(page) - 1) if page else None,
+                                 "hasPreviousPage": start > 0, "startCursor": None}}
+
+        return {**self.workspace, "projects": projects}
+
     def instance_view(self, key: tuple[str, str]) -> dict[str, Any]:
         instance = self.instances[key]
         placed = {r: v["numReplicas"] for r, v in instance["multiRegionConfig"].items()}
@@ -251,6 +276,11 @@ class _Root:
                 "pageInfo": {"hasNextPage": start + size < len(rows), "endCursor": str(start + len(page) - 1)
                              if page else None, "hasPreviousPage": start > 0, "startCursor": None}}
 
+    def workspace(self, info: Any, workspaceId: str) -> dict[str, Any]:
+        if self.scope or workspaceId != self.fake.workspace["id"]:
+            raise FakeApiError("Not Authorized")
+        return self.fake.workspace_view()
+
     def project(self, info: Any, id: str) -> dict[str, Any]:
         project = self.fake.projects.get(id)
         if project is None:
@@ -267,7 +297,7 @@ class _Root:
         service = self.fake.services.get(id)
         if service is None:
             raise FakeApiError("Service not found")
-        return dict(service)
+        return self.fake.service_view(service)
 
     def serviceInstance(self, info: Any, serviceId: str, environmentId: str) -> dict[str, Any]:
         if (serviceId, environmentId) not in self.fake.instances:
@@ -353,18 +383,32 @@ class _Root:
         for service_id, service_patch in (patch.get("services") or {}).items():
             if service_id not in fake.services:
                 raise FakeApiError("Service not found")
+            unknown = set(service_patch) - SERVICE_PATCH_KEYS
+            if unknown:
+                fake.violations.append(f"EnvironmentPatchCommit: {sorted(unknown)} are not service config keys")
+            values = fake.variables.setdefault((service_id, environmentId), {})
             for name, entry in (service_patch.get("variables") or {}).items():
-                values = fake.variables.setdefault((service_id, environmentId), {})
                 if entry is None:
                     values.pop(name, None)
                 elif not isinstance(entry.get("value"), str):
                     fake.violations.append(f"EnvironmentPatchCommit: variable {name} needs a string value")
+                elif values.get(name, {}).get("isSealed") and not entry.get("isSealed"):
+                    raise FakeApiError(f"Variable {name} is sealed; a sealed variable cannot be unsealed")
                 else:
                     values[name] = {"value": entry["value"], "isSealed": bool(entry.get("isSealed"))}
-            region_map = (service_patch.get("deploy") or {}).get("multiRegionConfig")
+            deploy = dict(service_patch.get("deploy") or {})
+            if set(deploy) - DEPLOY_PATCH_KEYS:
+                fake.violations.append(f"EnvironmentPatchCommit: {sorted(set(deploy) - DEPLOY_PATCH_KEYS)} are not "
+                                       f"deploy config keys")
+            region_map = deploy.pop("multiRegionConfig", None)
             if region_map is not None:
                 fake.check_region_map("EnvironmentPatchCommit", region_map)
                 self._merge_regions(service_id, environmentId, region_map)
+            instance = fake.instances.get((service_id, environmentId))
+            if deploy and instance is None:
+                raise FakeApiError("ServiceInstance not found")
+            for key, value in deploy.items():
+                instance[key] = value  # type: ignore[index]
         return fake.new_id("patch")
 
     # ------------------------------------------------------------------ services
@@ -389,7 +433,7 @@ class _Root:
                 fake.check_variables("ServiceCreate", input["variables"])
                 fake.variables[(service_id, environment_id)] = {
                     n: {"value": v, "isSealed": False} for n, v in input["variables"].items()}
-        return dict(fake.services[service_id])
+        return fake.service_view(fake.services[service_id])
 
     def serviceUpdate(self, info: Any, id: str, input: dict[str, Any]) -> dict[str, Any]:
         service = self.service(info, id)

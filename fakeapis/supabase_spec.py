@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from openapi_core import Config as OpenAPIConfig
@@ -22,7 +21,6 @@ from openapi_core.testing import MockRequest, MockResponse
 
 import schemas
 
-REPO = Path(__file__).resolve().parents[2]
 HOST = "https://api.supabase.com"
 
 

@@ -1,4 +1,4 @@
-"""A local HTTP server for provider tests: records every request, can inject failures.
+"""A local HTTP server for the vendor fakes: records every request, can inject failures.
 
 Vendor fakes (Railway, Supabase) pass a handler that validates each request against the vendor's
 published schema and keeps state; this class only does the transport.

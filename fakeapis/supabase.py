@@ -19,16 +19,20 @@ import threading
 import time
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
+from .postgres_sql import Database, SqlError
 from .server import FakeServer, Recorded, Reply
 from .supabase_spec import request_problems, response_problems, spec_document
 
 TOKEN = "test-token-not-real"
+POSTMASTER_PARAMETERS = frozenset({
+    "max_connections", "shared_buffers", "max_locks_per_transaction", "max_worker_processes", "max_wal_senders",
+    "max_replication_slots", "track_commit_timestamp", "track_activity_query_size"})
+"""What Postgres itself reads only at start (context "postmaster"): modelled here on Postgres's
+documentation, independently of the provider's own list, so a mistake in one shows up against the other."""
 NOW = "2026-06-01T00:00:00Z"
 DEFAULT_ENTITLEMENTS: dict[str, tuple[str, bool, dict[str, Any]]] = {
     "instances.high_availability": ("boolean", False, {"enabled": False}),
@@ -92,6 +96,10 @@ class FakeProject:
     replicas: list[dict[str, Any]] = field(default_factory=list)
     auth: dict[str, Any] = field(default_factory=_auth_defaults)
     postgres: dict[str, Any] = field(default_factory=lambda: {"statement_timeout": "2min", "max_connections": 90})
+    """The override set (what GET returns and PUT replaces); 90 connections stands for an override set elsewhere."""
+    pending_restart: set[str] = field(default_factory=set)
+    """Overrides saved without a restart that Postgres has not applied yet (pg_settings.pending_restart)."""
+    restarts: int = 0
     pool_mode: str = "transaction"
     default_pool_size: int | None = None
     schedule_for: str = "00:00:00"
@@ -99,6 +107,11 @@ class FakeProject:
     pgaudit_installed: bool = False
     role_settings: dict[str, str | None] = field(
         default_factory=lambda: {"postgres": None, "authenticator": None, "anon": None})
+    """pgaudit.log per role (Supabase's own roles and those created through SQL)."""
+    login_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    postgres_version: str = "17.4.1.054"
+    """What Supabase creates today (its default major); upgrades are not done through this fake."""
+    """Roles created through the SQL endpoint (fakeapis/postgres_sql.py)."""
 
 
 Route = Callable[[dict[str, str], dict[str, str], Any], Reply]
@@ -117,6 +130,7 @@ class FakeSupabase:
         self.ssl_apply_polls = 0
         self.replica_init_polls = 0
         self.replica_fails = False
+        self.restart_polls = 0
         self.network_entitlement = "allowed"
         self.lose_replies: dict[tuple[str, str], int] = {}
         """(method, path regex) → how many replies to drop (by stalling) after doing the work."""
@@ -289,8 +303,8 @@ class FakeSupabase:
                                 "organization_slug": project.org, "name": project.name, "region": project.region,
                                 "created_at": NOW, "status": project.status}
         if database:
-            body["database"] = {"host": f"db.{project.ref}.supabase.co", "version": "17.4.1.054",
-                                "postgres_engine": "17", "release_channel": "ga"}
+            body["database"] = {"host": f"db.{project.ref}.supabase.co", "version": project.postgres_version,
+                                "postgres_engine": project.postgres_version.split(".")[0], "release_channel": "ga"}
         return body
 
     def create_project(self, _p: dict[str, str], _q: dict[str, str], body: dict[str, Any]) -> Reply:
@@ -309,7 +323,7 @@ class FakeSupabase:
         project = self._project(p["ref"])
         if project is None:
             return self._missing(p["ref"])
-        if project.status == "COMING_UP":
+        if project.status in ("COMING_UP", "RESTARTING"):
             project.polls_until_healthy -= 1
             if project.polls_until_healthy < 0:
                 project.status = "ACTIVE_HEALTHY"
@@ -495,10 +509,21 @@ class FakeSupabase:
         return Reply(200, dict(project.postgres)) if project else self._missing(p["ref"])
 
     def put_postgres(self, p: dict[str, str], _q: dict[str, str], body: dict[str, Any]) -> Reply:
+        """The PUT replaces the whole override set (Supabase's CLI reads, merges and PUTs for this reason,
+        and deletes an override by PUTting the set without it). ``restart_database`` false saves a
+        start-only parameter without applying it; true (the default) restarts the database."""
         project = self._project(p["ref"])
         if project is None:
             return self._missing(p["ref"])
-        project.postgres.update({k: v for k, v in body.items() if k != "restart_database"})
+        overrides = {k: v for k, v in body.items() if k != "restart_database"}
+        changed = {k for k in POSTMASTER_PARAMETERS if project.postgres.get(k) != overrides.get(k)}
+        project.postgres = overrides
+        if body.get("restart_database", True):
+            project.pending_restart = set()
+            project.restarts += 1
+            project.status, project.polls_until_healthy = "RESTARTING", self.restart_polls
+        else:
+            project.pending_restart |= changed
         return Reply(200, dict(project.postgres))
 
     def _pooler(self, project: FakeProject) -> dict[str, Any]:
@@ -522,60 +547,23 @@ class FakeSupabase:
             project.default_pool_size = body["default_pool_size"]
         return Reply(200, {"default_pool_size": project.default_pool_size, "pool_mode": project.pool_mode})
 
-    # -- SQL (only the statements the provider is meant to send) -----------------------------
-
-    _ALTER = re.compile(r"""^alter role "([a-z_][a-z0-9_]*)" set pgaudit\.log to '([a-z_, ]+)';$""")
-    _SELECT = re.compile(r"^select r\.rolname as role, .* from pg_roles r where r\.rolname in \((.*)\) "
-                         r"order by r\.rolname;$")
+    # -- SQL (fakeapis/postgres_sql.py: only the statements the provider is meant to send) -------
 
     def run_query(self, p: dict[str, str], _q: dict[str, str], body: dict[str, Any]) -> Reply:
         project = self._project(p["ref"])
         if project is None:
             return self._missing(p["ref"])
-        for line in body["query"].splitlines():
-            if line == "create extension if not exists pgaudit;":
-                project.pgaudit_installed = True
-            elif match := self._ALTER.match(line):
-                if match.group(1) not in project.role_settings:
-                    return Reply(400, {"message": f'role "{match.group(1)}" does not exist'})
-                project.role_settings[match.group(1)] = match.group(2)
-            else:
-                return Reply(400, {"message": f"fake: unexpected SQL {line!r}"})
+        try:
+            Database(project).execute(body["query"])
+        except SqlError as error:
+            return Reply(400, {"message": str(error)})
         return Reply(201, [])
 
     def run_read_only(self, p: dict[str, str], _q: dict[str, str], body: dict[str, Any]) -> Reply:
         project = self._project(p["ref"])
         if project is None:
             return self._missing(p["ref"])
-        match = self._SELECT.match(body["query"])
-        if not match:
-            return Reply(400, {"message": "fake: the read-only endpoint only answers the pgaudit SELECT"})
-        names = re.findall(r"'([a-z_][a-z0-9_]*)'", match.group(1))
-        rows = [{"role": name, "log": project.role_settings[name], "installed": project.pgaudit_installed}
-                for name in sorted(names) if name in project.role_settings]
-        return Reply(201, rows)
-
-
-@pytest.fixture(name="supabase_server", scope="module")
-def supabase_server_fixture() -> Iterator[tuple[FakeServer, list[FakeSupabase]]]:
-    """One listening server per test module (shutting one down costs half a second)."""
-    current: list[FakeSupabase] = []
-    with FakeServer(lambda recorded: current[-1].handle(recorded)) as server:
-        yield server, current
-
-
-@pytest.fixture(name="supabase_api")
-def supabase_api_fixture(supabase_server: tuple[FakeServer, list[FakeSupabase]],
-                         monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeSupabase, FakeServer]]:
-    """A fresh fake (state, knobs, request log) for one test; SUPABASE_API_URL points at it; the
-    test fails if any request it caused broke the spec."""
-    server, current = supabase_server
-    fake = FakeSupabase()
-    current.append(fake)
-    server.requests.clear()
-    server.failures.clear()
-    monkeypatch.setenv("SUPABASE_API_URL", server.url)
-    monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
-    yield fake, server
-    current.remove(fake)
-    assert fake.violations == [], fake.violations
+        try:
+            return Reply(201, Database(project).query(body["query"]))
+        except SqlError as error:
+            return Reply(400, {"message": str(error)})
