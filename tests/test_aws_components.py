@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,9 @@ def test_the_tasks_run_in_india_from_the_pinned_image_with_secrets_injected() ->
                 if identity.urn in v.property_dependencies.get("secretId", [])]
     database_url = one("production", "aws:secretsmanager/secretVersion:SecretVersion", "database-url")
     assert is_secret(database_url.inputs["secretString"])
+    # The database's least-privilege backup role, through Supavisor's session mode (pg_dump shares a snapshot).
+    dsn = urllib.parse.urlsplit(str(unwrap(database_url.inputs["secretString"])))
+    assert dsn.username is not None and dsn.username.startswith("lightspeedpay_backup.") and dsn.port == 5432
 
 
 @pytest.mark.parametrize(("stack", "backup_expression", "period"), [
