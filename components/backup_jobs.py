@@ -28,6 +28,7 @@ from config.vocabulary import thresholds
 
 from . import aws_documents as documents
 from .aws_sdk import ecr, ecs, iam, scheduler, secretsmanager
+from .monitoring import alert_routing
 
 HEARTBEAT_PING = "https://ping.checklyhq.com/"
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -57,7 +58,7 @@ class BackupJobsArgs:
     """Session-mode URL of the read-only backup role (secret): never the API's or the workers' URL."""
     subnet_id: pulumi.Input[str]
     security_group_id: pulumi.Input[str]
-    alert_channel_ids: Sequence[pulumi.Input[str]]
+    alert_channel_ids: Sequence[pulumi.Input[int]]
     """The stack's Checkly alert channels (email, Slack) every missed run goes to."""
     log_group: pulumi.Input[str]
     """The log store's log group (components.log_store): the tasks' output is platform logs like any other."""
@@ -110,16 +111,10 @@ class BackupJobs(pulumi.ComponentResource):
                 f"{name}-{job}-heartbeat", name=f"{prefix} {job}", activated=True,
                 heartbeat=checkly.HeartbeatMonitorHeartbeatArgs(
                     period=period, period_unit=unit, grace=cfg.heartbeat_grace_hours, grace_unit="hours"),
-                alert_channel_subscriptions=[
-                    checkly.HeartbeatMonitorAlertChannelSubscriptionArgs(
-                        channel_id=pulumi.Output.from_input(channel).apply(int), activated=True)
-                    for channel in args.alert_channel_ids],
-                use_global_alert_settings=False,
-                alert_settings=checkly.HeartbeatMonitorAlertSettingsArgs(
-                    escalation_type="RUN_BASED",
-                    run_based_escalations=[checkly.HeartbeatMonitorAlertSettingsRunBasedEscalationArgs(
-                        failed_run_threshold=1)]),
-                tags=[prefix, "backups"], opts=child)
+                **alert_routing(args.alert_channel_ids, checkly.HeartbeatMonitorAlertChannelSubscriptionArgs,
+                                checkly.HeartbeatMonitorAlertSettingsArgs,
+                                checkly.HeartbeatMonitorAlertSettingsRunBasedEscalationArgs),
+                tags=[prefix, "backups", thresholds.SCHEDULED_JOB_TAG], opts=child)
             for job, (period, unit) in (("backup", heartbeat_period(cfg.backup_schedule)),
                                         ("drill", heartbeat_period(cfg.drill_schedule)))}
 

@@ -54,7 +54,7 @@ class OffsiteBackupsArgs:
     network: BackupNetwork
     database_url: pulumi.Input[str]
     """Session-mode URL of the read-only backup role (secret)."""
-    alert_channel_ids: Sequence[pulumi.Input[str]]
+    alert_channel_ids: Sequence[pulumi.Input[int]]
     log_group: pulumi.Input[str]
     """The log store's log group, where the tasks write."""
     app_repository: str

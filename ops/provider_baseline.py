@@ -14,6 +14,12 @@ RAILWAY = {
     "no-op update": (2, 0),  # the two ServiceInstances read the live replica map; nothing written
     "destroy": (31, 31),
 }
+RAILWAY_NEW_KINDS = ("pulumi-python:dynamic/railway:DeploymentTrigger",)
+"""Kinds the production fleet gained after the base commit: the comparison above is for the resources the
+base commit had, so a new kind's own cost is printed beside it, not hidden in it."""
+RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL",)
+"""Variables the fleet's services gained after the base commit (the heartbeat ping URL): a destroy deletes
+each with one request of its own, printed beside the comparison as well."""
 SUPABASE = {
     "first create": (25, 8),
     "refresh": (15, 0),

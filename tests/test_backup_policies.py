@@ -284,3 +284,11 @@ def test_findings_for_what_cannot_reach_the_store() -> None:
                       lambda p: p["variables"].update(OTEL_EXPORTER_OTLP_ENDPOINT="https://ingest"))
     left = run("logs-outside-the-store", both(with_audit_drain, shipping))
     assert [v.urn.rsplit("::", 1)[-1] for v in left] == ["lightspeedpay-jobs-redis"]
+
+
+def test_only_a_scheduled_jobs_heartbeat_follows_its_schedule_rather_than_the_services_silence_limit() -> None:
+    untagged = change("checkly:index/heartbeatMonitor:HeartbeatMonitor", "backup-heartbeat",
+                      lambda p: p.update(tags=[t for t in p["tags"] if t != "scheduled-job"]))
+    found = run("heartbeat-alerting", untagged)
+    assert found and all(v.mandatory for v in found) and "1560 minutes" in found[0].message
+    assert run("heartbeat-alerting") == []

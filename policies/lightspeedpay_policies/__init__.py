@@ -25,8 +25,10 @@ from . import (
     github,
     logs,
     monitoring,
+    observability,
     platform,
     railway,
+    release_gates,
     runtime,
     stack,
     supabase,
@@ -41,6 +43,7 @@ POLICIES: list[Policy] = [
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
     *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
     *aws.POLICIES, *backups.POLICIES, *logs.POLICIES,
+    *release_gates.POLICIES, *observability.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

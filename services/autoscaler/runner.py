@@ -39,6 +39,11 @@ class Autoscaler:
     log: Callable[[dict[str, Any]], None] = log_json
     state: ScalerState = field(default_factory=ScalerState)
     last_success: float | None = None
+    heartbeat: Callable[[], str | None] | None = None
+    """Pings the stack's Checkly heartbeat (HEARTBEAT_URL); returns why it failed, or None. A silent autoscaler
+    (hung, crashed, unable to read the queue) pages someone when the pings stop."""
+    heartbeat_every: float = 60.0
+    last_ping: float | None = None
 
     def tick(self) -> Decision:
         """One poll. Railway errors propagate (nothing is written); a Redis error holds the count."""
@@ -59,7 +64,17 @@ class Autoscaler:
         self.state = decision.state
         if depth is not None:
             self.last_success = now
+            self._ping(now)
         return decision
+
+    def _ping(self, now: float) -> None:
+        """After a poll that read the queue and reached Railway, at most once per ``heartbeat_every``."""
+        if self.heartbeat is None or (self.last_ping is not None and now - self.last_ping < self.heartbeat_every):
+            return
+        self.last_ping = now
+        problem = self.heartbeat()
+        if problem is not None:
+            self.log({"event": "heartbeat-failed", "error": problem})
 
     def run(self, interval: float, stop: threading.Event) -> None:
         while not stop.is_set():
