@@ -18,8 +18,9 @@ pg_dump needs), all secret, `supabase_url`, and the `anon_key` / `service_role_k
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_random as random
@@ -64,6 +65,9 @@ class DatabaseArgs:
     """The stack's `lightspeedpay:database` section."""
     production: bool
     """Production protects the project: `pulumi destroy` or a replacing change fails instead."""
+    egress_cidrs: Sequence[pulumi.Input[str]] = ()
+    """Addresses of the stack's own jobs (the backup network's NAT), admitted beside `allowedCidrs`: taken
+    from the resources that own them, so the restrictions and the job can never disagree."""
 
 
 def auth_settings(auth: AuthSection) -> dict[str, Any]:
@@ -139,8 +143,8 @@ class Database(pulumi.ComponentResource):
 
         self.ssl = SslEnforcement(f"{name}-ssl", SslEnforcementArgs(ref, cfg.ssl_enforced), opts=child)
         after_ssl = pulumi.ResourceOptions(parent=self, depends_on=[self.ssl])
-        self.network = NetworkRestrictions(f"{name}-network", NetworkRestrictionsArgs(ref, list(cfg.allowed_cidrs)),
-                                           opts=child)
+        self.network = NetworkRestrictions(f"{name}-network", NetworkRestrictionsArgs(
+            ref, cast(list[str], [*cfg.allowed_cidrs, *args.egress_cidrs])), opts=child)
         self.auth = AuthConfig(f"{name}-auth", AuthConfigArgs(ref, auth_settings(cfg.auth)), opts=child)
         postgres = cfg.postgres.settings()
         self.postgres = PostgresConfig(f"{name}-postgres", PostgresConfigArgs(
@@ -177,7 +181,6 @@ class Database(pulumi.ComponentResource):
         # Recovery declarations no API holds, published for the policy pack (facts.DatabaseFacts).
         recovery = facts.DatabaseFacts(
             production=args.production, rpo_minutes=cfg.recovery.rpo_minutes, rto_minutes=cfg.recovery.rto_minutes,
-            restore_drill_minutes=cfg.recovery.restore_drill_minutes,
             roles={purpose: role.urn for purpose, role in self.roles.items()})
         self.register_outputs({
             "projectRef": self.project_ref, "supabaseUrl": self.supabase_url, "apiDatabaseUrl": self.api_database_url,

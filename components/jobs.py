@@ -10,7 +10,7 @@ Children (all Railway resources are dynamic, `pulumi-python:dynamic/railway:<Kin
 - the autoscaler: a service built from this repository (services/autoscaler), its project token
   and variables. It owns the worker's replica count within [min, max]; Pulumi keeps the bounds.
 
-Worker logs go to the central log store over OTLP (Railway keeps logs 7–90 days and has no
+Worker logs go to the stack's log store over OTLP (Railway keeps logs 7–90 days and has no
 drains); the retention that matters is the log store's, published in this component's facts.
 """
 
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_random as random
 
-from config.edge import LogStoreConfig
 from config.jobs import JobsConfig
 from config.vocabulary import facts, scrubbing, thresholds
 from providers.railway.project import Environment, EnvironmentArgs, Project, ProjectArgs
@@ -38,11 +37,25 @@ HEARTBEAT_VARIABLE = "HEARTBEAT_URL"
 
 
 @dataclass(frozen=True)
+class LogShipping:
+    """Where the workers' OpenTelemetry exporters send their logs: the stack's log store (components.log_store)."""
+
+    otlp_endpoint: pulumi.Input[str]
+    ingest: pulumi.Input[str]
+    """URN of the store's ingest URL (known in a first preview, unlike the URL itself)."""
+    token: pulumi.Input[str]
+    """The store's ingest token (secret; sealed in Railway)."""
+    store: str
+    retention_days: int
+    region: str
+
+
+@dataclass(frozen=True)
 class BackgroundJobsArgs:
     jobs: JobsConfig
     """Everything the stack file says about the fleet (lightspeedpay:jobs)."""
-    log_store: LogStoreConfig
-    """Where worker logs are shipped (OTLP endpoint), and how long that store keeps them."""
+    log_store: LogShipping
+    """Where worker logs are shipped (OTLP endpoint, token), and how long that store keeps them."""
     name_prefix: str
     """Prefix of every Railway-side name, so stacks never collide in one workspace."""
     environment: str
@@ -50,8 +63,6 @@ class BackgroundJobsArgs:
     database_url: pulumi.Input[str]
     """The workers' pooled Postgres URL from the database component: the worker role's, never
     `postgres` (secret; sealed in Railway)."""
-    log_store_token: pulumi.Input[str]
-    """Ingest token of the log store (secret; sealed in Railway)."""
     sentry_dsn: pulumi.Input[str]
     """The workers' Sentry DSN (components/error_tracking.py; sealed in Railway like every secret here)."""
     sentry_traces_sample_rate: float
@@ -60,11 +71,11 @@ class BackgroundJobsArgs:
     """'worker' / 'autoscaler' → the Checkly ping URL it pings (secret; sealed as HEARTBEAT_URL)."""
 
 
-def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
+def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, pulumi.Input[str]]:
     """OpenTelemetry exporter settings every Node/Python OTLP SDK reads from the environment."""
     return {
         "OTEL_LOGS_EXPORTER": "otlp",
-        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",  # the store's ingest reads OTLP as JSON
         "OTEL_EXPORTER_OTLP_ENDPOINT": args.log_store.otlp_endpoint,
         "OTEL_SERVICE_NAME": service,
         "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={args.environment},service.namespace=lightspeedpay,"
@@ -142,7 +153,7 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "DATABASE_URL": args.database_url,
                 "REDIS_URL": redis_url,
                 scrubbing.DSN_VARIABLES["workers"]: args.sentry_dsn,
-                "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store_token),
+                "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store.token),
                 **_heartbeat(args, "worker"),
             }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.worker_instance = ServiceInstance(f"{name}-worker-instance", ServiceInstanceArgs(
@@ -209,7 +220,7 @@ class BackgroundJobs(pulumi.ComponentResource):
             region=cfg.region, plan=cfg.plan, replica_cap=cap, min_replicas=cfg.min_replicas,
             max_replicas=cfg.max_replicas, worker_service=self.worker.urn, autoscaler_service=self.autoscaler.urn,
             platform_log_retention_days=thresholds.RAILWAY_LOG_RETENTION_DAYS[cfg.plan],
-            log_shipping={"otlpEndpoint": args.log_store.otlp_endpoint, "store": args.log_store.name,
+            log_shipping={"ingest": args.log_store.ingest, "store": args.log_store.store,
                           "retentionDays": args.log_store.retention_days, "storeRegion": args.log_store.region},
             job_retention_seconds=cfg.job_retention_seconds)
         self.register_outputs({facts.FACTS_KEY: published.publish(), "projectId": self.project_id,

@@ -1,4 +1,5 @@
-"""Request logging: one Vercel log drain shipping every project's logs to the central log store."""
+"""Request logging: one Vercel log drain shipping every project's logs to the stack's log store (its ingest URL),
+and Vercel's audit-log drain where the team's plan has one (Enterprise; otherwise a finding, docs/logs.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_random as random
 import pulumiverse_vercel as vercel
 
 SOURCES = ("lambda", "edge", "static", "external", "build", "firewall", "redirect")
@@ -17,25 +17,27 @@ SOURCES = ("lambda", "edge", "static", "external", "build", "firewall", "redirec
 class VercelLogDrainArgs:
     drain_name: str
     """Name of the drain in the Vercel team."""
-    endpoint: str
-    """HTTPS ingest endpoint of the log store (it must answer Vercel's x-vercel-verify check)."""
-    ingest_token: pulumi.Input[str]
-    """Bearer token of the log store (secret)."""
+    endpoint: pulumi.Input[str]
+    """The log store's ingest URL for Vercel (it answers Vercel's x-vercel-verify check)."""
+    secret: pulumi.Input[str]
+    """Signs every delivery (x-vercel-signature); the log store refuses what it does not sign (secret)."""
     project_ids: Sequence[pulumi.Input[str]]
     """Every project of the stack."""
+    ready: Sequence[pulumi.Resource] = ()
+    """What must exist first: Vercel calls the endpoint when the drain is created."""
+    audit_endpoint: pulumi.Input[str] | None = None
+    """The log store's ingest URL for Vercel's audit log, when the team's plan has audit-log drains."""
 
 
 class VercelLogDrain(pulumi.ComponentResource):
-    """Ships production and preview logs of every project, signed with a generated secret."""
+    """Ships production and preview logs of every project, signed with the log store's drain secret."""
 
     drain_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: VercelLogDrainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("lightspeedpay:observability:VercelLogDrain", name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        # The store verifies x-vercel-signature with this secret, so forged log lines are refused.
-        signing = random.RandomPassword(f"{name}-signing-secret",
-                                        random.RandomPasswordArgs(length=48, special=False), opts=child)
+        after_store = pulumi.ResourceOptions(parent=self, depends_on=list(args.ready),
+                                             additional_secret_outputs=["secret"])
         drain = vercel.LogDrain(
             f"{name}-drain",
             vercel.LogDrainArgs(
@@ -45,11 +47,13 @@ class VercelLogDrain(pulumi.ComponentResource):
                 environments=["production", "preview"],
                 sources=list(SOURCES),
                 project_ids=list(args.project_ids),
-                headers={"Authorization": pulumi.Output.concat("Bearer ", args.ingest_token)},
-                secret=signing.result,
+                secret=args.secret,
                 sampling_rate=1.0,
             ),
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["headers", "secret"]),
+            opts=after_store,
         )
+        if args.audit_endpoint is not None:
+            vercel.AuditLogDrain(f"{name}-audit", vercel.AuditLogDrainArgs(http=vercel.AuditLogDrainHttpArgs(
+                endpoint=args.audit_endpoint, encoding="ndjson", secret=args.secret)), opts=after_store)
         self.drain_id = drain.id
         self.register_outputs({"drainId": self.drain_id})

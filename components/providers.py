@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi_aws as aws
 import pulumi_checkly as checkly
 import pulumi_cloudflare as cloudflare
 import pulumi_github as github
@@ -28,6 +29,8 @@ class Providers:
     sentry: sentry.Provider
     github: github.Provider | None
     """Only the stack that owns the repository (production) talks to GitHub."""
+    aws: aws.Provider
+    """The stack's own AWS account in India (backups, log store); no other account is accepted."""
 
 
 def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
@@ -46,4 +49,12 @@ def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
         sentry=sentry.Provider(f"{prefix}-sentry", token=secrets["sentryAuthToken"],
                                base_url=PROVIDER_BASE_URLS[cfg.error_tracking.region]),
         github=github_provider,
+        # Short-lived keys of the stack's deploy role (ESC aws-login, by OIDC); allowed_account_ids makes the
+        # provider refuse to act with credentials of any other account, and no shared file or profile is read.
+        aws=aws.Provider(
+            f"{prefix}-aws", region=cfg.aws.region, allowed_account_ids=[cfg.aws.account_id],
+            access_key=secrets["awsAccessKeyId"], secret_key=secrets["awsSecretAccessKey"],
+            token=secrets["awsSessionToken"], skip_metadata_api_check=True,
+            default_tags=aws.ProviderDefaultTagsArgs(tags={"lightspeedpay:stack": cfg.environment,
+                                                           "lightspeedpay:managed-by": "pulumi"})),
     )

@@ -9,15 +9,19 @@ from config.vocabulary import facts
 
 from . import firewall
 from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env, sentry_env
+from .aws_account import AwsAccount, AwsAccountArgs
+from .backup_network import BackupNetwork, BackupNetworkArgs
 from .browser_checks import BrowserChecks, BrowserChecksArgs
 from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .error_tracking import ErrorTracking, ErrorTrackingArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
 from .heartbeats import Heartbeats, HeartbeatsArgs
-from .jobs import BackgroundJobs, BackgroundJobsArgs
+from .jobs import BackgroundJobs, BackgroundJobsArgs, LogShipping
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
+from .log_store import LogStore, LogStoreArgs
 from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
+from .offsite_backups import OffsiteBackups, OffsiteBackupsArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .repository import RepositoryProtection, RepositoryProtectionArgs
@@ -48,8 +52,6 @@ def stack_facts(cfg: StackConfig, secrets: StackSecrets, esc_environments: tuple
         domains=cfg.domains.model_dump(exclude_none=True),
         esc_environments=list(esc_environments),
         webhook_urls=[api_origin + path for path in cfg.gateways.webhook_paths()],
-        log_store={"name": cfg.log_store.name, "region": cfg.log_store.region,
-                   "retentionDays": cfg.log_store.retention_days},
         # Razorpay webhooks are configured in its dashboard (no merchant API): declared here so the pack
         # can check the subscription list and reviewers can compare it with the dashboard.
         gateways=gateways.publish(),
@@ -90,9 +92,23 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=False)),
         opts=on_vercel)
 
+    on_aws = pulumi.ResourceOptions(providers=[providers.aws, providers.random, providers.vercel, providers.checkly]
+                                    + ([providers.github] if providers.github is not None else []))
+    # One account, one region in India, one key: the log store and the off-site backups share them.
+    account = AwsAccount(f"{prefix}-aws", AwsAccountArgs(
+        name_prefix=prefix, account_id=cfg.aws.account_id, region=cfg.aws.region, production=cfg.is_production),
+        opts=on_aws)
+    log_store = LogStore(f"{prefix}-log-store", LogStoreArgs(
+        config=cfg.log_store, name_prefix=prefix, account_id=cfg.aws.account_id, region=cfg.aws.region,
+        key_arn=account.key.arn, vercel_provider=providers.vercel), opts=on_aws)
+    # The backup job's fixed egress, declared before the database so its restrictions take the address from it.
+    backup_network = BackupNetwork(f"{prefix}-backup-network", BackupNetworkArgs(
+        config=cfg.backups, name_prefix=prefix, region=cfg.aws.region), opts=on_aws)
+
     # The database gives the API and the Railway workers each their own role's pooled URL (never postgres).
     database = Database(
-        f"{prefix}-database", DatabaseArgs(config=cfg.database, production=cfg.is_production),
+        f"{prefix}-database", DatabaseArgs(config=cfg.database, production=cfg.is_production,
+                                           egress_cidrs=[backup_network.egress_cidr]),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 
     api = PaymentsApi(
@@ -107,8 +123,11 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         opts=on_vercel)
 
     VercelLogDrain(f"{prefix}-logs", VercelLogDrainArgs(
-        drain_name=f"{prefix}-{cfg.log_store.name}", endpoint=cfg.log_store.endpoint,
-        ingest_token=secrets["logStoreToken"], project_ids=[web.project_id, api.project_id]), opts=on_vercel)
+        drain_name=f"{prefix}-log-store", endpoint=log_store.vercel_endpoint, secret=log_store.drain_secret,
+        project_ids=[web.project_id, api.project_id], ready=log_store.ready,
+        # Vercel's audit-log drain exists on Enterprise only; without it the pack reports the gap (docs/logs.md).
+        audit_endpoint=log_store.audit_endpoint if cfg.log_store.vercel_plan == "enterprise" else None),
+        opts=on_vercel)
 
     api_origin = f"https://{cfg.domains.api}"
     on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
@@ -144,11 +163,26 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
     jobs = BackgroundJobs(
         f"{prefix}-jobs",
         BackgroundJobsArgs(
-            jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
+            jobs=cfg.jobs, name_prefix=prefix, environment=cfg.environment,
+            log_store=LogShipping(otlp_endpoint=log_store.otlp_endpoint, ingest=log_store.ingest_urn,
+                                  token=log_store.otlp_token,
+                                  store=f"{prefix}-log-store", retention_days=log_store.retention_days,
+                                  region=cfg.aws.region),
             database_url=database.worker_database_url,  # the same database as the API, as the workers' role
-            log_store_token=secrets["logStoreToken"], heartbeat_urls=heartbeats.ping_urls,
+            heartbeat_urls=heartbeats.ping_urls,
             sentry_dsn=errors.dsns["workers"], sentry_traces_sample_rate=cfg.error_tracking.traces_sample_rate),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
+
+    # The backup job connects as the database's read-only backup role in session mode (pg_dump shares a
+    # snapshot), never with the API's or the workers' URL.
+    backup_database_url = database.backup_database_url
+    backups = OffsiteBackups(f"{prefix}-backups", OffsiteBackupsArgs(
+        config=cfg.backups, name_prefix=prefix, stack=cfg.environment, production=cfg.is_production,
+        account_id=cfg.aws.account_id, region=cfg.aws.region, account=account,
+        postgres_major=cfg.database.postgres_major_version, network=backup_network,
+        database_url=backup_database_url, alert_channel_ids=uptime.alert_channel_ids,
+        log_group=log_store.log_group.name, app_repository=cfg.vercel.git_repository,
+        github_provider=providers.github, aws_provider=providers.aws), opts=on_aws)
 
     return {
         "environment": cfg.environment,
@@ -162,6 +196,12 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         "apiUrl": api_origin,
         "jobsProjectId": jobs.project_id,
         "workerServiceId": jobs.worker_service_id,
+        "logIngestUrl": log_store.ingest_url,
+        "backupBucket": backups.bucket.bucket,
+        "backupEgressIp": backup_network.egress_ip,
+        # The release workflow's variables (docs/release.md); declared on the GitHub environment where the stack
+        # holds a GitHub provider, set by hand from here elsewhere (docs/backups.md).
+        "backupReleaseVariables": backups.release.variables,
         # The stack's compliance facts, for the pack and for auditors (`pulumi stack output facts --json`).
         facts.FACTS_KEY: stack_facts(cfg, secrets, esc_environments).publish(),
     }

@@ -141,9 +141,6 @@ class RecoveryConfig(Model):
 
     rpo_minutes: int = Field(ge=1, le=10_080)
     rto_minutes: int = Field(ge=1, le=10_080)
-    restore_drill_minutes: int | None = Field(
-        default=None, ge=1, le=10_080,
-        description="How long the last restore drill took, end to end; the evidence behind rtoMinutes.")
 
 
 class PostgresSettings(Model):

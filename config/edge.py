@@ -183,16 +183,6 @@ class FirewallConfig(Model):
     )
 
 
-class LogStoreConfig(Model):
-    """Where every runtime (Vercel projects, Railway workers) ships its logs."""
-
-    name: str = Field(min_length=1)
-    endpoint: HttpsUrl = Field(description="NDJSON ingest endpoint for Vercel log drains.")
-    otlp_endpoint: HttpsUrl = Field(description="OTLP/HTTP endpoint for the workers' logs.")
-    retention_days: int = Field(ge=1, le=3650, description="Retention the store is contracted for.")
-    region: str = Field(min_length=1, description="Where the store keeps data, e.g. 'ap-south-1'.")
-
-
 class GithubConfig(Model):
     owner: str = Field(pattern=r"^[A-Za-z0-9-]+$")
     repository: str = Field(pattern=r"^[A-Za-z0-9._-]+$")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .attestations import Attestation, validate_attestation_ids
+from .aws import AwsConfig, BackupsConfig, LogStoreConfig
 from .database import DatabaseConfig
 from .edge import (
     ApiConfig,
@@ -16,7 +17,6 @@ from .edge import (
     FlagValue,
     FrontendConfig,
     GithubConfig,
-    LogStoreConfig,
     TlsConfig,
     VercelConfig,
     validate_flags,
@@ -55,6 +55,8 @@ class StackConfig(Model):
     gateways: GatewaysConfig
     monitoring: MonitoringConfig
     error_tracking: ErrorTrackingConfig
+    aws: AwsConfig
+    backups: BackupsConfig
     attestations: dict[str, Attestation] = Field(
         default_factory=dict, description="Sign-offs for the checklist's human steps (config/attestations.py).")
 
@@ -156,6 +158,9 @@ def cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
         issues.append(ConfigIssue(f"{key}monitoring.degradedResponseMs",
                                   f"must be below maxResponseMs ({monitoring.max_response_ms})",
                                   monitoring.degraded_response_ms))
+
+    for field, message, value in cfg.backups.issues(cfg.aws.region):
+        issues.append(ConfigIssue(f"{key}backups.{field}", message, value))
 
     if cfg.is_production:
         issues += guide_issues(cfg)

@@ -59,10 +59,15 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec("phonepeWebhookPassword", "Password PhonePe hashes into the callback Authorization header.",
                "Chosen when the webhook is configured in the PhonePe dashboard"),
     # Observability.
-    SecretSpec("logStoreToken", "Ingest token of the log store (Vercel log drains, worker OTLP export).",
-               "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
+    # AWS (off-site backups, log store): short-lived credentials of the stack's deploy role, by OIDC.
+    SecretSpec("awsAccessKeyId", "AWS access key id of the stack's deploy role (short-lived).",
+               "Pulumi ESC `fn::open::aws-login` (OIDC) in the stack's environment: ${aws.login.accessKeyId}"),
+    SecretSpec("awsSecretAccessKey", "AWS secret access key of the stack's deploy role (short-lived).",
+               "Pulumi ESC `fn::open::aws-login`: ${aws.login.secretAccessKey}"),
+    SecretSpec("awsSessionToken", "AWS session token of the stack's deploy role.",
+               "Pulumi ESC `fn::open::aws-login`: ${aws.login.sessionToken}"),
     SecretSpec("syntheticMerchantKey", "API key of the synthetic merchant the payment-path browser check creates "
                "orders with (a secret Checkly variable).",
                "The payments API's merchant console: a dedicated synthetic merchant (test mode in staging)"),

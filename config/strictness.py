@@ -55,7 +55,6 @@ RULES: tuple[Rule, ...] = (
     Rule("vercel.functions.failover", "false"),
     Rule("firewall.owaspRules", "true"),
     Rule("firewall.botProtection", "true"),
-    Rule("logStore.retentionDays", "higher"),
     Rule("jobs.minReplicas", "higher"),
     Rule("jobs.restartPolicy", "rank", _RESTART_ORDER),
     Rule("database.dailyBackups", "true"),
@@ -69,6 +68,7 @@ RULES: tuple[Rule, ...] = (
     Rule("database.recovery.rpoMinutes", "lower"),
     Rule("database.recovery.rtoMinutes", "lower"),
     Rule("monitoring.frequencyMinutes", "lower"),
+    Rule("backups.retentionDays", "higher"),
 )
 
 
@@ -105,7 +105,8 @@ def shared_resources(production: StackConfig, staging: StackConfig) -> list[Conf
         ("domains", production.domains.all(), staging.domains.all()),
         ("database.projectName", [production.database.project_name], [staging.database.project_name]),
         ("jobs.projectName", [production.jobs.project_name], [staging.jobs.project_name]),
-        ("logStore.endpoint", [production.log_store.endpoint], [staging.log_store.endpoint]),
+        ("aws.accountId", [production.aws.account_id], [staging.aws.account_id]),
+        ("backups.bucketName", [production.backups.bucket_name], [staging.backups.bucket_name]),
     ]
     for path, ours, theirs in pairs:
         common = sorted(set(ours) & set(theirs))

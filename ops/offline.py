@@ -65,7 +65,62 @@ def _supabase_pooler(_name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "db_port": 6543, "db_name": "postgres"}
 
 
+OFFLINE_AWS_ACCOUNT = "111111111111"
+"""The account offline ARNs name: no stack's account (each stack file names its own)."""
+
+
+def _aws_arn(typ: str, inputs: dict[str, Any], resource: str) -> str:
+    service = typ.split(":")[1].split("/")[0]
+    service = {"cloudwatch": "logs", "lambda": "lambda"}.get(service, service)
+    return f"arn:aws:{service}:{inputs.get('region', 'ap-south-1')}:{OFFLINE_AWS_ACCOUNT}:{resource}"
+
+
+def _aws(typ: str, kind: str, key: str = "name") -> Fabricator:
+    """The ARN (and id-like outputs) AWS gives a resource of ``typ``, named after its ``key`` input."""
+    def fabricate(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        label = inputs.get(key) or name
+        return {"arn": _aws_arn(typ, inputs, kind.format(label))}
+    return fabricate
+
+
+def _aws_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs AWS computes for any aws: resource not listed below: an ARN by its logical name."""
+    return {"arn": _aws_arn(typ, inputs, f"{typ.rsplit(':', 1)[-1].lower()}/{name}")}
+
+
+_AWS_OUTPUTS: dict[str, Fabricator] = {
+    "aws:s3/bucket:Bucket": lambda name, inputs: {
+        "arn": f"arn:aws:s3:::{inputs.get('bucket') or name}", "bucket": inputs.get("bucket") or name},
+    "aws:kms/key:Key": lambda name, inputs: {
+        "keyId": f"offline-{fake_hex_id(name)[:8]}", "arn": _aws_arn("aws:kms", inputs, f"key/{fake_hex_id(name)}")},
+    "aws:ec2/eip:Eip": lambda name, _: {
+        # Shared address space (RFC 6598): plainly not a real egress, and not a documentation range either.
+        "publicIp": f"100.64.{int(fake_hex_id(name)[:2], 16)}.{1 + int(fake_hex_id(name)[2:4], 16) % 254}",
+        "allocationId": f"eipalloc-{fake_hex_id(name)[:17]}"},
+    "aws:ecr/repository:Repository": lambda name, inputs: {
+        "repositoryUrl": f"{OFFLINE_AWS_ACCOUNT}.dkr.ecr.{inputs.get('region')}.amazonaws.com/{inputs.get('name')}",
+        "arn": _aws_arn("aws:ecr", inputs, f"repository/{inputs.get('name')}")},
+    "aws:ecs/cluster:Cluster": _aws("aws:ecs/cluster:Cluster", "cluster/{}"),
+    "aws:ec2/vpc:Vpc": lambda name, inputs: {"defaultRouteTableId": f"rtb-{fake_hex_id(name)[:17]}",
+                                             "arn": _aws_arn("aws:ec2", inputs, f"vpc/{name}")},
+    "aws:ecs/taskDefinition:TaskDefinition": lambda name, inputs: {
+        "revision": 1, "arn": _aws_arn("aws:ecs", inputs, f"task-definition/{inputs.get('family')}:1")},
+    "aws:iam/role:Role": lambda name, inputs: {
+        "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:role/{inputs.get('name') or name}"},
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda name, inputs: {
+        "arn": f"arn:aws:iam::{OFFLINE_AWS_ACCOUNT}:oidc-provider/{str(inputs.get('url', '')).split('://')[-1]}"},
+    "aws:cloudwatch/logGroup:LogGroup": _aws("aws:cloudwatch/logGroup:LogGroup", "log-group:{}"),
+    "aws:secretsmanager/secret:Secret": _aws("aws:secretsmanager/secret:Secret", "secret:{}"),
+    "aws:lambda/function:Function": _aws("aws:lambda/function:Function", "function:{}"),
+    "aws:lambda/functionUrl:FunctionUrl": lambda name, inputs: {
+        "functionUrl": f"https://{fake_hex_id(name)}.lambda-url.{inputs.get('region')}.on.aws/",
+        "urlId": fake_hex_id(name)},
+}
+
 OUTPUTS: dict[str, Fabricator] = {
+    **_AWS_OUTPUTS,
+    "checkly:index/heartbeatMonitor:HeartbeatMonitor": lambda name, inputs: {
+        "heartbeat": {**(inputs.get("heartbeat") or {}), "pingToken": f"offline-ping-{fake_hex_id(name)[:12]}"}},
     # Outputs a provider would compute; everything else echoes the inputs. The Supabase
     # organisation report (plan, entitlements, members' MFA) is deliberately not fabricated:
     # offline those facts are unknown, and the policies that read them say so instead of passing.
@@ -110,7 +165,20 @@ INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "name": (args.get("filter") or {}).get("name", ""), "status": "active"},
     "github:index/getTeam:getTeam": lambda args: {
         "id": str(int(fake_hex_id(args.get("slug", ""))[:6], 16)), "slug": args.get("slug", "")},
+    "vercel:index/getEndpointVerification:getEndpointVerification": lambda _: {
+        "verificationCode": "offline-vercel-verification-code"},
+    "aws:s3/getObjects:getObjects": lambda args: _unreachable(f"s3://{args.get('bucket')}"),
 }
+
+
+class InvokeFailure(Exception):  # noqa: N818 (what the provider answers, named as such)
+    """An invoke the provider itself fails (a data source that cannot read): returned to the program as the
+    engine returns it, an error the caller may handle, not a crash of the plan."""
+
+
+def _unreachable(what: str) -> dict[str, Any]:
+    """What an invoke of a data plane gets offline: no network, so the program must report it unread."""
+    raise InvokeFailure(f"offline plan: {what} cannot be read without AWS credentials and network")
 """Invokes the program makes, answered offline. An unlisted invoke fails loudly."""
 
 
@@ -128,6 +196,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
         fabricate = OUTPUTS.get(args.typ)
         if fabricate:
             state.update(fabricate(args.name, args.inputs))
+        elif args.typ.startswith("aws:"):
+            state.update(_aws_outputs(args.typ, args.name, args.inputs))
         if args.typ.startswith("pulumi:providers:"):
             resource_id = f"offline-{fake_hex_id(args.name)[:8]}"
         elif args.typ.startswith(NUMERIC_ID_PACKAGES):
@@ -141,7 +211,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if answer is None:
             raise NotImplementedError(f"the offline plan has no answer for invoke {args.token}; add it to "
                                       f"ops/offline.py INVOKES")
-        return answer(args.args), []
+        try:
+            return answer(args.args), []
+        except InvokeFailure as failure:
+            return {}, [("bucket", str(failure))]
 
 
 def _in_own_event_loop(call: Callable[[], Any]) -> Any:

@@ -19,6 +19,8 @@ def pytest_configure(config: pytest.Config) -> None:
     import pulumi_github  # noqa: F401
     import pulumiverse_vercel  # noqa: F401
 
+    import components.aws_sdk  # noqa: F401  (pulumi_aws's submodules load lazily: loaded here, before the freeze)
+
     # The SDKs' objects live for the whole session; keep the collector from walking them again and again.
     freeze_loaded_objects()
 

@@ -92,6 +92,8 @@ RAILWAY = "pulumi-python:dynamic/railway:"
 SUPABASE = "pulumi-python:dynamic/supabase:"
 FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
 DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+AWS_S3 = "aws:s3/"
+HEARTBEAT = "checkly:index/heartbeatMonitor:HeartbeatMonitor"
 
 
 def named(type_: str, name_part: str, change: Callable[[dict[str, Any]], None]) -> Break:
@@ -226,7 +228,9 @@ BREAKS: dict[str, Break] = {
     "phonepe-callback-allowlisted": named(FIREWALL, "api-firewall", _without_rule("phonepe-callback-ip-allowlist")),
     "vercel-cors-exact-origins": env("CORS_ALLOWED_ORIGINS", lambda p: p["value"].update(value="*")),
     "vercel-logs-shipped": named("vercel:index/logDrain:LogDrain", "drain", lambda p: p.pop("secret")),
-    "log-retention": facts(lambda f: f["logStore"].update(retentionDays=30)),
+    "log-retention": named("aws:cloudwatch/logGroup:LogGroup", "log-store", lambda p: p.update(retentionInDays=30)),
+    "logs-outside-the-store": lambda items: None,  # reported on every plan: Railway has no drain, Vercel's audit log
+    # needs Enterprise
     "webhook-urls-served": facts(lambda f: f.update(webhookUrls=["http://lightspeedpay.com/webhooks/razorpay"])),
     "razorpay-webhook-events": facts(lambda f: f["gateways"].update(razorpayWebhookEvents=["payment.captured"])),
     "gateway-key-modes": facts(lambda f: f["gateways"]["razorpayKeyModes"].update(production="test")),
@@ -337,9 +341,15 @@ BREAKS: dict[str, Break] = {
     "supabase-project-hardened": drop(f"{SUPABASE}SslEnforcement"),
     "supabase-pitr-enabled": drop(f"{SUPABASE}Pitr"),
     "supabase-rpo-met": component_facts("lightspeedpay:database:Database", lambda f: f.update(rpoMinutes=1)),
-    "supabase-rto-evidenced": component_facts(
-        "lightspeedpay:database:Database", lambda f: f.update(restoreDrillMinutes=None, rtoMinutes=1)
-    ),
+    # Off-site backups and the log store (AWS).
+    "aws-account-in-india": named("aws:s3/bucket:Bucket", "", lambda p: p.update(region="eu-west-1")),
+    "backup-offsite-storage": named(
+        f"{AWS_S3}bucketObjectLockConfiguration:BucketObjectLockConfiguration", "",
+        lambda p: p["rule"]["defaultRetention"].update(mode="GOVERNANCE")),
+    "backup-jobs": named(HEARTBEAT, "backup-heartbeat", lambda p: p.update(activated=False)),
+    "backup-drill-evidenced": component_facts(
+        "lightspeedpay:backups:OffsiteBackups",
+        lambda f: f.update(drill={"status": "missing", "reason": "no drill", "evidence": None, "bucketObject": None})),
     "supabase-high-availability": named(
         f"{SUPABASE}Organization",
         "",
@@ -408,9 +418,9 @@ def test_breaking_an_enforcer_fails_every_item_it_guards(key: str) -> None:
     assert own and all(v.mandatory for v in own), "production must refuse the edit itself, not just warn"
 
 
-STANDING = {"pre.compliance.data-privacy", "infra.jobs.deploy", "dr.continuity.rto"}
-"""Items the unbroken production plan fails on purpose (advisories): Railway runs outside India, and no restore
-drill backs the RTO yet."""
+STANDING = {"pre.compliance.data-privacy", "infra.jobs.deploy"}
+"""Items the unbroken production plan fails on purpose (advisories): Railway runs outside India and keeps the
+autoscaler's and Redis's logs there, and Vercel's audit log is not drained below Enterprise."""
 
 
 def test_the_unbroken_plan_fails_no_item_but_for_the_standing_advisories() -> None:
@@ -470,8 +480,8 @@ PRODUCTION_ADVISORY = {
     "(railway-no-payment-data-at-rest, railway-region-allowed) is mandatory",
     "sentry-outside-india": "a standing finding reported on every plan, never hidden; what makes it acceptable "
     "(sentry-scrubbing-enforced) is mandatory",
-    "supabase-rto-evidenced": "needs a restore drill on record; a missing record is advice, a drill slower than the "
-    "RTO is refused by the test of this policy",
+    "logs-outside-the-store": "standing findings: Railway has no log drain, so the autoscaler's and Redis's logs stay "
+    "there, and Vercel's audit log needs Enterprise; reported on every plan, never hidden",
     "supabase-high-availability": "Supabase sells HA by contract only; reported from the organisation's entitlements",
     "no-placeholder-values": "reports the repository's example values; made mandatory once the real values are in",
 }

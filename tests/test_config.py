@@ -236,7 +236,7 @@ def test_strictness_compares_every_rule_both_ways() -> None:
     assert {
         "lightspeedpay:jobs.minReplicas",
         "lightspeedpay:database.pitrDays",
-        "lightspeedpay:logStore.retentionDays",
+        "lightspeedpay:backups.retentionDays",
     } <= looser
 
 

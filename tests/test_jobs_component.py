@@ -47,7 +47,7 @@ def test_worker_environment_matches_the_guide() -> None:
         "JOB_CONCURRENCY": "5", "LOG_LEVEL": "info", "NODE_ENV": "production"}
     assert "REDIS_URL" not in plain and not any("redis://" in str(v) for v in plain.values())
     assert plain["JOB_RETENTION_SECONDS"] == "86400"
-    assert plain["OTEL_EXPORTER_OTLP_ENDPOINT"] == "https://logs.lightspeedpay.com/otlp"
+    assert plain["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(".lambda-url.ap-south-2.on.aws")  # the log store's ingest
     assert plain["OTEL_LOGS_EXPORTER"] == "otlp"
     sealed = variables["sealedVariables"]
     assert set(sealed) == {"DATABASE_URL", "OTEL_EXPORTER_OTLP_HEADERS", "REDIS_URL", "HEARTBEAT_URL", "SENTRY_DSN"}

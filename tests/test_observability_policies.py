@@ -28,7 +28,9 @@ def _of(type_: str, stack: str = "production") -> list[Any]:
 
 def test_what_production_declares_and_that_it_passes() -> None:
     beats = {r.inputs["name"]: r.inputs for r in _of(HEARTBEAT)}
-    assert set(beats) == {"lightspeedpay worker heartbeat", "lightspeedpay autoscaler heartbeat"}
+    # The services' heartbeats, beside the backup job's and the restore drill's (tests/test_aws_components.py).
+    assert set(beats) == {"lightspeedpay worker heartbeat", "lightspeedpay autoscaler heartbeat",
+                          "lightspeedpay backup", "lightspeedpay drill"}
     worker = beats["lightspeedpay worker heartbeat"]["heartbeat"]
     assert [worker[k] for k in ("period", "periodUnit", "grace", "graceUnit")] == [5, "minutes", 5, "minutes"]
     assert is_secret(worker["pingToken"])

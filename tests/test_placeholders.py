@@ -28,6 +28,9 @@ REAL_VALUES: dict[str, dict[str, Any]] = {
     "firewall": {"adminAllowedCidrs": ["198.18.0.0/28", "198.18.1.16/29"]},
     "database": {"allowedCidrs": ["198.18.2.0/28"]},
     "monitoring": {"checklyAccountId": "5c1e7d2a-8f4b-4c3e-9a6d-0b1f2e3d4c5a"},
+    "aws": {"accountId": "210987654321"},
+    "backups": {"ageRecipients": ["age1zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygs0dsc5v"],
+                "imageDigest": "sha256:" + "ab" * 32},
 }
 
 
@@ -50,10 +53,12 @@ class CountingMocks(OfflineMocks):
 EXAMPLE_KEYS = {
     "lightspeedpay:firewall.adminAllowedCidrs[0]", "lightspeedpay:firewall.adminAllowedCidrs[1]",
     "lightspeedpay:database.allowedCidrs[0]", "lightspeedpay:database.allowedCidrs[1]",
-    "lightspeedpay:monitoring.checklyAccountId",
+    "lightspeedpay:monitoring.checklyAccountId", "lightspeedpay:aws.accountId",
+    "lightspeedpay:backups.ageRecipients[0]", "lightspeedpay:backups.imageDigest",
 }
 """What both stack files still hold outside the sign-off records (the office/VPN and egress ranges are
-documentation networks, the Checkly account id is all zeros)."""
+documentation networks; the Checkly and AWS account ids, the backup image's digest and the age public key
+are all zeros)."""
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -119,6 +124,10 @@ def test_a_section_stored_as_a_secret_is_named_not_shown() -> None:
     ("PLACEHOLDER-SEC-0001", True), ("00000000-0000-4000-8000-000000000001", True),
     ("198.18.0.0/28", False), ("203.0.112.0/24", False), ("2001:db9::/32", False), ("SEC-2026-0001", False),
     ("5c1e7d2a-8f4b-4c3e-9a6d-0b1f2e3d4c5a", False), ("0.0.0.0/0", False),
+    ("000000000000", True), ("000000000001", True), ("210987654321", False), ("0000000000000", False),
+    ("sha256:" + "0" * 64, True), ("sha256:" + "ab" * 32, False),
+    ("age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z", True),
+    ("age1zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygs0dsc5v", False),
 ])
 def test_the_vocabulary(value: str, example: bool) -> None:
     from lightspeedpay_vocabulary.placeholders import found_in

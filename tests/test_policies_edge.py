@@ -164,24 +164,6 @@ def _outputs(change: Callable[[dict[str, Any]], None], policy: str) -> list:
     return analyze("production", items, only=policy)
 
 
-def test_short_or_foreign_log_retention_is_refused() -> None:
-    assert of_policy(
-        _outputs(lambda o: o["logStore"].__setitem__("retentionDays", 30), "log-retention"), "log-retention"
-    )
-    assert of_policy(
-        _outputs(lambda o: o["logStore"].__setitem__("region", "us-east-1"), "log-retention"), "log-retention"
-    )
-    assert of_policy(_outputs(lambda o: o.pop("logStore"), "log-retention"), "log-retention")
-
-
-def test_staging_retention_threshold_comes_from_its_policy_config() -> None:
-    items = resources("staging")
-    find(items, STACK).outputs["facts"]["logStore"]["retentionDays"] = 200
-    assert not of_policy(analyze("staging", items, only="log-retention"), "log-retention")  # staging: 180 days
-    find(items, STACK).outputs["facts"]["logStore"]["retentionDays"] = 90
-    assert of_policy(analyze("staging", items, only="log-retention"), "log-retention")
-
-
 @pytest.mark.parametrize(
     "url",
     [

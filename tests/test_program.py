@@ -239,12 +239,16 @@ def test_api_firewall_rules_in_order() -> None:
     assert len(modes) == 2 and all(m.inputs["enabled"] is False for m in modes)
 
 
-def test_log_drain_covers_both_projects_with_a_secret_token() -> None:
+def test_log_drain_covers_both_projects_signed_into_the_log_store() -> None:
     [drain] = _of("production", "vercel:index/logDrain:LogDrain")
-    assert drain.inputs["endpoint"] == "https://logs.lightspeedpay.com/ingest/vercel"
+    [url] = _of("production", "aws:lambda/functionUrl:FunctionUrl")
+    assert drain.inputs["endpoint"] == url.outputs["functionUrl"].rstrip("/") + "/vercel"
+    assert url.urn in drain.property_dependencies["endpoint"]  # the store's ingest, never a typed URL
     assert len(drain.property_dependencies["projectIds"]) == 2
-    assert is_secret(drain.inputs["headers"]) or is_secret(drain.inputs["headers"]["Authorization"])
-    assert is_secret(drain.inputs["secret"])
+    assert is_secret(drain.inputs["secret"]) and "headers" not in drain.inputs
+    # The drain waits for the URL and both invoke permissions: Vercel calls the endpoint when it is created.
+    permissions = {r.urn for r in _of("production", "aws:lambda/permission:Permission")}
+    assert permissions | {url.urn} <= set(drain.dependencies)
 
 
 def test_feature_flags_live_in_edge_config() -> None:

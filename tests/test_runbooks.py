@@ -17,7 +17,7 @@ from tests.vendor_clis import Checker, shell_lines, simple_commands
 
 pytestmark = pytest.mark.xdist_group("vendor-clis")  # one worker asks the CLIs, once, and caches the answers
 RUNBOOKS = REPO / "docs" / "runbooks"
-EXPECTED = ("deployment", "rollback", "database-restore", "incident", "secret-rotation")
+EXPECTED = ("deployment", "rollback", "database-restore", "incident", "secret-rotation", "dns-failover")
 _FENCE = re.compile(r"^([ \t]*)```(\w*)\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
 _INLINE = re.compile(r"`([^`\n]+)`")
 

@@ -39,6 +39,8 @@ INTENDED = {
     "jobs-worker-variables", "jobs-autoscaler-variables",
     # pgaudit now also logs the runtime roles.
     "database-pgaudit",
+    # The network restrictions also admit the backup job's NAT address (the Elastic IP the stack owns).
+    "database-network",
 }
 """Resources today's program changes on purpose (updates in place, never replacements)."""
 

@@ -107,7 +107,10 @@ def test_a_fresh_host_runs_the_full_lifecycle(registrations: list[PlannedResourc
 
     project = fake.projects[ref]
     assert (project.region, project.size, project.ssl) == ("ap-south-1", "medium", True)
-    assert project.cidrs_v4 == ["198.51.100.16/29", "203.0.113.0/28"] and project.cidrs_v6 == []
+    # The stack file's ranges and the backup job's NAT address, taken from the Elastic IP it owns.
+    [eip] = [r for r in plan("production").resources if r.type == "aws:ec2/eip:Eip"]
+    egress = f"{eip.outputs['publicIp']}/32"
+    assert project.cidrs_v4 == sorted(["198.51.100.16/29", "203.0.113.0/28", egress]) and project.cidrs_v6 == []
     assert project.addons["pitr"] == "pitr_7" and len(project.replicas) == 1
     assert project.auth["jwt_exp"] == 3600 and project.auth["password_min_length"] == 12
     assert project.postgres["statement_timeout"] == "60s" and project.postgres["max_connections"] == 90

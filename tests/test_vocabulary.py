@@ -20,7 +20,7 @@ from tests.harness import REPO, plan
 
 VOCABULARY = REPO / "policies" / "lightspeedpay_vocabulary"
 PUBLISHERS = {facts.STACK: facts.StackFacts, facts.JOBS: facts.JobsFacts, facts.DATABASE: facts.DatabaseFacts,
-              facts.WEB_APP: facts.WebAppFacts}
+              facts.WEB_APP: facts.WebAppFacts, facts.BACKUPS: facts.BackupFacts, facts.LOG_STORE: facts.LogStoreFacts}
 
 
 def _imported(path: Path) -> set[str]:
@@ -125,5 +125,5 @@ def test_every_publisher_publishes_its_record(stack: str) -> None:
 
 
 def test_a_missing_field_is_named() -> None:
-    with pytest.raises(facts.FactsError, match=re.escape("lack rtoMinutes, restoreDrillMinutes")):
-        facts.read(facts.DatabaseFacts, {"production": True, "rpoMinutes": 5})
+    with pytest.raises(facts.FactsError, match=re.escape("lack rpoMinutes, rtoMinutes")):
+        facts.read(facts.DatabaseFacts, {"production": True})

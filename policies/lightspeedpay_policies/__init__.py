@@ -15,6 +15,8 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
     attestations,
+    aws,
+    backups,
     cloudflare,
     database_roles,
     declared,
@@ -22,6 +24,7 @@ from . import (
     error_tracking,
     gateways,
     github,
+    logs,
     monitoring,
     observability,
     platform,
@@ -41,6 +44,7 @@ POLICIES: list[Policy] = [
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
     *monitoring.POLICIES, *error_tracking.POLICIES,
     *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
+    *aws.POLICIES, *backups.POLICIES, *logs.POLICIES,
     *release_gates.POLICIES, *observability.POLICIES,
 ]
 

@@ -34,7 +34,7 @@ from lightspeedpay_vocabulary.scrubbing import (
 
 from .graph import linked, of_type, project_role, published, roles, sources, stack_facts
 from .meta import Guard, Report, pci, rbi_localisation, resource_policy, stack_policy, strings
-from .props import as_list, is_redacted, known, plain
+from .props import as_list, is_redacted, known, known_items, plain
 from .vercel import ENV_VAR
 
 SCRUBBING = "pulumi-python:dynamic/sentry:ProjectScrubbing"
@@ -162,7 +162,7 @@ def _runtime_setting(args: StackValidationArgs, runtime: str, variable: str, goo
     (Vercel keeps every variable's value secret, so an exported state holds ciphertext)."""
     if runtime == "workers":
         return any(set(worker_services) & sources(r, "serviceId") and known(r.props, "variables")[0]
-                   and good((plain(known(r.props, "variables")[1]) or {}).get(variable))
+                   and good(known_items(known(r.props, "variables")[1]).get(variable))
                    for r in of_type(args, RAILWAY_VARIABLES))
     values = [known(r.props, "value")[1] for r in of_type(args, ENV_VAR)
               if r.props.get("key") == variable and project_role(project_roles, r) == runtime]

@@ -24,6 +24,7 @@ from lightspeedpay_vocabulary.thresholds import (
     BROWSER_FLOWS,
     HEARTBEAT_MAX_SILENCE_MINUTES,
     LIVE_PAYMENT_MODE,
+    SCHEDULED_JOB_TAG,
     SSL_MIN_ALERT_DAYS,
     STATUS_COMPONENTS,
     UPTIME_REQUIRED_LOCATION,
@@ -87,8 +88,10 @@ def _scheduled(props: Mapping[str, Any], report: Report, what: str, most: float,
 
 
 def _heartbeat_alerting(args: ResourceValidationArgs, report: Report) -> None:
-    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "alertSettings", "heartbeat")
+    props = fields(args.props, "activated", "muted", "alertChannelSubscriptions", "alertSettings", "heartbeat", "tags")
     _alerting(props, report, "heartbeat")
+    if SCHEDULED_JOB_TAG in (props.get("tags") or []):
+        return  # a scheduled job pings once per run: backup-jobs holds its period to the schedule and its grace
     beat = props.get("heartbeat") or {}
     limit = MAX_SILENCE.of(args)
     try:

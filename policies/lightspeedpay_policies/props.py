@@ -65,6 +65,21 @@ def known(props: Mapping[str, Any], key: str, default: Any = None) -> tuple[bool
         return False, default
 
 
+def known_items(value: Any) -> dict[str, Any]:
+    """A map property's entries whose values are known (a preview leaves computed ones unknown), as plain values."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    if not isinstance(value, Mapping):
+        return {}
+    items: dict[str, Any] = {}
+    for key in value:
+        try:
+            items[str(key)] = plain(value[key])
+        except UnknownValueError:
+            continue
+    return items
+
+
 def plain_known(value: Any) -> Any:
     """Like `plain`, with every value still unknown in a preview read as None instead of raising."""
     from pulumi_policy.proxy import UnknownValueError

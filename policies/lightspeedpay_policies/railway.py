@@ -24,6 +24,7 @@ from lightspeedpay_vocabulary.thresholds import (
     AUTOSCALER_BOUND_VARIABLES,
     CERT_IN_LOG_RETENTION_DAYS,
     GUIDE_WORKER_REPLICAS,
+    LOG_STORE_REGIONS,
     MAX_JOB_RETENTION_SECONDS,
     RAILWAY_DECLARED_PLAN_TIER,
     RAILWAY_HEALTHCHECK_MAX_TIMEOUT_SECONDS,
@@ -69,7 +70,7 @@ MIN_REPLICAS = integer("minReplicas", GUIDE_WORKER_REPLICAS[0], minimum=0)
 MIN_MAX_REPLICAS = integer("maxReplicas", GUIDE_WORKER_REPLICAS[1], minimum=1)
 MAX_HEALTHCHECK_TIMEOUT = integer("maxTimeoutSeconds", RAILWAY_HEALTHCHECK_MAX_TIMEOUT_SECONDS, minimum=1)
 LOG_RETENTION = integer("minRetentionDays", CERT_IN_LOG_RETENTION_DAYS, minimum=1)
-STORE_REGIONS = strings("allowedStoreRegions", ("ap-south-1",))
+STORE_REGIONS = strings("allowedStoreRegions", LOG_STORE_REGIONS)
 INDIA_REGIONS = strings("indiaRegions", ())
 ALLOWED_REGIONS = strings("allowedRegions", RAILWAY_REVIEWED_REGIONS, min_items=1)
 MAX_JOB_RETENTION = integer("maxJobRetentionSeconds", MAX_JOB_RETENTION_SECONDS, minimum=60)
@@ -302,7 +303,7 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
     minimum, regions = LOG_RETENTION.of(args), list(STORE_REGIONS.of(args))
     for component, facts, _ in _workers(args, report):
         shipping = plain(facts.log_shipping) or {}
-        if not shipping.get("otlpEndpoint"):
+        if not shipping.get("ingest"):
             report("The job fleet declares no log store: Railway keeps logs 7–90 days and has no drains.",
                    component.urn)
             continue
@@ -423,7 +424,8 @@ POLICIES = [
         framework=cert_in("Maintain logs of all ICT systems for a rolling period of 180 days within Indian "
                           "jurisdiction."),
         config=[LOG_RETENTION, STORE_REGIONS],
-        remediation="Keep lightspeedpay:logStore.otlpEndpoint, retentionDays (>= 180) and region (ap-south-1); "
+        remediation="Declare components.log_store.LogStore (in the stack's AWS region in India) and pass it to "
+                    "the job fleet; "
                     "components/jobs.py gives the worker the OTEL_* variables and the sealed ingest token.",
         tags=["railway", "logging"]),
     resource_policy(

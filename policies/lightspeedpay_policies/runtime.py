@@ -17,12 +17,12 @@ from typing import Any
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from lightspeedpay_vocabulary.facts import ROLES, JobsFacts
-from lightspeedpay_vocabulary.thresholds import GUIDE_RUNTIME, GUIDE_SECRETS, LOG_RETENTION_DAYS, LOG_STORE_REGIONS
+from lightspeedpay_vocabulary.thresholds import GUIDE_RUNTIME, GUIDE_SECRETS
 
 from .checklist import tagged
 from .graph import drawn_from, of_type, project_role, prop, published, roles, sources, stack_facts
-from .meta import Report, cert_in, integer, mapping, pci, rbi_localisation, stack_policy, strings
-from .props import as_list, is_redacted, known, plain
+from .meta import Report, integer, mapping, pci, rbi_localisation, stack_policy
+from .props import as_list, is_redacted, known, known_items, plain
 from .vercel import ENV_VAR, PROJECT
 
 RAILWAY = "pulumi-python:dynamic/railway:"
@@ -35,8 +35,6 @@ _VALUES_SCHEMA = {"additionalProperties": {"type": "string"}}
 API_VALUES = mapping("api", GUIDE_RUNTIME["api"], _VALUES_SCHEMA)
 WORKER_VALUES = mapping("workers", GUIDE_RUNTIME["workers"], _VALUES_SCHEMA)
 MIN_SECRET_LENGTH = integer("minGeneratedSecretLength", 32, minimum=16)
-MIN_RETENTION = integer("minRetentionDays", LOG_RETENTION_DAYS, minimum=1)
-STORE_REGIONS = strings("allowedRegions", LOG_STORE_REGIONS)
 
 
 def variable_tag(app: str, key: str) -> str:
@@ -157,7 +155,7 @@ def _workers(args: StackValidationArgs, report: Report) -> None:
     for _, variables in _worker_variables(args, report):
         plain_values: dict[str, Any] = {}
         for resource in variables:
-            plain_values.update(plain(prop(resource, "variables", {})) or {})
+            plain_values.update(known_items(prop(resource, "variables", {})))
         for key, value in wanted.items():
             seen = plain_values.get(key)
             if seen is None:
@@ -207,21 +205,6 @@ def _same_database(args: StackValidationArgs, report: Report) -> None:
                    "write data the API never sees.", urn)
 
 
-def _log_retention(args: StackValidationArgs, report: Report) -> None:
-    facts = stack_facts(args, report)
-    if facts is None:
-        return
-    store = plain(facts.log_store) or {}
-    minimum, regions = MIN_RETENTION.of(args), STORE_REGIONS.of(args)
-    if not store:
-        report("The stack declares no log store (facts logStore).")
-        return
-    if float(store.get("retentionDays") or 0) < minimum:
-        report(f"The log store keeps logs {store.get('retentionDays')} days; at least {minimum} are required.")
-    if store.get("region") not in regions:
-        report(f"The log store is in {store.get('region')!r}; logs must be kept in India ({list(regions)}).")
-
-
 POLICIES = [
     stack_policy(
         "runtime-environment",
@@ -240,12 +223,4 @@ POLICIES = [
         remediation="Pass the database component's per-role URLs to the API (components/app_env.py) and the "
                     "workers (components/jobs.py), never a URL typed into config.",
         tags=["database", "wiring"]),
-    stack_policy(
-        "log-retention",
-        "Logs must be kept in India for at least the required period (CERT-In 180 days, PCI DSS 12 months).",
-        validate=_log_retention, severity=Severity.HIGH,
-        framework=cert_in("Maintain logs for a rolling period of 180 days within Indian jurisdiction."),
-        config=[MIN_RETENTION, STORE_REGIONS],
-        remediation="Set lightspeedpay:logStore.retentionDays (and region) to what the log store is contracted for.",
-        tags=["logging", "data-localisation"]),
 ]

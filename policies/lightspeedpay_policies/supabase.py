@@ -282,18 +282,6 @@ def _rpo_met(args: StackValidationArgs, report: Report) -> None:
                    f"{achievable or 'all'} minutes of data.", project.urn)
 
 
-def _rto_evidenced(args: StackValidationArgs, report: Report) -> None:
-    for project, _ in _projects(args.resources):
-        facts = _recovery_facts(project, report)
-        if facts is None:
-            continue
-        rto, drill = facts.rto_minutes, facts.restore_drill_minutes
-        if drill is None:
-            report(f"No restore drill is recorded, so the {rto}-minute RTO is unverified.", project.urn)
-        elif isinstance(rto, int | float) and drill > rto:
-            report(f"The last restore drill took {drill} minutes, more than the {rto}-minute RTO.", project.urn)
-
-
 def _backups_taken(args: StackValidationArgs, report: Report) -> None:
     max_age = dt.timedelta(hours=BACKUP_MAX_AGE.of(args))
     now = dt.datetime.now(dt.UTC)
@@ -420,14 +408,6 @@ POLICIES = [
         remediation="Set lightspeedpay:database.audit.pgaudit to true with pgauditLogClasses including ddl and "
                     "write, and roles including postgres.",
         tags=["supabase", "logging"]),
-    stack_policy(
-        "supabase-rto-evidenced",
-        "The recovery time objective must be backed by a restore drill that finished within it.",
-        validate=_rto_evidenced, severity=Severity.MEDIUM,
-        framework=rbi_cyber_resilience("A Cyber Crisis Management Plan covers recovery from incidents."),
-        remediation="Restore the latest backup into a scratch project (docs/supabase.md, restore runbook), time it "
-                    "end to end and record it in lightspeedpay:database.recovery.restoreDrillMinutes.",
-        tags=["supabase", "disaster-recovery"]),
     resource_policy(
         "supabase-secret-outputs",
         "The database password and API keys must be marked secret so state never holds them in plain text.",

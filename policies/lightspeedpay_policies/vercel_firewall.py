@@ -22,6 +22,7 @@ from lightspeedpay_vocabulary.thresholds import (
     WEBHOOK_PATHS,
 )
 
+from .aws import FUNCTION_URL
 from .graph import linked, of_type, project_role, prop, roles
 from .meta import Guard, Report, cert_in, integer, number, pci, resource_policy, stack_policy, strings, text
 from .props import as_list, dig, is_redacted, known, plain
@@ -230,9 +231,18 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
     everything = False
     for drain in of_type(args, LOG_DRAIN):
         name = prop(drain, "name", drain.name)
-        endpoint = str(prop(drain, "endpoint", ""))
-        if not endpoint.startswith("https://"):
+        ok, endpoint = known(drain.props, "endpoint")
+        if ok and not str(endpoint or "").startswith("https://"):  # a new ingest URL is unknown in a preview
             report(f"Log drain '{name}' does not ship over HTTPS.", drain.urn)
+        ingests = [d for d in drain.property_dependencies.get("endpoint", []) if d.resource_type == FUNCTION_URL]
+        urls = [known(d.props, "functionUrl") for d in ingests]
+        if not ingests or (ok and all(seen and not str(endpoint).startswith(str(url).rstrip("/"))
+                                      for seen, url in urls)):
+            report(f"Log drain '{name}' ships to an endpoint that is not the stack's log store (its ingest URL): "
+                   f"logs could leave India or go nowhere.", drain.urn)
+        rate_known, rate = known(drain.props, "samplingRate")
+        if rate_known and rate is not None and float(rate) < 1:
+            report(f"Log drain '{name}' samples {float(rate):.0%} of the logs; every line must be kept.", drain.urn)
         if "production" not in as_list(prop(drain, "environments", [])):
             report(f"Log drain '{name}' does not ship production logs.", drain.urn)
         missing = sorted(required_sources - set(as_list(prop(drain, "sources", []))))

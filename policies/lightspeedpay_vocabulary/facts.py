@@ -27,6 +27,8 @@ JOBS = "lightspeedpay:jobs:BackgroundJobs"
 DATABASE = "lightspeedpay:database:Database"
 WEB_APP = "lightspeedpay:edge:VercelWebApp"
 ERROR_TRACKING = "lightspeedpay:observability:ErrorTracking"
+BACKUPS = "lightspeedpay:backups:OffsiteBackups"
+LOG_STORE = "lightspeedpay:observability:LogStore"
 REPOSITORY = "lightspeedpay:repository:RepositoryProtection"
 MONITORING = "lightspeedpay:monitoring:UptimeMonitoring"
 STATUS_PAGE = "lightspeedpay:monitoring:StatusPage"
@@ -98,8 +100,6 @@ class StackFacts(Record):
     esc_environments: list[str]
     """The Pulumi ESC environments the stack file imports (ESC imports are not in state otherwise)."""
     webhook_urls: list[str]
-    log_store: Mapping[str, Any]
-    """name, region, retentionDays of the external log store every runtime ships to (a declaration)."""
     gateways: Mapping[str, Any]
     """A GatewayFacts record."""
     attestations: Mapping[str, Any]
@@ -123,7 +123,7 @@ class JobsFacts(Record):
     """URN of the autoscaler's Service."""
     platform_log_retention_days: int
     log_shipping: Mapping[str, Any]
-    """otlpEndpoint, store, retentionDays, storeRegion."""
+    """ingest (URN of the log store's ingest URL the OTLP exporters send to), store, retentionDays, storeRegion."""
     job_retention_seconds: int
 
 
@@ -135,7 +135,6 @@ class DatabaseFacts(Record):
     production: bool
     rpo_minutes: int
     rto_minutes: int
-    restore_drill_minutes: int | None
     roles: Mapping[str, Urn]
     """Purpose ('api', 'worker', 'backup') → URN of the Role the component declares for it."""
 
@@ -163,6 +162,50 @@ class ErrorTrackingFacts(Record):
     runtimes: Mapping[str, Mapping[str, Urn]]
     """Runtime ('site', 'api', 'workers') → URNs of its 'project' and its DSN 'key' (the scrubbing and the alert
     rules are found by their dependency on the project)."""
+
+
+@dataclass(frozen=True)
+class BackupFacts(Record):
+    """Published by components.offsite_backups.OffsiteBackups: which resources are the off-site backup's, and
+    the restore-drill evidence the program read from the bucket at plan time (never from stack config)."""
+
+    PUBLISHER: ClassVar[str] = BACKUPS
+    production: bool
+    bucket: Urn
+    """URN of the off-site bucket; its versioning, lock, encryption, public-access block and policy are the
+    resources that name it."""
+    backup_task: Urn
+    """URN of the backup job's ECS task definition (its schedule, roles and heartbeat hang off it)."""
+    drill_task: Urn
+    """URN of the restore drill's ECS task definition."""
+    release_role: Urn
+    """URN of the role the release workflow assumes to run the backup task on demand."""
+    postgres_major: int
+    """The major version production runs (database.postgresMajorVersion): what a drill must restore into."""
+    drill: Mapping[str, Any]
+    """``status``: 'found' (``evidence``: the text of drills/latest.json as the drill stored it, whose digest
+    covers its JSON exactly; ``bucketObject``: what the
+    bucket reports for the object version the record names, in backup_evidence.BUCKET_FACTS' keys, or None
+    when the bucket has no such version), 'missing' (the bucket holds no evidence: no drill ever stored one) or
+    'unreadable' (the bucket could not be read, e.g. offline or before the bucket exists); ``reason``."""
+
+
+@dataclass(frozen=True)
+class LogStoreFacts(Record):
+    """Published by components.log_store.LogStore: the log store every runtime ships to."""
+
+    PUBLISHER: ClassVar[str] = LOG_STORE
+    region: str
+    log_group: Urn
+    """URN of the CloudWatch log group that keeps the logs (retention and encryption are its own properties)."""
+    ingest: Urn
+    """URN of the Lambda function URL the Vercel drains and the workers' OTLP exporters send to."""
+    vercel_plan: str
+    """The Vercel team's plan ('pro', 'enterprise'): Vercel's audit-log drain needs Enterprise."""
+
+
+DRILL_FOUND, DRILL_MISSING, DRILL_UNREADABLE = "found", "missing", "unreadable"
+"""``BackupFacts.drill['status']``."""
 
 
 @dataclass(frozen=True)

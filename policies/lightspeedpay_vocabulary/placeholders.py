@@ -16,8 +16,10 @@ DOCUMENTATION_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
 ))
 """Ranges reserved for documentation: examples in a file, never anyone's real egress."""
 
-PLACEHOLDER_TEXT = re.compile(r"^(PLACEHOLDER-|00000000-0000-4000-8000-)", re.IGNORECASE)
-"""Example ids and references: ``PLACEHOLDER-…`` text and the all-zero UUIDs of the stack files."""
+PLACEHOLDER_TEXT = re.compile(r"^(PLACEHOLDER-|00000000-0000-4000-8000-|0{11}[0-9]$|sha256:0{64}$|age1q{52})",
+                              re.IGNORECASE)
+"""Example ids and references: ``PLACEHOLDER-…`` text and the all-zero ids of the stack files (UUIDs, AWS account
+ids, image digests, and the age public key of 32 zero bytes, to which nothing can be encrypted)."""
 
 
 def placeholder_kind(value: object) -> str | None:

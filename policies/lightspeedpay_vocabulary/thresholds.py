@@ -11,6 +11,7 @@ the policies compare with these same constants.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 # --- the deployment guide's own values (production) --------------------------------------------
@@ -125,12 +126,97 @@ SSL_MIN_ALERT_DAYS = 14
 """An SSL monitor must alert at least this many days before a certificate expires (the stack's setting is 21)."""
 HEARTBEAT_MAX_SILENCE_MINUTES = 30
 """Longest a background service may be silent (period + grace) before someone is paged."""
+SCHEDULED_JOB_TAG = "scheduled-job"
+"""Tag of a heartbeat a scheduled job (the backup, the restore drill) pings once per run: its silence follows the
+schedule (judged by `backup-jobs`), not HEARTBEAT_MAX_SILENCE_MINUTES."""
+
 
 # --- logs ----------------------------------------------------------------------------------------
-LOG_RETENTION_DAYS = 365
-"""PCI DSS 10.5.1: twelve months (CERT-In's 180 days in India is the floor for non-card stacks)."""
+LOG_RETENTION_DAYS = 366
+"""The one log-retention threshold: PCI DSS 10.5.1 keeps audit logs twelve months, and twelve months that span
+a 29 February are 366 days (CERT-In's 180 days in India is met on the way). Every log group of a stack keeps
+logs at least this long; the log store's own retention is the smallest CloudWatch value that reaches it."""
 CERT_IN_LOG_RETENTION_DAYS = 180
 LOG_STORE_REGIONS = ("ap-south-1", "ap-south-2")
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                             2922, 3288, 3653)
+"""The only retention periods CloudWatch Logs accepts (PutRetentionPolicy); 0 or none means never expire."""
+
+
+def cloudwatch_retention_days(minimum: int) -> int:
+    """The shortest retention CloudWatch Logs accepts that keeps logs at least ``minimum`` days."""
+    for days in CLOUDWATCH_RETENTION_DAYS:
+        if days >= minimum:
+            return days
+    raise ValueError(f"CloudWatch Logs keeps logs at most {CLOUDWATCH_RETENTION_DAYS[-1]} days (or forever)")
+
+
+# --- AWS: off-site backups and the log archive ----------------------------------------------------
+AWS_REGIONS_IN_INDIA = ("ap-south-1", "ap-south-2")
+"""Mumbai and Hyderabad: every AWS resource of the stacks stays in one of them (RBI data localisation)."""
+BACKUP_LOCK_MIN_DAYS = 35
+"""COMPLIANCE lock of every off-site copy: a month of daily copies plus the days an incident takes to notice,
+which no credential, not even the account's root, can shorten."""
+BACKUP_MAX_INTERVAL_HOURS = 24
+"""Disaster Recovery, "Daily database backups": the off-site backup runs at least once a day in production."""
+DRILL_MAX_INTERVAL_HOURS = 7 * 24
+"""The restore drill runs at least weekly (its evidence counts for 8 days, `backup_evidence`)."""
+HEARTBEAT_MAX_GRACE_HOURS = 6
+"""A missed run must page within this long after it was due."""
+BACKUP_WRITER_ACTIONS = ("s3:PutObject", "s3:PutObjectRetention", "kms:GenerateDataKey")
+"""All the backup job's identity may do: write new locked versions, never read, list or delete them."""
+LOCK_MODE = "COMPLIANCE"
+
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_RATE_HOURS = {"minute": 1 / 60, "minutes": 1 / 60, "hour": 1, "hours": 1, "day": 24, "days": 24}
+
+
+def schedule_max_interval_hours(expression: str) -> float | None:
+    """The longest gap, in hours, between two runs of an EventBridge Scheduler expression ``rate(…)`` or
+    ``cron(minutes hours day-of-month month day-of-week year)``; None when it is not one (or runs once,
+    ``at(…)``, or on a calendar too irregular to bound here: specific days of the month, months or years)."""
+    text = expression.strip()
+    if text.startswith("rate(") and text.endswith(")"):
+        parts = text[5:-1].split()
+        if len(parts) == 2 and parts[0].isdigit() and int(parts[0]) > 0 and parts[1] in _RATE_HOURS:
+            return int(parts[0]) * _RATE_HOURS[parts[1]]
+        return None
+    if not (text.startswith("cron(") and text.endswith(")")):
+        return None
+    fields = text[5:-1].split()
+    if len(fields) != 6:
+        return None
+    minutes, hours, day_of_month, month, day_of_week, year = fields
+    if month != "*" or year != "*" or not _single(minutes, 0, 59):
+        return None
+    hour_list = _hours(hours)
+    if hour_list is None:
+        return None
+    gaps = [later - earlier for earlier, later in itertools.pairwise(hour_list)]
+    daily_gap = max([*gaps, 24 - hour_list[-1] + hour_list[0]])
+    if day_of_month in ("*", "?") and day_of_week in ("*", "?"):
+        return float(daily_gap)
+    if day_of_month == "?" and day_of_week.upper() in _WEEKDAYS + tuple(str(n) for n in range(1, 8)):
+        return float(6 * 24 + daily_gap)  # once a week: the gap from the last run of one week to the next week's first
+    return None
+
+
+def _single(field: str, low: int, high: int) -> bool:
+    return field.isdigit() and low <= int(field) <= high
+
+
+def _hours(field: str) -> list[int] | None:
+    """The hours a cron hours field names (a number, a list or a step ``*/n`` / ``a/n``), sorted."""
+    if field == "*":
+        return list(range(24))
+    if "/" in field:
+        start, _, step = field.partition("/")
+        first = 0 if start == "*" else int(start) if _single(start, 0, 23) else None
+        if first is None or not step.isdigit() or int(step) == 0:
+            return None
+        return list(range(first, 24, int(step)))
+    hours = [int(h) for h in field.split(",") if _single(h, 0, 23)]
+    return sorted(set(hours)) if hours and len(hours) == len(field.split(",")) else None
 
 # --- background jobs on Railway --------------------------------------------------------------------
 RAILWAY_REPLICA_CAP = {"hobby": 6, "pro": 42, "enterprise": 50}
