@@ -89,7 +89,7 @@ class _Conversions:
     the engine starts decodes per policy, as the SDK does.
     """
 
-    def __init__(self, limit: int = 2048) -> None:
+    def __init__(self, limit: int = 1024) -> None:
         from pulumi_policy import policy
 
         self.limit = limit
@@ -148,15 +148,18 @@ class _JsonFormat:
         return getattr(json_format, name)
 
 
+_CONVERSIONS = _Conversions()
+"""One per process, shared by every in-process analyzer: keyed by content, and the decoding does not depend
+on the pack or its config (a test's or ops.mutate's next run over an edited plan finds the rest decoded)."""
+
+
 def in_process(servicer: Any) -> Analyzer:
     """The pack's servicer called directly, the way the SDK's own tests do (no transport), with its property
     decoding computed once per distinct message (`_Conversions`)."""
-    conversions = _Conversions()
-
     def call(method: str, request: Any) -> Any:
         if method not in ("Analyze", "AnalyzeStack"):  # e.g. Configure keeps the dicts it decodes: not shared
             return getattr(servicer, method)(request, None)
-        with conversions.installed():
+        with _CONVERSIONS.installed():
             return getattr(servicer, method)(request, None)
     return call
 
