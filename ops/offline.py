@@ -93,6 +93,11 @@ OUTPUTS: dict[str, Fabricator] = {
     "pulumi-python:dynamic/railway:Redis": lambda name, inputs: {
         "volumeId": f"offline-{name}-volume", "volumeInstanceId": f"offline-{name}-volume-instance",
         "privateHost": f"{inputs.get('name')}.railway.internal"},
+    # Sentry (pulumiverse-sentry): the numeric ids alert actions name, and each key's DSN.
+    "sentry:index/sentryTeam:SentryTeam": lambda name, _: {"internalId": str(int(fake_hex_id(name)[:7], 16))},
+    "sentry:index/sentryProject:SentryProject": lambda name, _: {"internalId": str(int(fake_hex_id(name)[:7], 16))},
+    "sentry:index/sentryKey:SentryKey": lambda name, _: {
+        "dsnPublic": f"https://offline{fake_hex_id(name)[:24]}@o0.ingest.sentry.io/{int(fake_hex_id(name)[:6], 16)}"},
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""
 

@@ -17,9 +17,9 @@ RAILWAY = {
 RAILWAY_NEW_KINDS = ("pulumi-python:dynamic/railway:DeploymentTrigger",)
 """Kinds the production fleet gained after the base commit: the comparison above is for the resources the
 base commit had, so a new kind's own cost is printed beside it, not hidden in it."""
-RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL",)
-"""Variables the fleet's services gained after the base commit (the heartbeat ping URL): a destroy deletes
-each with one request of its own, printed beside the comparison as well."""
+RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL", "SENTRY_DSN", "SENTRY_ENVIRONMENT", "SENTRY_TRACES_SAMPLE_RATE")
+"""Variables the fleet's services gained after the base commit (the heartbeat ping URL, the worker's Sentry
+settings): a destroy deletes each with one request of its own, printed beside the comparison as well."""
 SUPABASE = {
     "first create": (25, 8),
     "refresh": (15, 0),

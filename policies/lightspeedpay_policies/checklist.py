@@ -160,6 +160,7 @@ _SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-re
              "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
+_ERRORS = ("error-tracking-every-runtime", "sentry-scrubbing-enforced")
 _CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
 _HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
 _STATUS = ("status-page-components", "maintenance-windows-declared", "checkly-plan-entitled")
@@ -214,7 +215,7 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.compliance.data-privacy", _PRE_COMPLIANCE, "Data privacy requirements met",
          policies=("vercel-functions-in-india", "vercel-no-function-failover", "supabase-region-in-india",
                    "railway-outside-india", "railway-no-payment-data-at-rest", "railway-region-allowed",
-                   "log-retention"),
+                   "log-retention", "sentry-outside-india", "sentry-scrubbing-enforced"),
          attestation="data-privacy-review"),
     Item("pre.compliance.security-audit", _PRE_COMPLIANCE, "Security audit completed", attestation="security-audit"),
     Item("pre.compliance.regulatory", _PRE_COMPLIANCE, "Regulatory compliance checked",
@@ -353,8 +354,9 @@ CHECKLIST: tuple[Item, ...] = (
     Item("gateways.phonepe.ip-allowlist", _PHONEPE, "Configure IP allowlisting",
          policies=("phonepe-callback-allowlisted", "vercel-allowlists-narrow")),
 
-    Item("monitoring.app.sentry", _MON_APP, "Set up Sentry for error tracking",
-         not_covered="No Sentry project, alert rule or DSN is declared here; the application wires its own SDK."),
+    Item("monitoring.app.sentry", _MON_APP, "Set up Sentry for error tracking", policies=_ERRORS,
+         note="A Sentry project per runtime (site, API, workers) with its DSN delivered and server-side scrubbing of "
+              "card, UPI, account and token data; the SDK init is application code (docs/error-tracking.md)."),
     Item("monitoring.app.vercel-dashboards", _MON_APP, "Configure custom dashboards in Vercel",
          not_covered="Vercel dashboards are not declared (the provider has no resource for them)."),
     Item("monitoring.app.railway-metrics", _MON_APP, "Set up Railway metrics monitoring",
@@ -363,8 +365,9 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("vercel-logs-shipped", "railway-logs-shipped", "log-retention"),
          note="Every runtime ships its logs to the one log store."),
 
-    Item("monitoring.perf.rum", _MON_PERF, "Set up RUM (Real User Monitoring)",
-         not_covered="Vercel Speed Insights or another RUM is not declared here."),
+    Item("monitoring.perf.rum", _MON_PERF, "Set up RUM (Real User Monitoring)", policies=_ERRORS[:1],
+         note="Sentry browser performance: the site's project, DSN and traces sample rate are declared; browser "
+              "tracing in the SDK init and Vercel Speed Insights (no provider resource) are application code."),
     Item("monitoring.perf.api-metrics", _MON_PERF, "Configure API performance metrics", policies=_UPTIME,
          note="Checkly measures the API's response time from Mumbai every minute against degraded/failed budgets."),
     Item("monitoring.perf.db-queries", _MON_PERF, "Set up database query monitoring",
@@ -374,9 +377,13 @@ CHECKLIST: tuple[Item, ...] = (
          note="Railway gates deploys on the services' health paths; the workers and the autoscaler ping a Checkly "
               "heartbeat, so a stalled one pages someone."),
 
-    Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)", policies=_UPTIME,
-         note="A failing endpoint alerts email and Slack; application exceptions alert through Sentry (not declared)."),
-    Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
+    Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)",
+         policies=(*_UPTIME, *_ERRORS[:1], "sentry-alerts-routed"),
+         note="A failing endpoint alerts email and Slack; application exceptions alert through each runtime's Sentry "
+              "rules (new issue, error spike: the team's email, Slack once Sentry's Slack integration is named)."),
+    Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts",
+         policies=(*_UPTIME, "sentry-alerts-routed"),
+         note="Checkly's degraded-response budget per endpoint, and each runtime's slow-transaction (p95) rule."),
     Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring",
          policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS),
          note="Every public endpoint is checked every minute from Mumbai, every hostname's certificate watched, every "
