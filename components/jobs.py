@@ -16,7 +16,8 @@ drains); the retention that matters is the log store's, published in this compon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
@@ -49,6 +50,8 @@ class BackgroundJobsArgs:
     `postgres` (secret; sealed in Railway)."""
     log_store_token: pulumi.Input[str]
     """Ingest token of the log store (secret; sealed in Railway)."""
+    autoscaler_metrics: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """OTLP metrics export of the autoscaler (components.metrics: endpoint, and the write-only header sealed)."""
 
 
 def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
@@ -161,7 +164,8 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "QUEUE_KEY": scaling.queue_key,
                 "PYTHONUNBUFFERED": "1",
             },
-            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token, "REDIS_URL": redis_url}),
+            sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token, "REDIS_URL": redis_url,
+                              **args.autoscaler_metrics}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
             service_id=self.autoscaler.id, environment_id=environment_id,

@@ -13,6 +13,7 @@ import pulumi_cloudflare as cloudflare
 import pulumi_github as github
 import pulumi_random as random
 import pulumiverse_vercel as vercel
+from pulumi_pagerduty.provider import Provider as PagerDutyProvider
 
 from config import StackConfig, StackSecrets
 
@@ -25,6 +26,7 @@ class Providers:
     checkly: checkly.Provider
     github: github.Provider | None
     """Only the stack that owns the repository (production) talks to GitHub."""
+    pagerduty: PagerDutyProvider
 
 
 def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
@@ -40,4 +42,7 @@ def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
         checkly=checkly.Provider(f"{prefix}-checkly", api_key=secrets["checklyApiKey"],
                                  account_id=cfg.monitoring.checkly_account_id),
         github=github_provider,
+        # The account's service region (US or EU; PagerDuty has no India region: pack finding oncall-outside-india).
+        pagerduty=PagerDutyProvider(f"{prefix}-pagerduty", token=secrets["pagerdutyToken"],
+                                    service_region=None if cfg.oncall.service_region == "us" else cfg.oncall.service_region),
     )

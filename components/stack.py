@@ -5,6 +5,8 @@ from __future__ import annotations
 import pulumi
 
 from config import StackConfig, StackSecrets
+from config.observability import advisors_schedule
+from config.stackfile import REPO_ROOT
 from config.vocabulary import facts
 
 from . import firewall
@@ -14,7 +16,9 @@ from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
 from .jobs import BackgroundJobs, BackgroundJobsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
+from .metrics import Metrics, MetricsArgs
 from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
+from .oncall import OnCall, OnCallArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .repository import RepositoryProtection, RepositoryProtectionArgs
@@ -115,12 +119,27 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
                    Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
         opts=pulumi.ResourceOptions(providers=[providers.checkly]))
 
+    # On-call first: its Events API v2 key goes (sealed) to every source of critical alerts.
+    oncall = OnCall(f"{prefix}-oncall", OnCallArgs(config=cfg.oncall, name_prefix=prefix),
+                    opts=pulumi.ResourceOptions(providers=[providers.pagerduty]))
+    metrics = Metrics(f"{prefix}-metrics", MetricsArgs(
+        config=cfg.metrics, name_prefix=prefix, environment=cfg.environment, alert_email=cfg.monitoring.alert_email,
+        grafana_token=secrets["grafanaCloudToken"], supabase_url=database.supabase_url,
+        supabase_service_role_key=database.service_role_key, pagerduty_integration_key=oncall.integration_key,
+        api_project_id=api.project_id, min_workers=cfg.jobs.min_replicas,
+        advisors_schedule=advisors_schedule(REPO_ROOT)), opts=on_vercel)
+
     jobs = BackgroundJobs(
         f"{prefix}-jobs",
         BackgroundJobsArgs(
             jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
             database_url=database.worker_database_url,  # the same database as the API, as the workers' role
-            log_store_token=secrets["logStoreToken"]),
+            log_store_token=secrets["logStoreToken"],
+            autoscaler_metrics={"OTEL_METRICS_EXPORTER": "otlp",
+                                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": pulumi.Output.concat(metrics.otlp_url,
+                                                                                            "/v1/metrics"),
+                                "OTEL_EXPORTER_OTLP_METRICS_HEADERS": pulumi.Output.concat(
+                                    "Authorization=", metrics.push_auth.apply(lambda a: a.replace(" ", "%20")))}),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 
     return {

@@ -62,6 +62,10 @@ SECRETS: tuple[SecretSpec, ...] = (
                "The log store's ingest-token page"),
     SecretSpec("checklyApiKey", "Checkly API key for the uptime checks and alert channels.",
                "Checkly → User Settings → API Keys"),
+    SecretSpec("pagerdutyToken", "PagerDuty REST API token for the on-call users, schedule, escalation and service.",
+               "PagerDuty → Integrations → API Access Keys (a full-access account key)"),
+    SecretSpec("grafanaCloudToken", "Grafana Cloud access policy token for the stack, its scrape jobs and tokens.",
+               "Grafana Cloud → Administration → Access policies (stacks, access policies, metrics scrape jobs)"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),
