@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from config.vocabulary import oncall
+
 PROMETHEUS_UID = "grafanacloud-prom"
 """The Prometheus data source every Grafana Cloud stack is provisioned with."""
-QUEUE_DEPTH = "lightspeedpay_queue_depth"
-WORKER_REPLICAS = "lightspeedpay_worker_replicas"
+QUEUE_DEPTH = oncall.QUEUE_DEPTH_METRIC
+WORKER_REPLICAS = oncall.WORKER_REPLICAS_METRIC
 
 
 @dataclass(frozen=True)

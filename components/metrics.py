@@ -45,8 +45,6 @@ from config.vocabulary import facts, oncall
 
 from .dashboards import alert_rules, dashboard, database_series, rule_data, worker_series
 
-SUPABASE_METRICS_PATH = "/customer/v1/privileged/metrics"
-"""Supabase's Prometheus-compatible endpoint, under the project's own URL (basic auth, user ``service_role``)."""
 SUPABASE_METRICS_USER = "service_role"
 
 
@@ -103,7 +101,7 @@ class Metrics(pulumi.ComponentResource):
         job = f"{prefix}-supabase"
         self.scrape_job = MetricsEndpointScrapeJob(
             f"{name}-supabase-scrape", stack_id=self.stack.id, name=job, enabled=True,
-            url=pulumi.Output.concat(args.supabase_url, SUPABASE_METRICS_PATH),
+            url=pulumi.Output.concat(args.supabase_url, oncall.SUPABASE_METRICS_PATH),
             authentication_method="basic", authentication_basic_username=SUPABASE_METRICS_USER,
             authentication_basic_password=args.supabase_service_role_key,
             scrape_interval_seconds=cfg.scrape_interval_seconds, opts=on_cloud)
@@ -127,9 +125,9 @@ class Metrics(pulumi.ComponentResource):
                       config_json=dashboard(f"{prefix}-{key}", f"{title} — {args.environment}", series, tags),
                       opts=on_stack)
 
+        # Only the key: the whole block is secret in state once it holds one, so nothing else belongs in it.
         paging = ContactPoint(f"{name}-oncall", name=f"{prefix} on-call (PagerDuty)", pagerduties=[{
-            "integration_key": args.pagerduty_integration_key, "severity": "critical",
-            "class_": "lightspeedpay", "component": args.environment}], opts=on_stack)
+            "integration_key": args.pagerduty_integration_key, "severity": "critical"}], opts=on_stack)
         lower = ContactPoint(f"{name}-email", name=f"{prefix} alerts (email)",
                              emails=[{"addresses": [args.alert_email], "single_email": True}], opts=on_stack)
         critical = [NotificationPolicyPolicyMatcherArgs(label=oncall.SEVERITY_LABEL, match="=", value=oncall.CRITICAL)]

@@ -28,6 +28,9 @@ REAL_VALUES: dict[str, dict[str, Any]] = {
     "firewall": {"adminAllowedCidrs": ["198.18.0.0/28", "198.18.1.16/29"]},
     "database": {"allowedCidrs": ["198.18.2.0/28"]},
     "monitoring": {"checklyAccountId": "5c1e7d2a-8f4b-4c3e-9a6d-0b1f2e3d4c5a"},
+    "metrics": {"vercelSlackChannelId": "C0TESTN0TREAL"},
+    "oncall": {"members": [{"name": "Test Person One", "email": "test.one@example.test"},
+                           {"name": "Test Person Two", "email": "test.two@example.test"}]},
 }
 
 
@@ -50,10 +53,18 @@ class CountingMocks(OfflineMocks):
 EXAMPLE_KEYS = {
     "lightspeedpay:firewall.adminAllowedCidrs[0]", "lightspeedpay:firewall.adminAllowedCidrs[1]",
     "lightspeedpay:database.allowedCidrs[0]", "lightspeedpay:database.allowedCidrs[1]",
-    "lightspeedpay:monitoring.checklyAccountId",
+    "lightspeedpay:monitoring.checklyAccountId", "lightspeedpay:metrics.vercelSlackChannelId",
 }
 """What both stack files still hold outside the sign-off records (the office/VPN and egress ranges are
-documentation networks, the Checkly account id is all zeros)."""
+documentation networks, the Checkly account id is all zeros, the Slack channel id a placeholder)."""
+ONCALL_MEMBERS = {"production": 2, "staging": 1}
+"""The rotation's members: nobody named yet, so every name and address is an example (the emergency contact
+list is config: `pulumi up` refuses it until real people are named)."""
+
+
+def example_keys(stack: str) -> set[str]:
+    return EXAMPLE_KEYS | {f"lightspeedpay:oncall.members[{i}].{field}"
+                           for i in range(ONCALL_MEMBERS[stack]) for field in ("name", "email")}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -67,7 +78,7 @@ def test_apply_names_every_example_value_and_registers_nothing(stack: str) -> No
     assert mocks.calls == []
     message = str(refusal.value)
     assert REFUSAL in message and "Traceback" not in message
-    assert {issue.key for issue in refusal.value.issues} == EXAMPLE_KEYS
+    assert {issue.key for issue in refusal.value.issues} == example_keys(stack)
     assert "203.0.113.0/28" in message and "RFC 5737" in message
     assert "attestations" not in message  # sign-off references never reach a vendor: reported, not blocking
 

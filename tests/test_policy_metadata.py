@@ -30,6 +30,7 @@ NO_FRAMEWORK: dict[str, str] = {
     "razorpay-webhook-events": "Integration completeness with the gateway.",
     "uptime-check-alerting": "Availability monitoring; no clause of the three frameworks names uptime checks.",
     "uptime-checks-cover-endpoints": "Availability monitoring; no clause of the three frameworks names uptime checks.",
+    "observability-plan-gaps": "Reports what a vendor plan leaves unwatched; the controls themselves cite PCI DSS.",
 }
 """Policy name → why no PCI DSS / RBI / CERT-In clause applies."""
 

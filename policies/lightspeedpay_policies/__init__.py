@@ -22,6 +22,7 @@ from . import (
     gateways,
     github,
     monitoring,
+    oncall,
     platform,
     railway,
     runtime,
@@ -36,7 +37,7 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
-    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
+    *monitoring.POLICIES, *oncall.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

@@ -155,6 +155,10 @@ _CREDENTIALS = ("vercel-secrets-sensitive", "vercel-no-secret-in-next-public", "
 _DEPLOYS = ("github-repository-protected", "github-branch-protection")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
+_ONCALL = ("oncall-rotation", "critical-alerts-not-email-only", "critical-alerts-reach-oncall")
+_DB_METRICS = ("database-metrics-scraped", "alert-rules-cover-platform", "advisors-check-scheduled")
+_GRAFANA_DASHBOARD = Declared("grafana:oss/dashboard:Dashboard", "a Grafana dashboard")
+_GRAFANA_STACK = Declared("grafana:cloud/stack:Stack", "the Grafana Cloud stack (metrics in India)")
 DATABASE_ROLES = "database-runtime-roles"
 """Runtime connections never use `postgres`, each runtime its own audited role (database_roles.py)."""
 _SUPERSEDED = ("Superseded: the guide's template connects as `postgres`; the least-privilege runtime roles of the "
@@ -200,7 +204,7 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.compliance.data-privacy", _PRE_COMPLIANCE, "Data privacy requirements met",
          policies=("vercel-functions-in-india", "vercel-no-function-failover", "supabase-region-in-india",
                    "railway-outside-india", "railway-no-payment-data-at-rest", "railway-region-allowed",
-                   "log-retention"),
+                   "log-retention", "metrics-region-in-india", "oncall-outside-india"),
          attestation="data-privacy-review"),
     Item("pre.compliance.security-audit", _PRE_COMPLIANCE, "Security audit completed", attestation="security-audit"),
     Item("pre.compliance.regulatory", _PRE_COMPLIANCE, "Regulatory compliance checked",
@@ -252,9 +256,10 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("supabase-backups-taken", "supabase-rpo-met", "supabase-project-hardened")),
     Item("infra.db.pitr", _DATABASE, "Enable point-in-time recovery",
          policies=("supabase-pitr-enabled", "supabase-backups-taken")),
-    Item("infra.db.monitoring", _DATABASE, "Configure database monitoring", policies=("supabase-audit-logging",),
-         not_covered="pgaudit records statements, but nothing declared here watches the database's health or "
-                     "queries, or alerts on them."),
+    Item("infra.db.monitoring", _DATABASE, "Configure database monitoring",
+         policies=("supabase-audit-logging", *_DB_METRICS), declared=(_GRAFANA_STACK,),
+         note="pgaudit records statements; Grafana Cloud scrapes Supabase's metrics endpoint and pages on the "
+              "database going dark or its disk filling; the advisors check reads Supabase's findings daily."),
 
     _env("env.site.api-url", _ENV_SITE, "NEXT_PUBLIC_API_URL=https://api.lightspeedpay.com",
          "site.NEXT_PUBLIC_API_URL", note="The stack's own API hostname (staging: its own)."),
@@ -342,28 +347,36 @@ CHECKLIST: tuple[Item, ...] = (
     Item("monitoring.app.sentry", _MON_APP, "Set up Sentry for error tracking",
          not_covered="No Sentry project, alert rule or DSN is declared here; the application wires its own SDK."),
     Item("monitoring.app.vercel-dashboards", _MON_APP, "Configure custom dashboards in Vercel",
-         not_covered="Vercel dashboards are not declared (the provider has no resource for them)."),
+         policies=("api-alert-rules",), declared=(_GRAFANA_DASHBOARD,),
+         not_covered="The Vercel provider has no dashboard resource: Vercel's own dashboards are its defaults; "
+                     "the declared dashboards are Grafana's, and Vercel's alert rules watch the API."),
     Item("monitoring.app.railway-metrics", _MON_APP, "Set up Railway metrics monitoring",
-         not_covered="Railway records metrics itself; no alert or dashboard on them is declared here."),
+         policies=("alert-rules-cover-platform",), declared=(_GRAFANA_DASHBOARD,),
+         note="The autoscaler pushes the queue depth and the worker count to Grafana Cloud (OTLP, sealed write-only "
+              "token); critical rules page when the queue backs up or workers fall below the minimum."),
     Item("monitoring.app.log-aggregation", _MON_APP, "Configure log aggregation",
          policies=("vercel-logs-shipped", "railway-logs-shipped", "log-retention"),
          note="Every runtime ships its logs to the one log store."),
 
     Item("monitoring.perf.rum", _MON_PERF, "Set up RUM (Real User Monitoring)",
          not_covered="Vercel Speed Insights or another RUM is not declared here."),
-    Item("monitoring.perf.api-metrics", _MON_PERF, "Configure API performance metrics", policies=_UPTIME,
+    Item("monitoring.perf.api-metrics", _MON_PERF, "Configure API performance metrics",
+         policies=(*_UPTIME, "api-alert-rules", "observability-plan-gaps"),
          note="Checkly measures the API's response time from Mumbai every minute against degraded/failed budgets."),
-    Item("monitoring.perf.db-queries", _MON_PERF, "Set up database query monitoring",
-         not_covered="No query monitoring (pg_stat_statements reports, slow-query alerts) is declared here."),
+    Item("monitoring.perf.db-queries", _MON_PERF, "Set up database query monitoring", policies=_DB_METRICS,
+         not_covered="The database's health metrics and Supabase's performance advisors are watched; no per-query "
+                     "report or slow-query alert (pg_stat_statements) is declared here."),
     Item("monitoring.perf.health-checks", _MON_PERF, "Implement custom health checks",
          policies=("railway-health-check", *_UPTIME)),
 
-    Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)", policies=_UPTIME,
+    Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)",
+         policies=(*_UPTIME, *_ONCALL),
          note="A failing endpoint alerts email and Slack; application exceptions alert through Sentry (not declared)."),
     Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
     Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring", policies=_UPTIME),
-    Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation",
-         not_covered="A people process; no paging schedule is declared here."),
+    Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation", policies=_ONCALL,
+         note="A PagerDuty rotation of the people in lightspeedpay:oncall, a two-level escalation policy and the "
+              "service every critical alert pages through."),
 
     Item("deploy.pre.plan", _DEP_PRE, "Create deployment plan", policies=_DEPLOYS,
          note="Every change's plan is its pull request's `pulumi preview` with the pack, a required check."),
@@ -402,8 +415,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("deploy.jobs.processing", _DEP_JOBS, "Verify job processing",
          not_covered="The health check gates a deploy on readiness; nothing verifies that jobs complete."),
     Item("deploy.jobs.logs", _DEP_JOBS, "Check log output", not_covered=_PER_RELEASE),
-    Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths", policies=("autoscaler-coherence",),
-         note="The autoscaler reads the queue depth every poll interval and sizes the fleet; no alert on it."),
+    Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths",
+         policies=("autoscaler-coherence", "alert-rules-cover-platform"),
+         note="The autoscaler reads the queue depth every poll interval, sizes the fleet and pushes the depth to "
+              "Grafana Cloud, where a critical rule pages when the queue keeps backing up."),
 
     Item("post.func.user-flows", _POST_FUNC, "Verify critical user flows", not_covered=_PER_RELEASE),
     Item("post.func.payments", _POST_FUNC, "Test payment processing", not_covered=_PER_RELEASE),
@@ -411,8 +426,7 @@ CHECKLIST: tuple[Item, ...] = (
     Item("post.func.webhooks", _POST_FUNC, "Verify webhooks and notifications", not_covered=_PER_RELEASE),
 
     Item("post.perf.api-times", _POST_PERF, "Monitor API response times", policies=_UPTIME),
-    Item("post.perf.database", _POST_PERF, "Check database performance",
-         not_covered="No database performance monitoring is declared here."),
+    Item("post.perf.database", _POST_PERF, "Check database performance", policies=_DB_METRICS),
     Item("post.perf.frontend", _POST_PERF, "Verify frontend load times",
          not_covered="Uptime checks time the server's response, not a page load in a browser."),
     Item("post.perf.load", _POST_PERF, "Test under expected load", attestation="performance-benchmarks"),
@@ -442,7 +456,9 @@ CHECKLIST: tuple[Item, ...] = (
     Item("dr.continuity.manual-processing", _DR_CONTINUITY, "Document manual processing procedures",
          attestation="business-continuity-plan"),
     Item("dr.continuity.contacts", _DR_CONTINUITY, "Maintain emergency contact list",
-         attestation="business-continuity-plan"),
+         policies=("oncall-rotation",), attestation="business-continuity-plan",
+         note="The rotation's members are stack config (lightspeedpay:oncall.members), PagerDuty users; `pulumi up` "
+              "refuses example members, and the sign-off covers the contacts beyond the rotation."),
 
     Item("comms.internal.pre", _COMMS_INTERNAL, "Pre-deployment notification",
          not_covered="The rollout pipeline notifies no one before it deploys."),
@@ -466,8 +482,8 @@ CHECKLIST: tuple[Item, ...] = (
          not_covered="No architecture diagram is kept or checked here."),
     Item("docs.system.api", _DOCS_SYSTEM, "Update API documentation",
          not_covered="The API's documentation lives with the application; nothing here checks it."),
-    Item("docs.system.dashboards", _DOCS_SYSTEM, "Update monitoring dashboards",
-         not_covered="No monitoring dashboard is declared here."),
+    Item("docs.system.dashboards", _DOCS_SYSTEM, "Update monitoring dashboards", declared=(_GRAFANA_DASHBOARD,),
+         note="The dashboards are code (components/dashboards.py): a change to them is a reviewed change."),
     Item("docs.system.runbooks", _DOCS_SYSTEM, "Update runbooks",
          not_covered="The README's runbooks are kept by hand; nothing ties them to a release."),
 

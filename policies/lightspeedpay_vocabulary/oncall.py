@@ -31,3 +31,9 @@ ADVISORS_MAX_INTERVAL_HOURS = 24
 ADVISOR_FAILING_LEVELS = ("ERROR",)
 """Advisor lint levels that fail the check (Supabase's levels: ERROR, WARN, INFO)."""
 ADVISOR_KINDS = ("performance", "security")
+
+QUEUE_DEPTH_METRIC = "lightspeedpay_queue_depth"
+WORKER_REPLICAS_METRIC = "lightspeedpay_worker_replicas"
+"""The gauges the autoscaler pushes to Grafana Cloud over OTLP (its code's contract); the alert rules read them."""
+SUPABASE_METRICS_PATH = "/customer/v1/privileged/metrics"
+"""Supabase's Prometheus-compatible endpoint under the project's URL (basic auth, user ``service_role``)."""
