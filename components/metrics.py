@@ -91,10 +91,10 @@ class Metrics(pulumi.ComponentResource):
                            region_slug=cfg.grafana_region, delete_protection=True,
                            description=f"LightSpeedPay {args.environment}: database, workers, alert rules.",
                            opts=on_cloud)
-        automation = StackServiceAccount(f"{name}-automation", stack_slug=self.stack.slug, name="pulumi",
+        automation = StackServiceAccount(f"{name}-automation", stack_slug=self.stack.slug, name=f"{prefix}-pulumi",
                                          role="Admin", opts=on_cloud)
         automation_token = StackServiceAccountToken(f"{name}-automation-token", stack_slug=self.stack.slug,
-                                                    service_account_id=automation.id, name="pulumi", opts=on_cloud)
+                                                    service_account_id=automation.id, name=f"{prefix}-pulumi", opts=on_cloud)
         on_stack = pulumi.ResourceOptions(parent=self, provider=GrafanaProvider(
             f"{name}-grafana", url=self.stack.url, auth=automation_token.key, opts=pulumi.ResourceOptions(parent=self)))
 
