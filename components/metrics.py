@@ -93,8 +93,9 @@ class Metrics(pulumi.ComponentResource):
                            opts=on_cloud)
         automation = StackServiceAccount(f"{name}-automation", stack_slug=self.stack.slug, name=f"{prefix}-pulumi",
                                          role="Admin", opts=on_cloud)
-        automation_token = StackServiceAccountToken(f"{name}-automation-token", stack_slug=self.stack.slug,
-                                                    service_account_id=automation.id, name=f"{prefix}-pulumi", opts=on_cloud)
+        automation_token = StackServiceAccountToken(
+            f"{name}-automation-token", stack_slug=self.stack.slug, service_account_id=automation.id,
+            name=f"{prefix}-pulumi", opts=on_cloud)
         on_stack = pulumi.ResourceOptions(parent=self, provider=GrafanaProvider(
             f"{name}-grafana", url=self.stack.url, auth=automation_token.key, opts=pulumi.ResourceOptions(parent=self)))
 
@@ -107,8 +108,8 @@ class Metrics(pulumi.ComponentResource):
             scrape_interval_seconds=cfg.scrape_interval_seconds, opts=on_cloud)
 
         # What the autoscaler pushes with: a policy that may only write metrics, to this stack only.
-        push_policy = AccessPolicy(f"{name}-push-policy", name=f"{prefix}-autoscaler-metrics", region=cfg.grafana_region,
-                                   scopes=["metrics:write"],
+        push_policy = AccessPolicy(f"{name}-push-policy", name=f"{prefix}-autoscaler-metrics",
+                                   region=cfg.grafana_region, scopes=["metrics:write"],
                                    realms=[{"type": "stack", "identifier": self.stack.id}], opts=on_cloud)
         self.push_token = AccessPolicyToken(f"{name}-push-token", name=f"{prefix}-autoscaler-metrics",
                                             access_policy_id=push_policy.policy_id, region=cfg.grafana_region,

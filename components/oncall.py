@@ -78,7 +78,8 @@ class OnCall(pulumi.ComponentResource):
             incident_urgency_rule={"type": "constant", "urgency": "high" if cfg.paging else "low"},
             opts=child)
         self.integration = ServiceIntegration(
-            f"{name}-events", name=f"{args.name_prefix} Events API v2 (Grafana, Checkly)", service=self.service.id, type=EVENTS_API_V2,
+            f"{name}-events", name=f"{args.name_prefix} Events API v2 (Grafana, Checkly)", service=self.service.id,
+            type=EVENTS_API_V2,
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["integrationKey"]))
         self.integration_key = pulumi.Output.secret(self.integration.integration_key.apply(lambda key: key or ""))
         self.register_outputs({"serviceId": self.service.id})

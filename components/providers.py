@@ -43,6 +43,7 @@ def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
                                  account_id=cfg.monitoring.checkly_account_id),
         github=github_provider,
         # The account's service region (US or EU; PagerDuty has no India region: pack finding oncall-outside-india).
-        pagerduty=PagerDutyProvider(f"{prefix}-pagerduty", token=secrets["pagerdutyToken"],
-                                    service_region=None if cfg.oncall.service_region == "us" else cfg.oncall.service_region),
+        pagerduty=PagerDutyProvider(
+            f"{prefix}-pagerduty", token=secrets["pagerdutyToken"],
+            service_region=None if cfg.oncall.service_region == "us" else cfg.oncall.service_region),
     )

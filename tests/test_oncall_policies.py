@@ -10,7 +10,7 @@ import pytest
 
 from lightspeedpay_policies import oncall as policy
 from ops.resources import PlannedResource
-from tests.harness import analyze, of_policy, plan_violations, resources
+from tests.harness import analyze, plan_violations, resources
 from tests.oncall_support import BREAKS, metrics_facts, of, props
 
 POLICIES = [name for name in BREAKS if not name.startswith("declared:")]
