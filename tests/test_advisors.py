@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from config.observability import ADVISORS_WORKFLOW, advisors_schedule
-from fakeapis.supabase import TOKEN, FakeSupabase
 from fakeapis.server import FakeServer
+from fakeapis.supabase import TOKEN, FakeSupabase
 from ops import advisors
 from tests.harness import REPO, plan
 from tests.supabase_support import supabase_api_fixture, supabase_server_fixture  # noqa: F401
@@ -76,7 +76,7 @@ def test_ref_skips_the_lookup(api: FakeSupabase, capsys: pytest.CaptureFixture[s
     project = api.add_project("named-otherwise")
     code, _out, _err = run(capsys, "--stack", "staging", "--ref", project.ref)
     assert code == 0
-    assert [r.path for r in api.requests][0] == f"/v1/projects/{project.ref}/advisors/performance"
+    assert api.requests[0].path == f"/v1/projects/{project.ref}/advisors/performance"
 
 
 def test_a_read_that_fails_does_not_pass(api: FakeSupabase, capsys: pytest.CaptureFixture[str],

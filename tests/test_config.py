@@ -171,7 +171,8 @@ CASES: list[tuple[str, Edit, list[str]]] = [
     ),
     (
         "a member listed twice",
-        _set("oncall.members", [{"name": "A", "email": "same@example.test"}, {"name": "B", "email": "Same@example.test"}]),
+        _set("oncall.members", [{"name": "A", "email": "same@example.test"},
+                                {"name": "B", "email": "Same@example.test"}]),
         ["lightspeedpay:oncall.members", "listed twice"],
     ),
     (

@@ -48,7 +48,8 @@ def test_the_rotation_is_the_stack_files_members(stack: str, members: int, urgen
 def test_the_events_key_is_secret_and_reaches_the_paging_contact_point(stack: str) -> None:
     [integration] = of(stack, policy.PD_INTEGRATION)
     assert integration.inputs["type"] == "events_api_v2_inbound_integration"
-    assert "integrationKey" in integration.additional_secret_outputs and is_secret(integration.outputs["integrationKey"])
+    assert "integrationKey" in integration.additional_secret_outputs
+    assert is_secret(integration.outputs["integrationKey"])
     paging = next(p for p in of(stack, policy.G_CONTACT) if p.inputs.get("pagerduties"))
     [target] = paging.inputs["pagerduties"]
     assert is_secret(target["integrationKey"]) and target["severity"] == "critical"
