@@ -2,7 +2,8 @@
 service critical alerts open incidents on, with one Events API v2 integration whose key the alerting
 sources (Grafana's contact point, Checkly's alert channel) receive sealed.
 
-Only `pulumi_pagerduty`'s resource modules are imported, not the package (its `__init__` loads every one).
+The resource modules are imported by name, but that saves nothing: `pulumi_pagerduty/__init__.py` loads all of its
+~90 modules whatever is imported (about 0.13 s CPU on every plan; `./dev bench` prints it).
 """
 
 from __future__ import annotations
