@@ -74,16 +74,17 @@ def plan_time(runs: int) -> tuple[float, float]:
     wall = statistics.median(s[0] for s in samples)
     cpu = statistics.median(s[1] for s in samples)
     print(f"\nOffline plan of production, absolute (median of {runs} fresh runs)")
-    print(f"  before ({BEFORE['commit']}, recorded)  cpu {BEFORE['plan_cpu']:5.2f} s   wall {BEFORE['plan_wall']:5.2f} s")
-    print(f"  now                             cpu {cpu:5.2f} s   wall {wall:5.2f} s   "
-          f"({cpu - BEFORE['plan_cpu']:+.2f} s cpu)")
+    row = "  {:<34} cpu {:5.2f} s   wall {:5.2f} s"
+    print(row.format(f"before ({BEFORE['commit']}, recorded)", BEFORE["plan_cpu"], BEFORE["plan_wall"]))
+    print(row.format("now", cpu, wall) + f"   ({cpu - BEFORE['plan_cpu']:+.2f} s cpu)")
     return wall, cpu
 
 
 def test_time(measure: bool) -> None:
     print("\nThe test command (./dev test's checks, warm venvs; target <= 60 s wall on 2 idle cores)")
-    print(f"  before ({BEFORE['commit']}, recorded)  cpu {BEFORE['test_cpu']:6.1f} s   wall {BEFORE['test_wall']:6.1f} s")
-    print(f"  after (this branch, recorded)   cpu {AFTER_TEST['test_cpu']:6.1f} s   wall {AFTER_TEST['test_wall']:6.1f} s")
+    row = "  {:<34} cpu {:6.1f} s   wall {:6.1f} s"
+    print(row.format(f"before ({BEFORE['commit']}, recorded)", BEFORE["test_cpu"], BEFORE["test_wall"]))
+    print(row.format("after (this branch, recorded)", AFTER_TEST["test_cpu"], AFTER_TEST["test_wall"]))
     if not measure:
         print("  (python -m ops.bench_observability --test measures it now)")
         return
@@ -93,8 +94,8 @@ def test_time(measure: bool) -> None:
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
-    print(f"  now                             cpu {usage.ru_utime + usage.ru_stime:6.1f} s   wall {wall:6.1f} s   "
-          f"(exit {code}; load average {os.getloadavg()[0]:.1f})")
+    print("  {:<34} cpu {:6.1f} s   wall {:6.1f} s".format("now", usage.ru_utime + usage.ru_stime, wall)
+          + f"   (exit {code}; load average {os.getloadavg()[0]:.1f})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
