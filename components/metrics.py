@@ -46,6 +46,8 @@ from config.vocabulary import facts, oncall
 from .dashboards import alert_rules, dashboard, database_series, rule_data, worker_series
 
 SUPABASE_METRICS_USER = "service_role"
+AUTOSCALER_METRICS_VARIABLES = ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_HEADERS")
+"""The OpenTelemetry SDK's own variables for a metrics exporter (its default exporter is already OTLP)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,9 @@ class Metrics(pulumi.ComponentResource):
     def __init__(self, name: str, args: MetricsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(facts.METRICS, name, {}, opts)
         cfg, prefix = args.config, args.name_prefix
+        # Providers are top-level resources of the stack, as every other provider of the program is.
         cloud = GrafanaProvider(f"{name}-grafana-cloud", cloud_access_policy_token=args.grafana_token,
-                                connections_api_access_token=args.grafana_token,
-                                opts=pulumi.ResourceOptions(parent=self))
+                                connections_api_access_token=args.grafana_token)
         on_cloud = pulumi.ResourceOptions(parent=self, provider=cloud)
         self.stack = Stack(f"{name}-stack", slug=cfg.grafana_stack_slug, name=f"{prefix} metrics",
                            region_slug=cfg.grafana_region, delete_protection=True,
@@ -97,7 +99,7 @@ class Metrics(pulumi.ComponentResource):
             f"{name}-automation-token", stack_slug=self.stack.slug, service_account_id=automation.id,
             name=f"{prefix}-pulumi", opts=on_cloud)
         on_stack = pulumi.ResourceOptions(parent=self, provider=GrafanaProvider(
-            f"{name}-grafana", url=self.stack.url, auth=automation_token.key, opts=pulumi.ResourceOptions(parent=self)))
+            f"{name}-grafana", url=self.stack.url, auth=automation_token.key))
 
         job = f"{prefix}-supabase"
         self.scrape_job = MetricsEndpointScrapeJob(
@@ -158,6 +160,12 @@ class Metrics(pulumi.ComponentResource):
         published = facts.MetricsFacts(vercel_observability_plus=cfg.vercel_observability_plus,
                                        advisors_schedule=list(args.advisors_schedule))
         self.register_outputs({"grafanaUrl": self.stack.url, facts.FACTS_KEY: published.publish()})
+
+    def autoscaler_env(self) -> dict[str, pulumi.Input[str]]:
+        """Where and how the autoscaler pushes its gauges (sealed in Railway: the header holds the token)."""
+        endpoint, headers = AUTOSCALER_METRICS_VARIABLES
+        return {endpoint: pulumi.Output.concat(self.otlp_url, "/v1/metrics"),
+                headers: pulumi.Output.concat("Authorization=", self.push_auth.apply(lambda a: a.replace(" ", "%20")))}
 
     def _vercel_rules(self, name: str, args: MetricsArgs) -> None:
         """The API's error rate and latency, as Vercel measures them; Slack hears of every one."""

@@ -135,11 +135,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
             database_url=database.worker_database_url,  # the same database as the API, as the workers' role
             log_store_token=secrets["logStoreToken"],
-            autoscaler_metrics={"OTEL_METRICS_EXPORTER": "otlp",
-                                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": pulumi.Output.concat(metrics.otlp_url,
-                                                                                            "/v1/metrics"),
-                                "OTEL_EXPORTER_OTLP_METRICS_HEADERS": pulumi.Output.concat(
-                                    "Authorization=", metrics.push_auth.apply(lambda a: a.replace(" ", "%20")))}),
+            autoscaler_metrics=metrics.autoscaler_env()),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 
     return {

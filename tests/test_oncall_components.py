@@ -78,8 +78,7 @@ def test_the_autoscaler_gets_a_write_only_metrics_token_sealed(stack: str) -> No
     assert [r["type"] for r in policy_resource.inputs["realms"]] == ["stack"]
     variables = next(v for v in of(stack, AUTOSCALER_VARIABLES) if "autoscaler" in v.name)
     sealed = variables.inputs["sealedVariables"]
-    assert {"OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} <= set(sealed)
+    assert {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} <= set(sealed)
     assert not any(key.startswith("OTEL_EXPORTER_OTLP_METRICS") for key in variables.inputs["variables"])
     header = sealed["OTEL_EXPORTER_OTLP_METRICS_HEADERS"]
     assert is_secret(header) and header["value"].startswith("Authorization=Basic%20")
