@@ -46,7 +46,7 @@ from config.vocabulary import facts, oncall
 from .dashboards import alert_rules, dashboard, database_series, rule_data, worker_series
 
 SUPABASE_METRICS_USER = "service_role"
-AUTOSCALER_METRICS_VARIABLES = ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_HEADERS")
+AUTOSCALER_METRICS_VARIABLES = oncall.METRICS_PUSH_VARIABLES
 """The OpenTelemetry SDK's own variables for a metrics exporter (its default exporter is already OTLP)."""
 
 
@@ -111,7 +111,7 @@ class Metrics(pulumi.ComponentResource):
 
         # What the autoscaler pushes with: a policy that may only write metrics, to this stack only.
         push_policy = AccessPolicy(f"{name}-push-policy", name=f"{prefix}-autoscaler-metrics",
-                                   region=cfg.grafana_region, scopes=["metrics:write"],
+                                   region=cfg.grafana_region, scopes=list(oncall.METRICS_PUSH_SCOPES),
                                    realms=[{"type": "stack", "identifier": self.stack.id}], opts=on_cloud)
         self.push_token = AccessPolicyToken(f"{name}-push-token", name=f"{prefix}-autoscaler-metrics",
                                             access_policy_id=push_policy.policy_id, region=cfg.grafana_region,

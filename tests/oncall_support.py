@@ -9,7 +9,7 @@ from typing import Any
 
 from lightspeedpay_policies import oncall as policy
 from lightspeedpay_vocabulary.facts import METRICS
-from ops.resources import PlannedResource
+from ops.resources import PlannedResource, is_secret
 
 Edit = Callable[[list[PlannedResource]], None]
 
@@ -75,11 +75,23 @@ def queue_rule_demoted(items: list[PlannedResource]) -> None:
     props(policy.G_RULES, change)(items)
 
 
+def metrics_header_in_plain(items: list[PlannedResource]) -> None:
+    """The metrics header moved from the autoscaler's sealed variables to its plain ones."""
+    for variables in [r for r in items if r.type.endswith("railway:Variables") and "autoscaler" in r.name]:
+        for where in (variables.inputs, variables.outputs):
+            where["variables"] = {**where["variables"], "OTEL_EXPORTER_OTLP_METRICS_HEADERS":
+                                  "Authorization=Basic%20test-not-real"}
+            sealed = where["sealedVariables"]
+            inner = sealed["value"] if is_secret(sealed) else sealed  # outputs keep the whole map secret
+            inner.pop("OTEL_EXPORTER_OTLP_METRICS_HEADERS")
+
+
 BREAKS: dict[str, Edit] = {
     "oncall-rotation": one_person_rotation,
     "critical-alerts-not-email-only": critical_to_email,
     "critical-alerts-reach-oncall": typed_pagerduty_key,
     "alert-rules-cover-platform": queue_rule_demoted,
+    "worker-metrics-pushed": metrics_header_in_plain,
     "database-metrics-scraped": props(policy.G_SCRAPE, lambda p: p.update(enabled=False)),
     "metrics-region-in-india": props(policy.G_STACK, lambda p: p.update(regionSlug="prod-us-central-0")),
     "api-alert-rules": drop(policy.V_SLACK_LINK),

@@ -127,8 +127,26 @@ def test_the_scrape_job_must_read_the_projects_endpoint_with_its_own_key() -> No
 
     assert any("does not authenticate with the project's own key" in m
                for m in broken("production", "database-metrics-scraped", typed_key))
-    wrong = props(policy.G_SCRAPE, lambda p: p.update(url="https://example.test/metrics"))
-    assert any("not Supabase's metrics endpoint" in m for m in broken("production", "database-metrics-scraped", wrong))
+    for url in ("https://example.test/customer/v1/privileged/metrics", "http://abc.supabase.co/customer/v1/privileged/metrics",
+                "https://abc.supabase.co/metrics"):
+        wrong = props(policy.G_SCRAPE, lambda p, url=url: p.update(url=url))
+        assert any("not the project's metrics endpoint over HTTPS" in m
+                   for m in broken("production", "database-metrics-scraped", wrong)), url
+
+
+def test_the_autoscalers_metrics_token_stays_sealed_and_write_only() -> None:
+    assert any("is in its plain variables" in m for m in broken("production", "worker-metrics-pushed"))
+    wider = props("grafana:cloud/accessPolicy:AccessPolicy", lambda p: p.update(scopes=["metrics:write", "logs:read"]))
+    assert any("more than ['metrics:write']" in m for m in broken("production", "worker-metrics-pushed", wider))
+
+    def typed(items: list[PlannedResource]) -> None:
+        for variables in [r for r in items if r.type.endswith("railway:Variables") and "autoscaler" in r.name]:
+            variables.property_dependencies = {
+                **variables.property_dependencies,
+                "sealedVariables": [u for u in variables.property_dependencies["sealedVariables"]
+                                    if "accessPolicyToken" not in u]}
+
+    assert any("own write-only metrics token" in m for m in broken("production", "worker-metrics-pushed", typed))
 
 
 def test_metrics_outside_india_are_refused() -> None:

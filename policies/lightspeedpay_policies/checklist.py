@@ -351,7 +351,7 @@ CHECKLIST: tuple[Item, ...] = (
          not_covered="The Vercel provider has no dashboard resource: Vercel's own dashboards are its defaults; "
                      "the declared dashboards are Grafana's, and Vercel's alert rules watch the API."),
     Item("monitoring.app.railway-metrics", _MON_APP, "Set up Railway metrics monitoring",
-         policies=("alert-rules-cover-platform",), declared=(_GRAFANA_DASHBOARD,),
+         policies=("alert-rules-cover-platform", "worker-metrics-pushed"), declared=(_GRAFANA_DASHBOARD,),
          note="The autoscaler pushes the queue depth and the worker count to Grafana Cloud (OTLP, sealed write-only "
               "token); critical rules page when the queue backs up or workers fall below the minimum."),
     Item("monitoring.app.log-aggregation", _MON_APP, "Configure log aggregation",
@@ -416,7 +416,7 @@ CHECKLIST: tuple[Item, ...] = (
          not_covered="The health check gates a deploy on readiness; nothing verifies that jobs complete."),
     Item("deploy.jobs.logs", _DEP_JOBS, "Check log output", not_covered=_PER_RELEASE),
     Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths",
-         policies=("autoscaler-coherence", "alert-rules-cover-platform"),
+         policies=("autoscaler-coherence", "alert-rules-cover-platform", "worker-metrics-pushed"),
          note="The autoscaler reads the queue depth every poll interval, sizes the fleet and pushes the depth to "
               "Grafana Cloud, where a critical rule pages when the queue keeps backing up."),
 

@@ -21,15 +21,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from lightspeedpay_vocabulary.facts import MetricsFacts
+from lightspeedpay_vocabulary.facts import JobsFacts, MetricsFacts
 from lightspeedpay_vocabulary.oncall import (
     ADVISORS_MAX_INTERVAL_HOURS,
     CRITICAL,
     GRAFANA_REGIONS_IN_INDIA,
     LOWER_CHANNEL_KINDS,
+    METRICS_PUSH_SCOPES,
+    METRICS_PUSH_VARIABLES,
     MIN_ROTATION_MEMBERS,
     PAGERDUTY_REGIONS_IN_INDIA,
     QUEUE_DEPTH_METRIC,
@@ -41,6 +44,7 @@ from lightspeedpay_vocabulary.oncall import (
 from .graph import of_type, prop, published, roles, sources
 from .meta import Guard, Report, flag, integer, pci, rbi_localisation, resource_policy, stack_policy, strings
 from .props import as_list, dig, plain
+from .railway import VARIABLES as RAILWAY_VARIABLES
 from .supabase import PROJECT as SUPABASE_PROJECT
 
 PD_PROVIDER = "pulumi:providers:pagerduty"
@@ -55,6 +59,8 @@ G_CONTACT = "grafana:alerting/contactPoint:ContactPoint"
 G_ROUTING = "grafana:alerting/notificationPolicy:NotificationPolicy"
 G_RULES = "grafana:alerting/ruleGroup:RuleGroup"
 G_DASHBOARD = "grafana:oss/dashboard:Dashboard"
+G_ACCESS_POLICY = "grafana:cloud/accessPolicy:AccessPolicy"
+G_ACCESS_TOKEN = "grafana:cloud/accessPolicyToken:AccessPolicyToken"
 V_ALERT_RULE = "vercel:index/alertRule:AlertRule"
 V_CUSTOM_RULE = "vercel:index/customAlertRule:CustomAlertRule"
 V_SLACK_LINK = "vercel:index/alertRuleSlackNotification:AlertRuleSlackNotification"
@@ -230,12 +236,42 @@ def _scraped(args: StackValidationArgs, report: Report) -> None:
         url = prop(job, "url")
         if prop(job, "enabled") is False:
             report(f"Scrape job '{name}' is disabled.", job.urn)
-        if isinstance(url, str) and not url.endswith(SUPABASE_METRICS_PATH):
-            report(f"Scrape job '{name}' reads {url}, not Supabase's metrics endpoint ({SUPABASE_METRICS_PATH}).",
-                   job.urn)
+        if isinstance(url, str):
+            parts = urlsplit(url)
+            if (parts.scheme != "https" or not str(parts.hostname).endswith(".supabase.co")
+                    or parts.path != SUPABASE_METRICS_PATH):
+                report(f"Scrape job '{name}' reads {url}, not the project's metrics endpoint over HTTPS "
+                       f"(https://<ref>.supabase.co{SUPABASE_METRICS_PATH}).", job.urn)
         if not sources(job, "authenticationBasicPassword") & projects:
             report(f"Scrape job '{name}' does not authenticate with the project's own key (by dependency): a typed "
                    f"credential would sit in the stack file or stop working on rotation.", job.urn)
+
+
+def _metrics_pushed(args: StackValidationArgs, report: Report) -> None:
+    tokens = {r.urn: r for r in of_type(args, G_ACCESS_TOKEN)}
+    for _component, jobs in published(args, JobsFacts, report):
+        variables = [v for v in of_type(args, RAILWAY_VARIABLES) if jobs.autoscaler_service in sources(v, "serviceId")]
+        for settings in variables:
+            plain_keys = set(plain(prop(settings, "variables", {}) or {}))
+            sealed = prop(settings, "sealedVariables", {})
+            sealed_keys = set(sealed) if hasattr(sealed, "keys") else set()
+            for key in METRICS_PUSH_VARIABLES:
+                if key in plain_keys:
+                    report(f"The autoscaler's {key} is in its plain variables: the metrics token would be readable by "
+                           f"anyone who can read the service.", settings.urn)
+                elif sealed_keys and key not in sealed_keys:
+                    report(f"The autoscaler has no sealed {key}: the queue depth and worker count reach no "
+                           f"dashboard or alert rule.", settings.urn)
+            used = [tokens[u] for u in sources(settings, "sealedVariables") if u in tokens]
+            if not used:
+                report("The autoscaler does not push with the stack's own write-only metrics token (by dependency).",
+                       settings.urn)
+            for token in used:
+                for access in _deps(token, "accessPolicyId", G_ACCESS_POLICY):
+                    scopes = sorted(str(s) for s in as_list(prop(access, "scopes", [])))
+                    if scopes != sorted(METRICS_PUSH_SCOPES):
+                        report(f"The autoscaler's metrics token may do {scopes}, more than "
+                               f"{list(METRICS_PUSH_SCOPES)}.", access.urn)
 
 
 def _grafana_region(args: ResourceValidationArgs, report: Report) -> None:
@@ -348,6 +384,13 @@ POLICIES = [
         remediation="Keep components/metrics.py's MetricsEndpointScrapeJob, declared from the Database component's URL "
                     "and service-role key.",
         tags=["monitoring", "database"]),
+    stack_policy(
+        "worker-metrics-pushed",
+        "The autoscaler must push the queue depth and worker count with a sealed, write-only metrics token.",
+        validate=_metrics_pushed, severity=Severity.MEDIUM, framework=_MONITORED,
+        remediation="Keep components/metrics.py's autoscaler_env() in the autoscaler's sealedVariables and its access "
+                    "policy at metrics:write on this stack only.",
+        tags=["monitoring", "railway"]),
     resource_policy(
         "metrics-region-in-india",
         "The metrics backend must store the platform's metrics in India.",

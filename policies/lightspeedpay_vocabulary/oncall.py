@@ -35,5 +35,8 @@ ADVISOR_KINDS = ("performance", "security")
 QUEUE_DEPTH_METRIC = "lightspeedpay_queue_depth"
 WORKER_REPLICAS_METRIC = "lightspeedpay_worker_replicas"
 """The gauges the autoscaler pushes to Grafana Cloud over OTLP (its code's contract); the alert rules read them."""
+METRICS_PUSH_VARIABLES = ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_HEADERS")
+"""The OpenTelemetry SDK's own variables for a metrics exporter; the autoscaler receives them sealed."""
+METRICS_PUSH_SCOPES = ("metrics:write",)
 SUPABASE_METRICS_PATH = "/customer/v1/privileged/metrics"
 """Supabase's Prometheus-compatible endpoint under the project's URL (basic auth, user ``service_role``)."""
