@@ -117,6 +117,10 @@ def test_rules_cover_database_queue_and_workers() -> None:
         "the database's metrics endpoint.", "the queue depth.", "the worker count."}
 
 
+def _setter(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda p: p.update({key: value})
+
+
 def test_the_scrape_job_must_read_the_projects_endpoint_with_its_own_key() -> None:
     assert broken("production", "database-metrics-scraped") == [
         "Scrape job 'lightspeedpay-supabase' is disabled."]
@@ -127,9 +131,9 @@ def test_the_scrape_job_must_read_the_projects_endpoint_with_its_own_key() -> No
 
     assert any("does not authenticate with the project's own key" in m
                for m in broken("production", "database-metrics-scraped", typed_key))
-    for url in ("https://example.test/customer/v1/privileged/metrics", "http://abc.supabase.co/customer/v1/privileged/metrics",
-                "https://abc.supabase.co/metrics"):
-        wrong = props(policy.G_SCRAPE, lambda p, url=url: p.update(url=url))
+    path = "/customer/v1/privileged/metrics"
+    for url in (f"https://example.test{path}", f"http://abc.supabase.co{path}", "https://abc.supabase.co/metrics"):
+        wrong = props(policy.G_SCRAPE, _setter("url", url))
         assert any("not the project's metrics endpoint over HTTPS" in m
                    for m in broken("production", "database-metrics-scraped", wrong)), url
 
