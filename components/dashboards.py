@@ -39,6 +39,7 @@ def database_series(job: str) -> list[Series]:
 
 
 def worker_series(environment: str) -> list[Series]:
+    """The autoscaler's gauges of one Railway environment (its data-point attribute deployment.environment)."""
     sel = f'deployment_environment="{environment}"'
     return [Series("Jobs waiting in the queue", f"max({QUEUE_DEPTH}{{{sel}}})"),
             Series("Worker replicas", f"max({WORKER_REPLICAS}{{{sel}}})")]

@@ -66,6 +66,8 @@ class MetricsArgs:
     """The on-call service's Events API v2 key (secret; sealed in the contact point)."""
     api_project_id: pulumi.Input[str]
     min_workers: int
+    jobs_environment: str
+    """The Railway environment the autoscaler runs in: its gauges carry it (RAILWAY_ENVIRONMENT_NAME)."""
     advisors_schedule: Sequence[str]
     """Cron lines of the scheduled Supabase advisors check, as the workflow declares them."""
 
@@ -123,7 +125,7 @@ class Metrics(pulumi.ComponentResource):
         folder = Folder(f"{name}-folder", title=f"LightSpeedPay {args.environment}", opts=on_stack)
         tags = ["lightspeedpay", args.environment]
         for key, title, series in (("database", "Database (Supabase)", database_series(job)),
-                                   ("workers", "Workers and queue (Railway)", worker_series(args.environment))):
+                                   ("workers", "Workers and queue (Railway)", worker_series(args.jobs_environment))):
             Dashboard(f"{name}-dashboard-{key}", folder=folder.uid, overwrite=True,
                       config_json=dashboard(f"{prefix}-{key}", f"{title} — {args.environment}", series, tags),
                       opts=on_stack)
@@ -141,7 +143,7 @@ class Metrics(pulumi.ComponentResource):
                                      NotificationPolicyPolicyArgs(matchers=critical, contact_point=lower.name)],
                            opts=on_stack)
 
-        rules = alert_rules(job, args.environment, cpu_percent=cfg.database_cpu_percent,
+        rules = alert_rules(job, args.jobs_environment, cpu_percent=cfg.database_cpu_percent,
                             disk_free_percent=cfg.database_disk_free_percent, connections=cfg.database_connections,
                             queue_depth=cfg.queue_depth, min_workers=args.min_workers, critical=oncall.CRITICAL)
         self.rule_group = RuleGroup(f"{name}-rules", name=f"{prefix} platform", folder_uid=folder.uid,

@@ -126,7 +126,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         config=cfg.metrics, name_prefix=prefix, environment=cfg.environment, alert_email=cfg.monitoring.alert_email,
         grafana_token=secrets["grafanaCloudToken"], supabase_url=database.supabase_url,
         supabase_service_role_key=database.service_role_key, pagerduty_integration_key=oncall.integration_key,
-        api_project_id=api.project_id, min_workers=cfg.jobs.min_replicas,
+        api_project_id=api.project_id, min_workers=cfg.jobs.min_replicas, jobs_environment=cfg.jobs.environment_name,
         advisors_schedule=advisors_schedule(REPO_ROOT)), opts=on_vercel)
 
     jobs = BackgroundJobs(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 
 from providers.railway.client import RailwayClient
 
+from . import metrics
 from .fleet import RailwayFleet
 from .queue import RedisQueue
 from .runner import Autoscaler, log_json, serve_health
@@ -20,9 +22,14 @@ def main() -> int:
     except SettingsError as error:
         log_json({"event": "invalid-settings", "error": str(error)})
         return 2
+    try:
+        gauges = metrics.from_env(os.environ)
+    except ValueError as error:  # scaling goes on without metrics; the missing series alert on their own
+        log_json({"event": "invalid-metrics-settings", "error": str(error)})
+        gauges = None
     client = RailwayClient(token=settings.token, token_kind="project", timeout=15.0, max_attempts=3)
     scaler = Autoscaler(settings.policy, RedisQueue(settings.redis_url, settings.queue_key),
-                        RailwayFleet(client, settings.environment_id, settings.service_id))
+                        RailwayFleet(client, settings.environment_id, settings.service_id), gauges=gauges)
     stop = threading.Event()
     # Railway sends SIGTERM on redeploys and scale-downs; finish the current poll and leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

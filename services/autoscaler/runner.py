@@ -20,6 +20,10 @@ class DepthSource(Protocol):
     def depth(self) -> int: ...
 
 
+class Gauges(Protocol):
+    def push(self, depth: int | None, replicas: int) -> None: ...
+
+
 class Fleet(Protocol):
     def current(self) -> replicas.RegionMap: ...
 
@@ -39,6 +43,8 @@ class Autoscaler:
     log: Callable[[dict[str, Any]], None] = log_json
     state: ScalerState = field(default_factory=ScalerState)
     last_success: float | None = None
+    gauges: Gauges | None = None
+    """Where the queue depth and replica count go after each poll (services/autoscaler/metrics.py), if anywhere."""
 
     def tick(self) -> Decision:
         """One poll. Railway errors propagate (nothing is written); a Redis error holds the count."""
@@ -59,6 +65,11 @@ class Autoscaler:
         self.state = decision.state
         if depth is not None:
             self.last_success = now
+        if self.gauges is not None:
+            try:
+                self.gauges.push(depth, decision.replicas)
+            except Exception as error:  # metrics are worth less than the scaling they describe
+                self.log({"event": "metrics-push-failed", "error": f"{type(error).__name__}: {error}"})
         return decision
 
     def run(self, interval: float, stop: threading.Event) -> None:
