@@ -41,7 +41,7 @@ from lightspeedpay_vocabulary.oncall import (
     WORKER_REPLICAS_METRIC,
 )
 
-from .graph import of_type, prop, published, roles, sources
+from .graph import linked, of_type, prop, published, roles, sources
 from .meta import Guard, Report, flag, integer, pci, rbi_localisation, resource_policy, stack_policy, strings
 from .props import as_list, dig, plain
 from .railway import VARIABLES as RAILWAY_VARIABLES
@@ -79,10 +79,6 @@ def _deps(resource: PolicyResource, key: str, type_: str) -> list[PolicyResource
     return [d for d in resource.property_dependencies.get(key, []) if d.resource_type == type_]
 
 
-def _by_urn(args: StackValidationArgs) -> dict[str, PolicyResource]:
-    return {r.urn: r for r in args.resources}
-
-
 # --- the rotation ---------------------------------------------------------------------------------------------
 
 def _rotation(args: StackValidationArgs, report: Report) -> None:
@@ -93,11 +89,10 @@ def _rotation(args: StackValidationArgs, report: Report) -> None:
     least, paging = MIN_MEMBERS.of(args), REQUIRE_PAGING.of(args)
     for service in services:
         name = prop(service, "name", service.name)
-        policies = _deps(service, "escalationPolicy", PD_ESCALATION)
-        if not policies:
+        escalation = linked(service, "escalationPolicy", PD_ESCALATION)
+        if escalation is None:
             report(f"Service '{name}' has no escalation policy declared in this stack.", service.urn)
             continue
-        escalation = policies[0]
         rules = as_list(prop(escalation, "rules", []))
         schedules = _deps(escalation, "rules", PD_SCHEDULE)
         if not rules or not schedules:
