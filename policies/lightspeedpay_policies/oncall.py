@@ -19,7 +19,7 @@ Links are read from property dependencies (always known), names and labels from 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -247,9 +247,10 @@ def _metrics_pushed(args: StackValidationArgs, report: Report) -> None:
     for _component, jobs in published(args, JobsFacts, report):
         variables = [v for v in of_type(args, RAILWAY_VARIABLES) if jobs.autoscaler_service in sources(v, "serviceId")]
         for settings in variables:
-            plain_keys = set(plain(prop(settings, "variables", {}) or {}))
-            sealed = prop(settings, "sealedVariables", {})
-            sealed_keys = set(sealed) if hasattr(sealed, "keys") else set()
+            # Keys only: values are unknown in a first preview, and sealed ones are secrets.
+            variables_map, sealed = prop(settings, "variables", {}), prop(settings, "sealedVariables", {})
+            plain_keys = set(variables_map) if isinstance(variables_map, Mapping) else set()
+            sealed_keys = set(sealed) if isinstance(sealed, Mapping) else set()
             for key in METRICS_PUSH_VARIABLES:
                 if key in plain_keys:
                     report(f"The autoscaler's {key} is in its plain variables: the metrics token would be readable by "
