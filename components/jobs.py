@@ -30,9 +30,11 @@ from providers.railway.redis import Redis, RedisArgs
 from providers.railway.redis import redis_url as redis_url_of
 from providers.railway.service import ReplicaBounds, Service, ServiceArgs, ServiceInstance, ServiceInstanceArgs
 from providers.railway.token import ProjectToken, ProjectTokenArgs
+from providers.railway.trigger import DeploymentTrigger, DeploymentTriggerArgs
 from providers.railway.variables import Variables, VariablesArgs
 
 AUTOSCALER_TOKEN_VARIABLE = "AUTOSCALER_RAILWAY_TOKEN"
+HEARTBEAT_VARIABLE = "HEARTBEAT_URL"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class BackgroundJobsArgs:
     """Ingest token of the log store (secret; sealed in Railway)."""
     autoscaler_metrics: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """OTLP metrics export of the autoscaler (components.metrics: endpoint, and the write-only header sealed)."""
+    heartbeat_urls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """'worker' / 'autoscaler' → the Checkly ping URL it pings (secret; sealed as HEARTBEAT_URL)."""
 
 
 def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
@@ -64,6 +68,12 @@ def log_shipping(args: BackgroundJobsArgs, service: str) -> dict[str, str]:
         "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={args.environment},service.namespace=lightspeedpay,"
                                     f"cloud.provider=railway,cloud.region={args.jobs.region}",
     }
+
+
+def _heartbeat(args: BackgroundJobsArgs, service: str) -> dict[str, pulumi.Input[str]]:
+    """HEARTBEAT_URL, the service's Checkly ping URL: anyone holding it could silence the alarm, so it is sealed."""
+    url = args.heartbeat_urls.get(service)
+    return {HEARTBEAT_VARIABLE: url} if url is not None else {}
 
 
 class BackgroundJobs(pulumi.ComponentResource):
@@ -79,6 +89,7 @@ class BackgroundJobs(pulumi.ComponentResource):
     autoscaler_token: ProjectToken
     autoscaler_variables: Variables
     autoscaler_instance: ServiceInstance
+    deploy_triggers: list[DeploymentTrigger]
     project_id: pulumi.Output[str]
     worker_service_id: pulumi.Output[str]
 
@@ -127,6 +138,7 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "DATABASE_URL": args.database_url,
                 "REDIS_URL": redis_url,
                 "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store_token),
+                **_heartbeat(args, "worker"),
             }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.worker_instance = ServiceInstance(f"{name}-worker-instance", ServiceInstanceArgs(
             service_id=self.worker.id, environment_id=environment_id,
@@ -165,7 +177,7 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "PYTHONUNBUFFERED": "1",
             },
             sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token, "REDIS_URL": redis_url,
-                              **args.autoscaler_metrics}),
+                              **_heartbeat(args, "autoscaler"), **args.autoscaler_metrics}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
             service_id=self.autoscaler.id, environment_id=environment_id,
@@ -174,6 +186,16 @@ class BackgroundJobs(pulumi.ComponentResource):
             healthcheck_timeout=60, restart_policy_type="ON_FAILURE",
             restart_policy_max_retries=cfg.restart_max_retries, draining_seconds=10),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.autoscaler_variables, self.worker_instance]))
+
+        # Railway deploys a repository-built service on every push to its branch; "Wait for CI" holds each push
+        # until the commit's GitHub check suites pass (docs/gates.md). Image-built services have no trigger.
+        self.deploy_triggers = [
+            DeploymentTrigger(f"{service_name}-deploy-trigger", DeploymentTriggerArgs(
+                project_id=project_id, environment_id=environment_id, service_id=service.id, repository=source.repo,
+                branch=source.branch or "", check_suites=True), opts=pulumi.ResourceOptions(parent=self))
+            for service_name, service, source in ((f"{name}-worker", self.worker, cfg.source),
+                                                  (f"{name}-autoscaler", self.autoscaler, scaling.source))
+            if source.repo]
 
         self.project_id = self.project.id
         self.worker_service_id = self.worker.id

@@ -1,14 +1,18 @@
-"""Uptime monitoring and alerting: a Checkly check per public endpoint, alerts to email and Slack."""
+"""Uptime monitoring and alerting: a Checkly check per public endpoint, an SSL monitor per public hostname,
+and the alert channels every Checkly monitor of the stack reports to (email, Slack, and whatever further
+route the stack adds, e.g. the on-call service)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_checkly as checkly
 
 from config.monitoring import MonitoringConfig
+from config.vocabulary import facts
 
 
 @dataclass(frozen=True)
@@ -27,17 +31,47 @@ class UptimeMonitoringArgs:
     """Every public endpoint of the stack."""
     settings: MonitoringConfig
     """Frequency, locations, thresholds and alert destinations."""
+    hostnames: Sequence[str] = ()
+    """Every public hostname (redirecting ones too): each gets an SSL monitor."""
+    extra_channels: Sequence[pulumi.Input[int]] = ()
+    """Ids of further Checkly alert channels every monitor of the stack reports to. The on-call work passes its
+    paging channel here (an `AlertChannel(pagerduty=…)`); email and Slack stay the lower routes."""
+
+
+def alert_routing(channel_ids: Sequence[pulumi.Input[int]], subscription: Callable[..., Any],
+                  settings: Callable[..., Any], escalation: Callable[..., Any]) -> dict[str, Any]:
+    """The alerting arguments every Checkly monitor of the stack shares: each channel subscribed, the stack's own
+    settings (not the account's global ones), an alert on the first failed run. Checkly has one argument class
+    per monitor type (``CheckAlertChannelSubscriptionArgs``, ``SslMonitor…``, ``HeartbeatMonitor…``): pass them."""
+    return {"alert_channel_subscriptions": [subscription(activated=True, channel_id=c) for c in channel_ids],
+            "use_global_alert_settings": False,
+            "alert_settings": settings(escalation_type="RUN_BASED",
+                                       run_based_escalations=[escalation(failed_run_threshold=1)])}
+
+
+def check_alerting(channel_ids: Sequence[pulumi.Input[int]]) -> dict[str, Any]:
+    """`alert_routing` for `checkly.Check` (uptime and browser checks)."""
+    return alert_routing(channel_ids, checkly.CheckAlertChannelSubscriptionArgs, checkly.CheckAlertSettingsArgs,
+                         checkly.CheckAlertSettingsRunBasedEscalationArgs)
+
+
+def _slug(text: str) -> str:
+    return text.replace(".", "-")
 
 
 class UptimeMonitoring(pulumi.ComponentResource):
     """Checks each endpoint from the configured locations (Mumbai first) every few minutes, asserts
-    HTTP 200 within the response-time budget and the certificate's validity, and alerts on failure,
-    degradation, recovery and certificates close to expiry."""
+    HTTP 200 within the response-time budget and the certificate's validity, watches each hostname's
+    certificate with an SSL monitor, and alerts on failure, degradation, recovery and certificates close
+    to expiry (the one `monitoring.sslExpiryAlertDays` setting, which `ops.smoke` applies too)."""
 
     checks: dict[str, checkly.Check]
+    ssl_monitors: dict[str, checkly.SslMonitor]
+    alert_channel_ids: list[pulumi.Input[int]]
+    """Every channel the stack's monitors report to: other monitoring components subscribe to the same."""
 
     def __init__(self, name: str, args: UptimeMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("lightspeedpay:monitoring:UptimeMonitoring", name, {}, opts)
+        super().__init__(facts.MONITORING, name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         def channel_args(email: checkly.AlertChannelEmailArgs | None = None,
@@ -54,8 +88,7 @@ class UptimeMonitoring(pulumi.ComponentResource):
             f"{name}-slack",
             channel_args(slack_app=checkly.AlertChannelSlackAppArgs(slack_channels=[settings.slack_channel])),
             opts=child)
-        subscriptions = [checkly.CheckAlertChannelSubscriptionArgs(activated=True, channel_id=channel.id.apply(int))
-                         for channel in (email, slack)]
+        self.alert_channel_ids = [email.id.apply(int), slack.id.apply(int), *args.extra_channels]
 
         self.checks = {}
         for endpoint in args.endpoints:
@@ -76,14 +109,27 @@ class UptimeMonitoring(pulumi.ComponentResource):
                         url=endpoint.url, method="GET", follow_redirects=False,
                         assertions=[checkly.CheckRequestAssertionArgs(
                             source="STATUS_CODE", comparison="EQUALS", target="200")]),
-                    alert_channel_subscriptions=subscriptions,
-                    use_global_alert_settings=False,
-                    alert_settings=checkly.CheckAlertSettingsArgs(
-                        escalation_type="RUN_BASED",
-                        run_based_escalations=[checkly.CheckAlertSettingsRunBasedEscalationArgs(failed_run_threshold=1)],
-                    ),
                     tags=[args.check_prefix],
+                    **check_alerting(self.alert_channel_ids),
                 ),
                 opts=child,
             )
-        self.register_outputs({"checks": list(self.checks)})
+
+        # The certificate of every hostname, redirecting ones too (they serve a certificate before they redirect).
+        self.ssl_monitors = {
+            hostname: checkly.SslMonitor(
+                f"{name}-ssl-{_slug(hostname)}",
+                checkly.SslMonitorArgs(
+                    name=f"{args.check_prefix} certificate {hostname}", activated=True,
+                    frequency=settings.ssl_frequency_minutes, locations=list(settings.locations),
+                    request=checkly.SslMonitorRequestArgs(
+                        hostname=hostname, port=443, alert_days_before_expiry=settings.ssl_expiry_alert_days),
+                    tags=[args.check_prefix],
+                    **alert_routing(self.alert_channel_ids, checkly.SslMonitorAlertChannelSubscriptionArgs,
+                                    checkly.SslMonitorAlertSettingsArgs,
+                                    checkly.SslMonitorAlertSettingsRunBasedEscalationArgs)),
+                opts=child)
+            for hostname in args.hostnames
+        }
+        published = facts.MonitoringFacts(entitlements=list(settings.checkly_entitlements))
+        self.register_outputs({"checks": list(self.checks), facts.FACTS_KEY: published.publish()})

@@ -11,9 +11,11 @@ from config.vocabulary import facts
 
 from . import firewall
 from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
+from .browser_checks import BrowserChecks, BrowserChecksArgs
 from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
+from .heartbeats import Heartbeats, HeartbeatsArgs
 from .jobs import BackgroundJobs, BackgroundJobsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .metrics import Metrics, MetricsArgs
@@ -22,6 +24,7 @@ from .oncall import OnCall, OnCallArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .repository import RepositoryProtection, RepositoryProtectionArgs
+from .status_page import StatusPage, StatusPageArgs
 from .web_app import VercelWebApp, VercelWebAppArgs
 from .zone import CloudflareZone, CloudflareZoneArgs
 
@@ -106,18 +109,36 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         drain_name=f"{prefix}-{cfg.log_store.name}", endpoint=cfg.log_store.endpoint,
         ingest_token=secrets["logStoreToken"], project_ids=[web.project_id, api.project_id]), opts=on_vercel)
 
-    if cfg.github is not None and providers.github is not None:
-        RepositoryProtection(f"{prefix}-repository", RepositoryProtectionArgs(
-            github=cfg.github, deployed_repository=cfg.vercel.git_repository,
-            deployed_branch=cfg.vercel.production_branch), opts=pulumi.ResourceOptions(providers=[providers.github]))
-
     api_origin = f"https://{cfg.domains.api}"
-    UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
-        check_prefix=prefix, settings=cfg.monitoring,
+    on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
+    uptime = UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
+        check_prefix=prefix, settings=cfg.monitoring, hostnames=cfg.domains.all(),
         endpoints=[Endpoint("site", f"https://{cfg.domains.site}/"),
                    Endpoint("checkout", f"https://{cfg.domains.checkout}/"),
                    Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
-        opts=pulumi.ResourceOptions(providers=[providers.checkly]))
+        opts=on_checkly)
+    heartbeats = Heartbeats(f"{prefix}-heartbeats", HeartbeatsArgs(
+        check_prefix=prefix, settings=cfg.monitoring.heartbeats, alert_channel_ids=uptime.alert_channel_ids),
+        opts=on_checkly)
+    StatusPage(f"{prefix}-status", StatusPageArgs(
+        page=cfg.monitoring.status_page, maintenance_windows=cfg.monitoring.maintenance_windows,
+        check_prefix=prefix, environment=cfg.environment), opts=on_checkly)
+    site_origin = f"https://{cfg.domains.site}"
+    browser = BrowserChecks(f"{prefix}-browser", BrowserChecksArgs(
+        check_prefix=prefix, settings=cfg.monitoring, site_url=site_origin + "/",
+        checkout_url=f"https://{cfg.domains.checkout}/",
+        order_url=api_origin + cfg.monitoring.browser_checks.order_path,
+        admin_urls=[origin + path for origin in (site_origin, api_origin) for path in cfg.firewall.admin_paths],
+        merchant_key=secrets["syntheticMerchantKey"], alert_channel_ids=uptime.alert_channel_ids), opts=on_checkly)
+
+    if cfg.github is not None and providers.github is not None:
+        # The release workflow runs the browser checks through this URL (an environment secret of the application
+        # repository's `production` environment, delivered from here so it never sits anywhere by hand).
+        RepositoryProtection(f"{prefix}-repository", RepositoryProtectionArgs(
+            github=cfg.github, deployed_repository=cfg.vercel.git_repository,
+            deployed_branch=cfg.vercel.production_branch,
+            release_secrets={"CHECKLY_RELEASE_CHECKS_URL": browser.trigger_url}),
+            opts=pulumi.ResourceOptions(providers=[providers.github]))
 
     # On-call first: its Events API v2 key goes (sealed) to every source of critical alerts.
     oncall = OnCall(f"{prefix}-oncall", OnCallArgs(config=cfg.oncall, name_prefix=prefix),
@@ -134,7 +155,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         BackgroundJobsArgs(
             jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
             database_url=database.worker_database_url,  # the same database as the API, as the workers' role
-            log_store_token=secrets["logStoreToken"],
+            log_store_token=secrets["logStoreToken"], heartbeat_urls=heartbeats.ping_urls,
             autoscaler_metrics=metrics.autoscaler_env()),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 

@@ -51,7 +51,8 @@ class VercelWebApp(pulumi.ComponentResource):
 
     Children: the project, one `ProjectDomain` per domain (redirect domains after their targets),
     one `ProjectEnvironmentVariable` per key and target set, the project's `FirewallConfig` (it
-    owns the whole firewall) and its `AttackChallengeMode` switch.
+    owns the whole firewall) and its `AttackChallengeMode` switch, and the promotion gates: a
+    `ProjectDeploymentCheck` per required check and, where configured, a `ProjectRollingRelease`.
     """
 
     project: vercel.Project
@@ -60,6 +61,8 @@ class VercelWebApp(pulumi.ComponentResource):
     env_vars: list[vercel.ProjectEnvironmentVariable]
     firewall: vercel.FirewallConfig
     attack_challenge: vercel.AttackChallengeMode | None
+    deployment_checks: list[vercel.ProjectDeploymentCheck]
+    rolling_release: vercel.ProjectRollingRelease | None
 
     def __init__(self, name: str, args: VercelWebAppArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -89,10 +92,37 @@ class VercelWebApp(pulumi.ComponentResource):
                 function_failover=cfg.functions.failover,
                 skew_protection=cfg.skew_protection,
                 directory_listing=False,
+                # Gated promotion (docs/gates.md): a push to the production branch builds a production deployment
+                # but never takes the domains by itself; the release workflow's `vercel promote` does, after its
+                # deployment checks passed. GitHub Deployments are what feed those checks (deployment_status).
+                auto_assign_custom_domains=False,
+                git_provider_options=vercel.ProjectGitProviderOptionsArgs(create_deployments=True),
             ),
             opts=child,
         )
         self.project_id = self.project.id
+        self.deployment_checks = [
+            vercel.ProjectDeploymentCheck(
+                f"{name}-deployment-check-{_slug(check)}",
+                vercel.ProjectDeploymentCheckArgs(
+                    project_id=self.project.id, name=f"{args.project_name} {check}",
+                    requires="deployment-url", blocks="deployment-alias", targets=["production"],
+                    is_rerequestable=False,
+                    source=vercel.ProjectDeploymentCheckSourceArgs(kind="git-provider", provider="github",
+                                                                   external_check_name=check)),
+                opts=child)
+            for check in cfg.deployment_checks
+        ]
+        self.rolling_release = None
+        if cfg.rolling_release is not None:
+            # Manual approval: the release workflow completes the rollout (or aborts it) by command.
+            self.rolling_release = vercel.ProjectRollingRelease(
+                f"{name}-rolling-release",
+                vercel.ProjectRollingReleaseArgs(
+                    project_id=self.project.id, advancement_type="manual-approval",
+                    stages=[vercel.ProjectRollingReleaseStageArgs(target_percentage=cfg.rolling_release.canary_percent),
+                            vercel.ProjectRollingReleaseStageArgs(target_percentage=100)]),
+                opts=child)
 
         self.domains = {}
         ordered = sorted(args.domains, key=lambda d: d in args.redirects)  # targets first

@@ -114,6 +114,15 @@ class PreviewTargets(Model):
     next_public_env: str = Field(min_length=1)
 
 
+class RollingReleaseConfig(Model):
+    """A production release first serves a share of traffic; the release workflow completes it or aborts it."""
+
+    canary_percent: int = Field(ge=1, le=99, description="Share of production traffic the released deployment "
+                                                         "serves first (Vercel rolling release, manual approval).")
+    soak_minutes: int = Field(ge=0, le=120, description="How long the release watches the canary, after its smoke "
+                                                        "test, before completing the rollout.")
+
+
 class VercelConfig(Model):
     team: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$", description="Vercel team slug.")
     git_repository: str = Field(pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", description="owner/repo")
@@ -125,6 +134,19 @@ class VercelConfig(Model):
     node_version: Literal["20.x", "22.x", "24.x"]
     skew_protection: Literal["30 minutes", "12 hours", "1 day", "7 days"] | None
     functions: FunctionsConfig
+    deployment_checks: list[str] = Field(
+        min_length=1, description="GitHub checks (by name) a production deployment must pass before Vercel assigns it "
+                                  "the domains; the application repository reports them (docs/gates.md).")
+    rolling_release: RollingReleaseConfig | None = Field(
+        default=None, description="Roll production releases out to a share of traffic first (Pro/Enterprise).")
+
+    @field_validator("deployment_checks")
+    @classmethod
+    def _check_names(cls, value: list[str]) -> list[str]:
+        bad = [name for name in value if not re.match(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,99}$", name)]
+        if bad or len(set(value)) != len(value):
+            raise ValueError(f"must be distinct GitHub check names (letters, digits, ' ._/-'); got {value}")
+        return value
 
 
 class FrontendConfig(Model):
@@ -183,6 +205,22 @@ class GithubConfig(Model):
     production_reviewers: list[str] = Field(
         default_factory=list, description="GitHub team slugs that approve production rollouts."
     )
+    # Repository adoption and security scanning (components/repository.py, docs/gates.md).
+    visibility: Literal["private", "internal", "public"] = Field(
+        description="This repository's visibility as GitHub holds it (adoption keeps it; a change here changes it).")
+    app_visibility: Literal["private", "internal", "public"] = Field(
+        description="The application repository's (vercel.gitRepository) visibility, likewise.")
+    plan: Literal["free", "team", "enterprise"] = Field(
+        description="The organisation's GitHub plan: what its private repositories may use (the pack checks).")
+    security_products: list[Literal["secretProtection", "codeSecurity", "advancedSecurity"]] = Field(
+        default_factory=list, description="Security products the organisation licenses for private repositories: "
+                                          "GitHub Secret Protection, GitHub Code Security, or Advanced Security.")
+    code_scanning_tools: list[str] = Field(
+        min_length=1, description="Code-scanning tools whose results must exist, below the thresholds, before a merge.")
+    code_scanning_security_threshold: Literal["none", "critical", "high_or_higher", "medium_or_higher", "all"] = \
+        Field(description="Security-alert severity from which code scanning blocks a merge.")
+    code_scanning_alerts_threshold: Literal["none", "errors", "errors_and_warnings", "all"] = Field(
+        description="Alert severity (non-security) from which code scanning blocks a merge.")
 
 
 FLAG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

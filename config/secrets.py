@@ -38,8 +38,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "Vercel → Account Settings → Tokens, scoped to the team"),
     SecretSpec("cloudflareApiToken", "Cloudflare provider token for the zone.",
                "Cloudflare → My Profile → API Tokens: Zone Read, Zone Settings Edit, DNS Edit, on this zone only"),
-    SecretSpec("githubToken", "GitHub provider token for branch protection and environments.",
-               "GitHub fine-grained token on the repository: Administration and Environments read/write",
+    SecretSpec("githubToken", "GitHub provider token: both repositories' adoption, security settings, branch "
+               "protection, rulesets, environments and the release's environment secret.",
+               "GitHub fine-grained token on both repositories: Administration, Environments and Secrets read/write",
                production_only=True),
     SecretSpec("railwayApiToken", "Railway API token for the Railway dynamic provider.",
                "Railway → Workspace Settings → Tokens (workspace token)"),
@@ -66,6 +67,9 @@ SECRETS: tuple[SecretSpec, ...] = (
                "PagerDuty → Integrations → API Access Keys (a full-access account key)"),
     SecretSpec("grafanaCloudToken", "Grafana Cloud access policy token for the stack, its scrape jobs and tokens.",
                "Grafana Cloud → Administration → Access policies (stacks, access policies, metrics scrape jobs)"),
+    SecretSpec("syntheticMerchantKey", "API key of the synthetic merchant the payment-path browser check creates "
+               "orders with (a secret Checkly variable).",
+               "The payments API's merchant console: a dedicated synthetic merchant (test mode in staging)"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

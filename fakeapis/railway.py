@@ -75,6 +75,8 @@ class RailwayFake:
         self.backups: dict[str, list[str]] = {}
         self.project_tokens: dict[str, dict[str, Any]] = {}
         self.deploys: list[tuple[str, str, str]] = []
+        self.triggers: dict[str, dict[str, Any]] = {}
+        """GitHub deployment triggers: Railway makes one per environment when a service gets a repository branch."""
         self.violations: list[str] = []
         self.calls: list[tuple[str, bool]] = []
         """(operation name, is a mutation) for every executed request."""
@@ -237,6 +239,20 @@ class RailwayFake:
                     v["volumeId"]: {"sizeMB": 5000, "region": v["region"]} for v in volumes}},
                 "volumeInstances": _connection([dict(v) for v in volumes])}
 
+    def connect_trigger(self, service_id: str, environment_id: str, repository: str, branch: str) -> None:
+        """What Railway does when a service gets a repository branch: one trigger per environment, deploying every
+        push at once ("Wait for CI" off)."""
+        existing = next((t for t in self.triggers.values()
+                         if (t["serviceId"], t["environmentId"]) == (service_id, environment_id)), None)
+        if existing is not None:
+            existing.update(repository=repository, branch=branch)
+            return
+        trigger_id = self.new_id("trg")
+        self.triggers[trigger_id] = {
+            "id": trigger_id, "serviceId": service_id, "environmentId": environment_id,
+            "projectId": self.services[service_id]["projectId"], "provider": "github", "repository": repository,
+            "branch": branch, "checkSuites": False, "validCheckSuites": 0, "baseEnvironmentOverrideId": None}
+
     def check_region_map(self, operation: str, mapping: Any) -> None:
         if not isinstance(mapping, Mapping) or not mapping:
             self.violations.append(f"{operation}: multiRegionConfig must be a non-empty region map")
@@ -320,6 +336,30 @@ class _Root:
     def projectTokens(self, info: Any, projectId: str, **_: Any) -> dict[str, Any]:
         return _connection([{k: v for k, v in t.items() if k != "token"}
                             for t in self.fake.project_tokens.values() if t["projectId"] == projectId])
+
+    def deploymentTriggers(self, info: Any, projectId: str, environmentId: str, serviceId: str,
+                           **_: Any) -> dict[str, Any]:
+        return _connection([dict(t) for t in self.fake.triggers.values()
+                            if (t["projectId"], t["environmentId"], t["serviceId"]) ==
+                            (projectId, environmentId, serviceId)])
+
+    # ------------------------------------------------------------------ deployment triggers
+    def deploymentTriggerCreate(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        self.serviceInstance(info, input["serviceId"], input["environmentId"])
+        self.fake.connect_trigger(input["serviceId"], input["environmentId"], input["repository"], input["branch"])
+        trigger = next(t for t in self.fake.triggers.values()
+                       if (t["serviceId"], t["environmentId"]) == (input["serviceId"], input["environmentId"]))
+        trigger.update(provider=input["provider"], checkSuites=bool(input.get("checkSuites")))
+        return dict(trigger)
+
+    def deploymentTriggerUpdate(self, info: Any, id: str, input: dict[str, Any]) -> dict[str, Any]:
+        trigger = self.fake.triggers.get(id)
+        if trigger is None:
+            raise FakeApiError("DeploymentTrigger not found")
+        # A PATCH: only the fields sent change.
+        trigger.update({k: v for k, v in input.items()
+                        if k in ("branch", "checkSuites", "repository") and v is not None})
+        return dict(trigger)
 
     # ------------------------------------------------------------------ project & environment
     def projectCreate(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
@@ -429,6 +469,8 @@ class _Root:
                 "startCommand": None, "rootDirectory": None, "healthcheckPath": None, "healthcheckTimeout": None,
                 "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10, "drainingSeconds": None,
                 "multiRegionConfig": {fake.workspace["preferredRegion"]: {"numReplicas": 1}}}
+            if source.get("repo") and input.get("branch"):
+                fake.connect_trigger(service_id, environment_id, source["repo"], input["branch"])
             if input.get("variables") is not None:
                 fake.check_variables("ServiceCreate", input["variables"])
                 fake.variables[(service_id, environment_id)] = {
@@ -442,10 +484,12 @@ class _Root:
 
     def serviceConnect(self, info: Any, id: str, input: dict[str, Any]) -> dict[str, Any]:
         service = self.service(info, id)
-        for (service_id, _), instance in self.fake.instances.items():
+        for (service_id, environment_id), instance in self.fake.instances.items():
             if service_id == id:
                 instance["source"] = {"image": input.get("image"), "repo": input.get("repo")}
                 instance["branch"] = input.get("branch")
+                if input.get("repo") and input.get("branch"):
+                    self.fake.connect_trigger(id, environment_id, input["repo"], input["branch"])
         return service
 
     def serviceDelete(self, info: Any, id: str, environmentId: str | None = None) -> bool:
@@ -455,6 +499,8 @@ class _Root:
         for key in [k for k in fake.instances if k[0] == id]:
             del fake.instances[key]
             fake.variables.pop(key, None)
+        for trigger_id in [t for t, trigger in fake.triggers.items() if trigger["serviceId"] == id]:
+            del fake.triggers[trigger_id]
         for volume in fake.volume_instances.values():
             if volume["serviceId"] == id:
                 volume["serviceId"] = None

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from ops.cli import EXIT_OK, EXIT_VIOLATIONS, fail
+from ops.cli import EXIT_OK, EXIT_VIOLATIONS, fail, minutes
 from ops.release import STAGES, ReleaseFacts, facts_for_command
 
 WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
@@ -164,11 +164,6 @@ def _https(text: str) -> str:
     return text
 
 
-def _minutes(text: str) -> int:
-    if not text.isdigit() or int(text) > 24 * 60:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of minutes from 0 to 1440")
-    return int(text)
-
 
 def _result(text: str) -> tuple[str, str]:
     step, sep, result = text.partition("=")
@@ -194,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--dry-run", action="store_true", help="print the message (JSON) instead of sending it")
     kinds = p.add_subparsers(dest="kind", required=True)
     start = kinds.add_parser("start", parents=[common], help="the release begins (and its maintenance window)")
-    start.add_argument("--maintenance-minutes", type=_minutes, default=0,
+    start.add_argument("--maintenance-minutes", type=minutes, default=0,
                        help="announce a maintenance window of this many minutes from now (0: none)")
     finish = kinds.add_parser("finish", parents=[common], help="the release ended: each step's result")
     finish.add_argument("--result", type=_result, action="append", default=[], metavar="STEP=RESULT",

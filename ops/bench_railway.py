@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from .dynamic_apply import PlanApplier
         from .offline import run_program
-        from .provider_baseline import RAILWAY, before_after
+        from .provider_baseline import RAILWAY, RAILWAY_NEW_KINDS, RAILWAY_NEW_VARIABLES, before_after
     except ImportError as exc:  # graphql-core and the fakes are dev-only
         return fail(f"the benchmark needs the dev requirements (./dev test sets them up): {exc}")
 
@@ -69,6 +69,23 @@ def main(argv: list[str] | None = None) -> int:
 
         applied = applier.create_all(run.resources, on_create=record)
         create_total, create_mutations = _counts(fake, 0)
+        new = {item.resource.name for item in applied if item.resource.type in RAILWAY_NEW_KINDS}
+        added: dict[str, tuple[int, int]] = {"first create": (
+            sum(c for name, c, _ in per_resource if name in new), sum(m for name, _, m in per_resource if name in new))}
+
+        def each(action: Any, items: Any) -> tuple[int, int]:
+            """Run ``action`` per resource; the calls of the kinds new since the base are counted apart too."""
+            start, extra = len(fake.calls), [0, 0]
+            for item in items:
+                mark = len(fake.calls)
+                action(item)
+                if item.resource.name in new:
+                    extra = [a + b for a, b in zip(extra, _counts(fake, mark), strict=True)]
+                elif operation == "destroy":  # one variableDelete per variable, the new ones included
+                    names = {*(item.outputs.get("variables") or {}), *(item.outputs.get("sealedVariables") or {})}
+                    extra = [n + len(names & set(RAILWAY_NEW_VARIABLES)) for n in extra]
+            added[operation] = (extra[0], extra[1])
+            return _counts(fake, start)
         lines = [f"Railway provider cost, stack '{args.stack}' against the schema-validating fake API",
                  "", f"First create of the worker fleet: {create_total} requests "
                      f"({create_mutations} mutations, {create_total - create_mutations} queries) "
@@ -76,11 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"  {name:<48} {count:>2} requests ({mutations} mutations)"
                   for name, count, mutations in per_resource]
 
-        mark = len(fake.calls)
-        for item in applied:
-            result = item.provider.read(item.id, item.outputs)
-            item.outputs = dict(result.outs or {})
-        reads, read_mutations = _counts(fake, mark)
+        def refresh(item: Any) -> None:
+            item.outputs = dict(item.provider.read(item.id, item.outputs).outs or {})
+
+        operation = "refresh"
+        reads, read_mutations = each(refresh, applied)
         lines += ["", f"Refresh (read every resource): {reads} requests for {len(applied)} resources "
                       f"({read_mutations} mutations)"]
 
@@ -89,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                    if item.provider.diff(item.id, item.outputs, applier.inputs_of(item.resource)).changes]
         diff_requests, _ = _counts(fake, mark)
         mark = len(fake.calls)
-        for item in applied:
-            item.provider.update(item.id, item.outputs, applier.inputs_of(item.resource))
-        update_requests, update_mutations = _counts(fake, mark)
+        operation = "no-op update"
+        update_requests, update_mutations = each(
+            lambda item: item.provider.update(item.id, item.outputs, applier.inputs_of(item.resource)), applied)
         update_ops = Counter(name for name, _ in fake.calls[mark:])
         lines += [f"No-op diff after refresh: {diff_requests} requests, resources with changes: {changed or 'none'}",
                   f"No-op update (forced on every resource): {update_requests} requests, {update_mutations} "
@@ -115,16 +132,18 @@ def main(argv: list[str] | None = None) -> int:
                       f"{tick_requests} requests ({tick_mutations} mutation); a poll that holds: {hold_requests} "
                       f"requests ({hold_mutations} mutations)"]
 
-        mark = len(fake.calls)
-        for item in reversed(applied):
-            if isinstance(item.provider, RailwayProvider):
-                item.provider.delete(item.id, item.outputs)
-        destroy_requests, destroy_mutations = _counts(fake, mark)
+        operation = "destroy"
+        railway = [item for item in reversed(applied) if isinstance(item.provider, RailwayProvider)]
+        destroy_requests, destroy_mutations = each(lambda item: item.provider.delete(item.id, item.outputs), railway)
         lines += [f"Destroy: {destroy_requests} requests ({destroy_mutations} mutations)", "",
                   f"Schema violations seen by the fake: {len(fake.violations)}", ""]
-        lines += before_after("Railway", RAILWAY, {
-            "first create": (create_total, create_mutations), "refresh": (reads, read_mutations),
-            "no-op update": (update_requests, update_mutations), "destroy": (destroy_requests, destroy_mutations)})
+        totals = {"first create": (create_total, create_mutations), "refresh": (reads, read_mutations),
+                  "no-op update": (update_requests, update_mutations), "destroy": (destroy_requests, destroy_mutations)}
+        base = {op: (n - added[op][0], m - added[op][1]) for op, (n, m) in totals.items()}
+        notes = {op: f"+ {n} ({m}) " + ("for HEARTBEAT_URL (a deploy trigger's delete sends nothing)"
+                                        if op == "destroy" else "for the deploy triggers")
+                 for op, (n, m) in added.items() if n}
+        lines += before_after("Railway (the resources the base commit had)", RAILWAY, base, notes)
         print("\n".join(lines))
         if fake.violations:
             print("\n".join(fake.violations), file=sys.stderr)

@@ -45,6 +45,15 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
+def minutes(text: str) -> int:
+    """An argparse type: a whole number of minutes in one day (a release's maintenance, 0 for none)."""
+    import argparse
+
+    if not text.isdigit() or int(text) > 24 * 60:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of minutes from 0 to 1440")
+    return int(text)
+
+
 def fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT

@@ -48,6 +48,11 @@ def fake_supabase_ref(seed: str) -> str:
     return "".join(chr(ord("a") + int(c, 16) % 26) for c in fake_hex_id(seed)[:20])
 
 
+def _fake_uuid(seed: str) -> str:
+    digits = fake_hex_id(seed)
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-8{digits[17:20]}-{digits[20:32]}"
+
+
 def _supabase_project(name: str, _inputs: dict[str, Any]) -> dict[str, Any]:
     ref = fake_supabase_ref(name)
     return {"ref": ref, "status": "ACTIVE_HEALTHY", "db_host": f"db.{ref}.supabase.co",
@@ -66,6 +71,10 @@ OUTPUTS: dict[str, Fabricator] = {
     # offline those facts are unknown, and the policies that read them say so instead of passing.
     "random:index/randomPassword:RandomPassword": lambda name, _: {
         "result": _secret(f"offline-random-{name}"), "bcryptHash": _secret("offline-bcrypt")},
+    "random:index/randomUuid:RandomUuid": lambda name, _: {"result": _fake_uuid(name)},
+    "checkly:index/triggerCheckGroup:TriggerCheckGroup": lambda name, inputs: {
+        "token": _secret(f"offline-{name}"),
+        "url": _secret(f"https://api.checklyhq.com/check-groups/{inputs.get('groupId')}/trigger/offline-{name}")},
     "vercel:index/projectDomain:ProjectDomain": lambda _n, _i: {"verified": True, "misconfigured": False},
     "vercel:index/edgeConfigToken:EdgeConfigToken": lambda name, _: {
         "token": _secret(f"offline-{name}"),
@@ -206,6 +215,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=json_format.MessageToDict(request.object),
             outputs=json_format.MessageToDict(response.object) if response.HasField("object") else {},
             protect=bool(request.protect),
+            import_id=request.importId,
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=(request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None),
             additional_secret_outputs=list(request.additionalSecretOutputs),

@@ -65,6 +65,10 @@ class ReleaseFacts:
     """`monitoring.slackChannel`: where the release announcements go (the webhook posts there)."""
     node_version: str
     """`vercel.nodeVersion`: the Node.js the migrations run on, the one Vercel builds the application with."""
+    rolling_release: bool
+    """`vercel.rollingRelease` is set: `vercel promote` starts a rolling release the release then completes."""
+    soak_minutes: int
+    """`vercel.rollingRelease.soakMinutes`: how long the canary is watched before it gets all traffic (0 without)."""
 
     @classmethod
     def from_config(cls, stack: str, cfg: StackConfig) -> ReleaseFacts:
@@ -78,7 +82,8 @@ class ReleaseFacts:
             worker_service=f"{prefix}-worker", supabase_project=cfg.database.project_name,
             pitr_days=cfg.database.pitr_days, rpo_minutes=cfg.database.recovery.rpo_minutes,
             rto_minutes=cfg.database.recovery.rto_minutes, slack_channel=cfg.monitoring.slack_channel,
-            node_version=cfg.vercel.node_version)
+            node_version=cfg.vercel.node_version, rolling_release=cfg.vercel.rolling_release is not None,
+            soak_minutes=cfg.vercel.rolling_release.soak_minutes if cfg.vercel.rolling_release else 0)
 
     def vercel_project(self, stage: Stage) -> str:
         if stage == "api":
@@ -100,6 +105,7 @@ class ReleaseFacts:
             "railway-project": self.railway_project, "railway-environment": self.railway_environment,
             "worker-service": self.worker_service, "supabase-project": self.supabase_project,
             "node-version": self.node_version,
+            "rolling-release": "true" if self.rolling_release else "false", "soak-minutes": str(self.soak_minutes),
         }
 
 
@@ -115,14 +121,20 @@ def _commit(text: str) -> str:
     return text
 
 
-def facts_for_command(stack: str) -> ReleaseFacts | int:
-    """load_facts for a command line: the facts, or the exit code (2) after one message naming the problem."""
+def config_for_command(stack: str) -> StackConfig | int:
+    """The stack's config for a command line, or the exit code (2) after one message naming the problem."""
     try:
-        return load_facts(stack)
+        return load_stack(stack)
     except UnknownStackError as exc:
         return fail(f"--stack: {exc}")
     except ConfigError as exc:
         return fail(str(exc))
+
+
+def facts_for_command(stack: str) -> ReleaseFacts | int:
+    """load_facts for a command line: the facts, or the exit code (2) after one message naming the problem."""
+    cfg = config_for_command(stack)
+    return cfg if isinstance(cfg, int) else ReleaseFacts.from_config(stack, cfg)
 
 
 def parser() -> argparse.ArgumentParser:

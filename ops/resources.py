@@ -38,6 +38,8 @@ class PlannedResource:
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     protect: bool = False
+    import_id: str = ""
+    """The `import_` resource option: the existing object the resource adopts ("" for none)."""
     ignore_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool | None = None
     additional_secret_outputs: list[str] = field(default_factory=list)

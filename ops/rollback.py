@@ -64,10 +64,14 @@ def _vercel(facts: ReleaseFacts, stage: str, known: Known) -> Action:
     scope = f"--scope {_q(facts.vercel_scope)}"
     previous = known.previous.get(stage)
     commands = []
-    abort = f"vercel rolling-release abort --project {_q(project)} {scope}"
-    released = known.released.get(stage)
-    commands.append(abort + (f" --dpl {_q(released)}" if released else "") +
-                    "   # only if a rolling release of it is in progress")
+    if facts.rolling_release:
+        released = known.released.get(stage)
+        if released is None:
+            commands.append(f"vercel rolling-release fetch --project {_q(project)} {scope}"
+                            "   # RELEASED_DEPLOYMENT: the canary of the active rolling release, if any")
+        commands.append(f"vercel rolling-release abort --project {_q(project)} {scope} --dpl "
+                        + (_q(released) if released else '"$RELEASED_DEPLOYMENT"')
+                        + "   # while the release is still at its canary; once it completed, the rollback below")
     if previous is None:
         commands.append(f"vercel list {_q(project)} --environment production --status READY {scope}"
                         "   # PREVIOUS_DEPLOYMENT: the newest one the release did not create")
@@ -76,9 +80,9 @@ def _vercel(facts: ReleaseFacts, stage: str, known: Known) -> Action:
         commands.append(f"vercel rollback {_q(previous)} --yes --timeout {VERCEL_TIMEOUT} {scope}")
     hosts = ", ".join(facts.hosts("api" if stage == "api" else "frontend"))
     return Action(stage, f"{'API' if stage == 'api' else 'Frontend'}: Vercel instant rollback of {project}",
-                  f"Moves {hosts} back to the previous production deployment in seconds (no rebuild). Vercel then "
-                  f"stops assigning the domains to new deployments until one is promoted: the next release's "
-                  f"`vercel promote` does that.", tuple(commands))
+                  f"Moves {hosts} back to the previous production deployment in seconds (no rebuild). Vercel never "
+                  f"gives the domains to a new deployment by itself (automatic assignment is off, docs/gates.md): "
+                  f"the next release's `vercel promote` moves them forward again.", tuple(commands))
 
 
 def _railway(facts: ReleaseFacts, known: Known) -> Action:

@@ -134,5 +134,19 @@ def check(type_: str, props: dict[str, Any], stack: str = "production", name: st
     return pack(stack).analyze(items, stack=False)
 
 
+def refusals(items: list[PlannedResource], policy: str, stack: str = "production") -> list[Violation]:
+    """The findings ``policy`` (alone, with the stack's config) reports for ``items``; fails unless there is at
+    least one and every one is mandatory."""
+    found = of_policy(analyze(stack, items, only=policy), policy)
+    assert found, f"{policy} did not refuse the change"
+    assert all(v.mandatory for v in found), f"{policy} only advises"
+    return found
+
+
+def refused(items: list[PlannedResource], policy: str, stack: str = "production") -> list[str]:
+    """`refusals`, each message without the policy's description line."""
+    return [v.message.splitlines()[-1] for v in refusals(items, policy, stack)]
+
+
 def policies_hit(violations: Iterable[Violation]) -> set[str]:
     return {v.policy for v in violations}

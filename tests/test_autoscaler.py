@@ -303,3 +303,50 @@ def test_fake_environment_is_clean(fleet: dict[str, Any]) -> None:
     server: FakeServer = fleet["server"]
     assert fake.replicas(fleet["worker_id"], fleet["environment_id"]) == {REGION: 2}
     assert all(r.path == "/graphql/v2" for r in server.requests)
+
+
+def test_successful_polls_ping_the_heartbeat_and_a_failed_ping_is_logged_without_the_url() -> None:
+    from fakeapis.server import Reply
+    from services.backup.heartbeat import ping
+
+    class Fixed:
+        def __init__(self) -> None:
+            self.broken = False
+
+        def depth(self) -> int:
+            if self.broken:
+                raise QueueError("redis unreachable")
+            return 0
+
+    class Static:
+        def current(self) -> dict[str, int]:
+            return {REGION: 2}
+
+        def scale(self, total: int, current: dict[str, int]) -> dict[str, int]:
+            raise AssertionError("no scaling expected")
+
+    replies = [Reply(200, raw=b"OK")]
+    with FakeServer(lambda request: replies[0]) as checkly:
+        url = f"{checkly.url}/secret-ping-token-not-real"
+        clock, queue = Clock(), Fixed()
+        logs: list[dict[str, Any]] = []
+        scaler = Autoscaler(POLICY, queue, Static(), clock=clock, log=logs.append,
+                            heartbeat=lambda: ping(url, "autoscaler poll read the queue", timeout=5.0,
+                                                   sleep=lambda _: None))
+        scaler.tick()
+        clock.now = 30.0
+        scaler.tick()  # within a minute of the last ping: no second one
+        assert [(r.method, r.path) for r in checkly.requests] == [("POST", "/secret-ping-token-not-real")]
+        queue.broken, clock.now = True, 90.0
+        scaler.tick()  # the queue could not be read: no ping, so the heartbeat goes quiet
+        assert len(checkly.requests) == 1
+        queue.broken, clock.now, replies[0] = False, 120.0, Reply(404, raw=b"no such heartbeat")
+        scaler.tick()
+    failed = [entry for entry in logs if entry["event"] == "heartbeat-failed"]
+    assert failed == [{"event": "heartbeat-failed", "error": "ping to 127.0.0.1 failed (HTTP 404)"}]
+    assert "secret-ping-token" not in str(logs)
+    sealed = "https://ping.checklyhq.com/00000000-test-not-real"
+    settings = load({**ENV, "HEARTBEAT_URL": sealed})
+    assert settings.heartbeat_url == sealed and sealed not in repr(settings)
+    with pytest.raises(SettingsError, match="HEARTBEAT_URL must be an https:// URL"):
+        load({**ENV, "HEARTBEAT_URL": url})

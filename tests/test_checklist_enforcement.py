@@ -252,6 +252,38 @@ BREAKS: dict[str, Break] = {
         lambda p: p.update(reviewers=[]),
     ),
     "github-repository-protected": drop("github:index/branchProtection:BranchProtection"),
+    "github-repository-scanning": named(
+        "github:index/repository:Repository", "application", lambda p: p["securityAndAnalysis"].pop("secretScanning")),
+    "github-dependabot": named("github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts", "",
+                               lambda p: p.update(enabled=False)),
+    "github-code-scanning-gate": named(
+        "github:index/repositoryRuleset:RepositoryRuleset", "", lambda p: p.update(enforcement="evaluate")),
+    "github-security-scanning": drop("github:index/repositoryRuleset:RepositoryRuleset"),
+    "github-security-licensed": component_facts(
+        "lightspeedpay:repository:RepositoryProtection", lambda f: f.update(securityProducts=[])),
+    "github-release-workflow-shared": drop("github:index/actionsRepositoryAccessLevel:ActionsRepositoryAccessLevel"),
+    # Gated promotion.
+    "vercel-no-auto-promotion": projects(lambda p: p.update(autoAssignCustomDomains=True)),
+    "vercel-deployment-check-blocking": named("vercel:index/projectDeploymentCheck:ProjectDeploymentCheck", "smoke",
+                                              lambda p: p.update(blocks="none")),
+    "vercel-rolling-release-staged": named("vercel:index/projectRollingRelease:ProjectRollingRelease", "",
+                                           lambda p: p.update(advancementType="automatic")),
+    "railway-waits-for-ci": named(f"{RAILWAY}DeploymentTrigger", "worker", lambda p: p.update(checkSuites=False)),
+    "release-gates-declared": drop("vercel:index/projectDeploymentCheck:ProjectDeploymentCheck"),
+    # Observability: heartbeats, certificates, the status page and planned maintenance.
+    "heartbeat-alerting": named("checkly:index/heartbeatMonitor:HeartbeatMonitor", "worker",
+                                lambda p: p.update(activated=False)),
+    "background-services-heartbeat": drop("checkly:index/heartbeatMonitor:HeartbeatMonitor"),
+    "ssl-monitor-expiry": named("checkly:index/sslMonitor:SslMonitor", "api",
+                                lambda p: p["request"].update(alertDaysBeforeExpiry=2)),
+    "ssl-monitors-cover-hostnames": drop("checkly:index/sslMonitor:SslMonitor"),
+    "status-page-components": drop("checkly:index/statusPageService:StatusPageService"),
+    "maintenance-windows-declared": named("checkly:index/maintenanceWindow:MaintenanceWindow", "",
+                                          lambda p: p["statusPageVisibility"].update(enabled=False)),
+    "checkly-plan-entitled": component_facts("lightspeedpay:monitoring:UptimeMonitoring",
+                                             lambda f: f.update(entitlements=[])),
+    "browser-checks-cover-flows": drop("checkly:index/triggerCheckGroup:TriggerCheckGroup"),
+    "browser-check-group": named("checkly:index/checkGroupV2:CheckGroupV2", "", lambda p: p.update(activated=False)),
     # Railway.
     "railway-min-replicas": named(
         f"{RAILWAY}ServiceInstance",

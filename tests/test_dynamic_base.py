@@ -184,6 +184,7 @@ def test_every_resource_kind_is_listed_for_the_state_it_will_write() -> None:
     import providers.railway.redis
     import providers.railway.service
     import providers.railway.token
+    import providers.railway.trigger
     import providers.railway.variables
     import providers.supabase.resources  # noqa: F401  (each kind is a subclass once imported)
     from providers.dynamic.compat import TYPE_TOKENS, kinds

@@ -81,6 +81,7 @@ def _project(**overrides: Any) -> dict[str, Any]:
         "skewProtection": "12 hours",
         "vercelAuthentication": {"deploymentType": "standard_protection_new"},
         "gitForkProtection": True,
+        "autoAssignCustomDomains": False,
     }
     props.update(overrides)
     return props

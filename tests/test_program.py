@@ -267,12 +267,16 @@ def test_repository_protection() -> None:
         "pulumi-preview-staging",
     ]
     assert branches["platform"]["requiredStatusChecks"][0]["contexts"] == ["ci"]
-    [environment] = _of("production", "github:index/repositoryEnvironment:RepositoryEnvironment")
-    assert environment.inputs["environment"] == "production" and environment.inputs["reviewers"][0]["teams"]
+    environments = _of("production", "github:index/repositoryEnvironment:RepositoryEnvironment")
+    # Rollouts (this repository) and releases (the application repository) each wait for a reviewer.
+    assert {e.inputs["repository"] for e in environments} == {"infrastructure", "platform"}
+    for environment in environments:
+        assert environment.inputs["environment"] == "production" and environment.inputs["reviewers"][0]["teams"]
 
 
 def test_every_public_endpoint_has_an_uptime_check_with_alerts() -> None:
-    checks = {r.inputs["request"]["url"]: r.inputs for r in _of("production", "checkly:index/check:Check")}
+    checks = {r.inputs["request"]["url"]: r.inputs for r in _of("production", "checkly:index/check:Check")
+              if r.inputs["type"] == "API"}  # the browser checks of user flows are tests/test_browser_checks.py's
     assert set(checks) == {
         "https://lightspeedpay.com/",
         "https://checkout.lightspeedpay.com/",

@@ -29,6 +29,7 @@ from providers.railway.project import EnvironmentProvider, ProjectProvider
 from providers.railway.redis import RedisProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
 from providers.railway.token import ProjectTokenProvider
+from providers.railway.trigger import DeploymentTriggerProvider
 from providers.railway.variables import VariablesProvider
 from providers.supabase.addons import PitrProvider
 from providers.supabase.audit import PgAuditProvider
@@ -165,6 +166,18 @@ def _redis_props(w: World) -> dict[str, Any]:
             "restartPolicyType": "ON_FAILURE", "restartPolicyMaxRetries": 10, "backupSchedules": []}
 
 
+def _trigger_props(w: World) -> dict[str, Any]:
+    project_id, environment_id, service_id = _service(w)
+    w.railway.triggers.clear()  # disconnected in the dashboard: the create has one to make
+    return {"projectId": project_id, "environmentId": environment_id, "serviceId": service_id,
+            "repository": "lightspeedpay/platform", "branch": "main", "checkSuites": True}
+
+
+def _triggers_of(w: World, p: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in w.railway.triggers.values() if (t["serviceId"], t["environmentId"], t["repository"])
+            == (p["serviceId"], p["environmentId"], p["repository"])]
+
+
 def _variables_at(w: World, p: dict[str, Any]) -> dict[str, Any]:
     return w.railway.variables.get((p["serviceId"], p["environmentId"]), {})
 
@@ -217,6 +230,11 @@ RAILWAY: list[Kind] = [
                     "resetSecretsOnAdopt": True},
          None, lambda w, p: True,
          lambda w, p: sum(t["name"] == p["name"] for t in w.railway.project_tokens.values()), "ProjectTokenCreate", 1),
+    Kind("railway:DeploymentTrigger", "railway", DeploymentTriggerProvider, _trigger_props,
+         lambda p: {**p, "branch": "release"},
+         lambda w, p: [(t["branch"], t["checkSuites"]) for t in _triggers_of(w, p)]
+         == [(p["branch"], p["checkSuites"])],
+         lambda w, p: len(_triggers_of(w, p)), "DeploymentTriggerCreate", 1, deletes=False),
 ]
 
 SUPABASE: list[Kind] = [

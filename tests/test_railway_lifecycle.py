@@ -4,7 +4,8 @@ The requests each special step sends, the state the fake keeps, and the failure 
 checked before a project is created, workspaces resolved without guessing, the base environment
 never deleted, every instance write naming its environment with the full region map, one
 environment-config commit per variables change, sealed values never reset by an adoption, Redis's
-password sealed, and project tokens never silently rotated.
+password sealed, project tokens never silently rotated, and a deployment trigger's "Wait for CI" switched on
+with only what differs, followed when made again in the dashboard, and never deleted.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from providers.railway.project import EnvironmentProvider, ProjectProvider, Rail
 from providers.railway.redis import LEGACY_VARIABLES, RedisProvider
 from providers.railway.service import ServiceInstanceProvider, ServiceProvider
 from providers.railway.token import ProjectTokenProvider
+from providers.railway.trigger import DeploymentTriggerProvider
 from providers.railway.variables import VariablesProvider
-from tests.railway_helpers import Sleeps, configured, railway_api
+from tests.railway_helpers import Sleeps, configured, railway_api, strip
 
 REGION = "asia-southeast1-eqsg3a"
 PASSWORD = "testRedisPasswordNotReal0123"
@@ -458,3 +460,110 @@ def test_the_token_never_reaches_state_or_the_pickled_provider(api: tuple[Railwa
     assert TEST_TOKEN.encode() not in pickled and b"_token" not in pickled and b"options" not in pickled
     created = provider.create({"name": "lsp-jobs", "plan": "pro", "defaultEnvironmentName": "production"})
     assert TEST_TOKEN not in repr(created.outs)
+
+
+# ------------------------------------------------------------------------------ DeploymentTrigger ("Wait for CI")
+def _worker(fake: RailwayFake) -> dict[str, str]:
+    project_id, environment_id = project(fake)
+    return {"projectId": project_id, "environmentId": environment_id, "serviceId": service(project_id, environment_id)}
+
+
+def _sent(server: FakeServer, since: int) -> list[tuple[str, dict[str, Any]]]:
+    return [(r.body["operationName"], r.body["variables"]) for r in server.requests[since:]]
+
+
+def test_wait_for_ci_is_switched_on_for_the_trigger_railway_made(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, server = api
+    where = _worker(fake)
+    [made] = fake.triggers.values()
+    assert made["checkSuites"] is False  # Railway deploys every push at once until told otherwise
+    provider = configured(DeploymentTriggerProvider())
+    props = {**where, "repository": "lightspeedpay/platform", "branch": "main", "checkSuites": True}
+    assert failures(provider, {**props, "repository": "platform", "checkSuites": "yes"}) == [
+        "railway:DeploymentTrigger repository: 'platform' is not a GitHub repository of the form 'owner/repository'",
+        "railway:DeploymentTrigger checkSuites: 'yes' must be true or false"]
+    assert [f.property for f in provider.check({}, {**where, "repository": "lightspeedpay/platform"}).failures] \
+        == ["branch", "checkSuites"]
+
+    mark = len(server.requests)
+    created = provider.create(props)
+    assert _sent(server, mark) == [
+        ("DeploymentTriggers", where),
+        ("DeploymentTriggerUpdate", {"id": made["id"], "input": {"checkSuites": True}})]  # only what differs
+    assert created.id == f"{where['serviceId']}:{where['environmentId']}" and len(fake.triggers) == 1
+    assert made["checkSuites"] is True and made["branch"] == "main"
+    outs = strip(created.outs or {})
+    assert outs["triggerId"] == made["id"] and outs["checkSuites"] is True
+    assert not provider.diff(created.id, outs, props).changes
+    assert provider.diff(created.id, outs, {**props, "checkSuites": False}).changes
+    moved = provider.diff(created.id, outs, {**props, "repository": "lightspeedpay/workers"})
+    assert moved.replaces == ["repository"] and moved.delete_before_replace
+
+    # Switched off in the dashboard: refresh sees it, the diff puts it back, the update sends only the switch.
+    made["checkSuites"] = False
+    read = provider.read(created.id, outs)
+    assert read.id == created.id and strip(read.outs or {})["checkSuites"] is False
+    assert provider.diff(created.id, strip(read.outs or {}), props).changes
+    mark = len(server.requests)
+    provider.update(created.id, strip(read.outs or {}), props)
+    assert _sent(server, mark) == [("DeploymentTriggerUpdate", {"id": made["id"], "input": {"checkSuites": True}})]
+    assert made["checkSuites"] is True
+
+    # A create that finds the switch already on sends no write; a delete sends nothing and leaves the gate closed.
+    mark = len(server.requests)
+    assert provider.create(props).id == created.id
+    assert [name for name, _ in _sent(server, mark)] == ["DeploymentTriggers"]
+    mark = len(server.requests)
+    provider.delete(created.id, outs)
+    assert server.requests[mark:] == [] and made["checkSuites"] is True
+
+    # Disconnected in the dashboard: gone from state on refresh; the next `up` makes one, waiting for CI.
+    fake.triggers.clear()
+    assert provider.read(created.id, outs).id is None
+    mark = len(server.requests)
+    recreated = provider.create(props)
+    [(name, sent)] = [call for call in _sent(server, mark) if call[0] != "DeploymentTriggers"]
+    assert name == "DeploymentTriggerCreate" and sent == {"input": {
+        **where, "provider": "github", "repository": "lightspeedpay/platform", "branch": "main", "checkSuites": True}}
+    [again] = fake.triggers.values()
+    assert recreated.id == created.id and (again["checkSuites"], again["branch"]) == (True, "main")
+
+
+def test_an_update_follows_a_trigger_made_again_since_the_last_refresh(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, server = api
+    where = _worker(fake)
+    provider = configured(DeploymentTriggerProvider())
+    props = {**where, "repository": "lightspeedpay/platform", "branch": "main", "checkSuites": True}
+    outs = strip(provider.create(props).outs or {})
+    fake.triggers.clear()
+    fake.connect_trigger(where["serviceId"], where["environmentId"], "lightspeedpay/platform", "main")
+    [fresh] = fake.triggers.values()
+    mark = len(server.requests)
+    updated = provider.update(f"{where['serviceId']}:{where['environmentId']}", outs, {**props, "branch": "release"})
+    assert [name for name, _ in _sent(server, mark)] == [
+        "DeploymentTriggerUpdate", "DeploymentTriggers", "DeploymentTriggerUpdate"]  # the old id is gone: look again
+    assert (fresh["branch"], fresh["checkSuites"]) == ("release", False)  # only the change is sent (a merge)
+    assert (updated.outs or {})["triggerId"] == fresh["id"]
+
+
+def test_a_refused_write_fails_the_update_and_changes_nothing(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    where = _worker(fake)
+    provider = configured(DeploymentTriggerProvider())
+    props = {**where, "repository": "lightspeedpay/platform", "branch": "main", "checkSuites": True}
+    created = provider.create(props)
+    fake.graphql_error_next("DeploymentTriggerUpdate", "Not Authorized")
+    with pytest.raises(RailwayError, match="DeploymentTriggerUpdate: Not Authorized") as refused:
+        provider.update(created.id, strip(created.outs or {}), {**props, "branch": "release"})
+    assert "test-token-not-real" not in str(refused.value)
+    [trigger] = fake.triggers.values()
+    assert trigger["branch"] == "main"
+
+
+def test_a_trigger_of_another_repository_is_not_taken_over(api: tuple[RailwayFake, FakeServer]) -> None:
+    fake, _ = api
+    where = _worker(fake)
+    provider = configured(DeploymentTriggerProvider())
+    with pytest.raises(ConflictError, match="repository is 'lightspeedpay/platform' there, 'lightspeedpay/other'"):
+        provider.create({**where, "repository": "lightspeedpay/other", "branch": "main", "checkSuites": True})
+    assert fake.mutations()[-1] == "ServiceCreate"  # nothing sent for the trigger

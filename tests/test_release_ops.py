@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -194,3 +195,25 @@ def test_smoke_stages_split_the_checks_by_hostname() -> None:
                                               "checkout.lightspeedpay.com"}
     with pytest.raises(ValueError, match="unknown stage"):
         target.stage_hosts("jobs")
+
+
+def test_maintenance_is_only_what_the_stack_declared_on_the_status_page(capsys: pytest.CaptureFixture[str],
+                                                                         tmp_path: Path) -> None:
+    from ops import maintenance
+
+    # Production declares 2027-01-10 20:30–21:30 UTC for checkout, API and payments.
+    out = tmp_path / "github-output"
+    assert maintenance.main(["--stack", "production", "--minutes", "30", "--at", "2027-01-10T20:45:00Z",
+                             "--github-output", str(out)]) == 0
+    assert out.read_text() == "maintenance-window=Database upgrade to Postgres 17.6\n"
+    assert "checkout, api, payments, MAJOR" in capsys.readouterr().out
+    # Running past the window's end, or at any other time, is refused: declare the window first.
+    assert maintenance.main(["--stack", "production", "--minutes", "60", "--at", "2027-01-10T20:45:00Z"]) == 1
+    assert "fits no declared window" in capsys.readouterr().err
+    assert maintenance.main(["--stack", "staging", "--minutes", "10"]) == 1
+    assert maintenance.main(["--stack", "staging", "--minutes", "0"]) == 0  # no downtime asked: nothing to declare
+    for bad in (["--minutes", "-5"], ["--minutes", "10", "--at", "2027-01-10 20:45"]):
+        with pytest.raises(SystemExit) as exited:
+            maintenance.main(["--stack", "production", *bad])
+        assert exited.value.code == 2
+    assert maintenance.main(["--stack", "nowhere", "--minutes", "5"]) == 2

@@ -65,6 +65,9 @@ def test_each_job_runs_its_real_command(workflow: dict[str, Any]) -> None:
     assert 'venv/bin/python -m ops.release --stack "$STACK" --ref "$REF" --github-output "$GITHUB_OUTPUT"' \
         in runs(jobs["prepare"])
     assert any(line.startswith("venv/bin/python -m ops.announce start ") for line in runs(jobs["prepare"]))
+    # The status page hook: downtime only inside a declared (announced) maintenance window, before the announcement.
+    assert runs(jobs["prepare"]).index(
+        'venv/bin/python -m ops.maintenance --stack "$STACK" --minutes "$MAINTENANCE_MINUTES"') == 1
     assert runs(jobs["backup"])[-1] == ".github/scripts/release-backup"
     uses = [s.get("uses", "").split("@")[0] for s in jobs["backup"]["steps"]]
     assert uses[2] == "aws-actions/configure-aws-credentials"
@@ -78,9 +81,15 @@ def test_each_job_runs_its_real_command(workflow: dict[str, Any]) -> None:
         assert lines[0].startswith('.github/scripts/release-vercel-promote "$PROJECT" '), stage
         promote_env = jobs[stage]["steps"][1]["env"]
         assert promote_env["PROJECT"] == f"${{{{ needs.prepare.outputs.{project} }}}}"
-        assert lines[-1] == f'venv/bin/python -m ops.smoke --stack "$STACK" --stage {stage}'
+        # Promote (behind the deployment checks), smoke-test the canary, then complete the rolling release.
+        assert lines[1] == f'venv/bin/python -m ops.smoke --stack "$STACK" --stage {stage}'
+        assert lines[2] == '.github/scripts/release-vercel-complete "$PROJECT" "$PREVIOUS" "$RELEASED" "$SOAK_MINUTES"'
+        complete = jobs[stage]["steps"][3]
+        assert complete["if"] == "${{ needs.prepare.outputs.rolling-release == 'true' }}"
+        assert complete["env"]["RELEASED"] == "${{ steps.promote.outputs.released }}"
     assert runs(jobs["jobs"])[-1] == '.github/scripts/release-railway-deploy "$SERVICE" "$ENVIRONMENT" "$REF"'
-    assert runs(jobs["verify"]) == ['venv/bin/python -m ops.smoke --stack "$STACK"']
+    assert runs(jobs["verify"]) == ['venv/bin/python -m ops.smoke --stack "$STACK"',
+                                    ".github/scripts/release-checkly-trigger"]
     assert any("venv/bin/python -m ops.rollback" in line for line in runs(jobs["summary"]))
     assert any(line.startswith("venv/bin/python -m ops.announce finish ") for line in runs(jobs["summary"]))
     # Our tools come from this repository's copy at the workflow's commit, never from the caller's checkout.
@@ -111,7 +120,7 @@ def test_every_ops_command_of_the_workflow_parses(workflow: dict[str, Any]) -> N
                     if "-m" in argv:
                         assert check_ops(argv[argv.index("-m") - 1:]) == "", argv
                         parsed += 1
-    assert parsed == 6
+    assert parsed == 7
 
 
 def test_the_job_outputs_are_what_ops_release_writes(workflow: dict[str, Any], tmp_path: Path) -> None:
@@ -148,6 +157,7 @@ def test_the_summary_prints_the_rollback_of_what_the_release_changed(workflow: d
     summary = tmp_path / "summary.md"
     env = {**os.environ, "STACK": "production", "MIGRATE": "success", "API": "failure", "FRONTEND": "skipped",
            "JOBS": "skipped", "API_PREVIOUS": "dpl_1a2b3c4d5e6f", "FRONTEND_PREVIOUS": "", "JOBS_PREVIOUS": "",
+           "API_RELEASED": "dpl_9z8y7x6w5v4u", "FRONTEND_RELEASED": "",
            "RESTORE_POINT": str(restore_point), "GITHUB_STEP_SUMMARY": str(summary)}
     script = step["run"].replace("venv/bin/python", shlex.quote(str(REPO / "venv" / "bin" / "python")))
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=REPO, env=env, capture_output=True,
@@ -155,6 +165,9 @@ def test_the_summary_prints_the_rollback_of_what_the_release_changed(workflow: d
     assert done.returncode == 0, done.stderr
     text = summary.read_text()
     assert "vercel rollback dpl_1a2b3c4d5e6f --yes --timeout 5m --scope lightspeedpay" in text
+    # The canary the release promoted: aborting its rolling release is the first move.
+    assert ("vercel rolling-release abort --project lightspeedpay-api --scope lightspeedpay --dpl dpl_9z8y7x6w5v4u"
+            in text)
     assert f"--timestamp {restore_point}" in text
     assert "lightspeedpay-web" not in text and "railway" not in text  # not deployed: nothing to undo
     assert text.index("API:") < text.index("Database:")  # the application first, then the data
@@ -175,7 +188,8 @@ def test_the_scripts_vendor_commands_are_real() -> None:
     commands = _script_commands()
     checker = Checker()
     assert checker.check_all(commands) == []
-    assert checker.checked == {"vercel": 3, "railway": 4}  # list, inspect, promote; three `api`s and a list
+    # list, api (the deployment's checks), inspect, promote, rolling-release complete; three `api`s and a list
+    assert checker.checked == {"vercel": 5, "railway": 4}
 
 
 def test_the_railway_documents_validate_against_railways_schema() -> None:
@@ -231,26 +245,65 @@ def test_the_backup_point_refuses_missing_settings() -> None:
     assert done.returncode == 2 and "BACKUP_ECS_CLUSTER is not set" in done.stdout
 
 
-def test_the_vercel_stage_records_the_rollback_target_then_promotes(tmp_path: Path) -> None:
-    """The promotion script with a stand-in CLI: what it asks Vercel, what it records, that it promotes."""
+def _vercel_stub(tmp_path: Path, checks: str) -> Path:
     calls = tmp_path / "calls"
     _stub(tmp_path / "tools" / "vendor-clis" / "node_modules" / ".bin", "vercel", f'''echo "$*" >> {calls}
 case "$1" in
   list) echo '{{"deployments": [{{"id": "dpl_new0000001", "state": "READY"}}]}}' ;;
+  api) echo '{checks}' ;;
   inspect) echo '{{"id": "dpl_old0000001"}}' ;;
 esac
 ''')
-    output = tmp_path / "github-output"
-    env = {"PATH": "/usr/bin:/bin", "VERCEL_SCOPE": "lightspeedpay", "GITHUB_OUTPUT": str(output),
-           "VERCEL_TOKEN": "test-token-not-real"}
+    return calls
+
+
+def _promote(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "VERCEL_SCOPE": "lightspeedpay", "GITHUB_OUTPUT": str(tmp_path / "github-output"),
+           "VERCEL_TOKEN": "test-token-not-real", "CHECKS_WAIT_SECONDS": "0"}
     script = [str(SCRIPTS / "release-vercel-promote"), "lightspeedpay-api", "api.lightspeedpay.com", "b" * 40]
-    done = subprocess.run(script,
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False)
+    return subprocess.run(script, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_the_vercel_stage_records_the_rollback_target_then_promotes(tmp_path: Path) -> None:
+    """The promotion script with a stand-in CLI: what it asks Vercel, what it records, that it promotes."""
+    calls = _vercel_stub(tmp_path, '{"checksState": "completed", "checksConclusion": "succeeded"}')
+    done = _promote(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert output.read_text().splitlines() == ["released=dpl_new0000001", "previous=dpl_old0000001"]
+    assert (tmp_path / "github-output").read_text().splitlines() == ["released=dpl_new0000001",
+                                                                     "previous=dpl_old0000001"]
     made = calls.read_text().splitlines()
     assert made == [f"list lightspeedpay-api --environment production --status READY --meta githubCommitSha={'b' * 40} "
                     "--format json --scope lightspeedpay --non-interactive",
+                    "api /v13/deployments/dpl_new0000001 --scope lightspeedpay --non-interactive",
                     "inspect api.lightspeedpay.com --format json --scope lightspeedpay --non-interactive",
                     "promote dpl_new0000001 --yes --timeout 10m --scope lightspeedpay --non-interactive"]
     assert "test-token-not-real" not in done.stdout + done.stderr + "\n".join(made)  # the token stays in the env
+
+
+@pytest.mark.parametrize(("checks", "why"), [
+    ('{"checksState": "completed", "checksConclusion": "failed"}', "deployment checks ended failed"),
+    ('{"checksState": "running"}', "still 'running' after 0s"),
+    ('{"readyState": "READY"}', "has no deployment checks"),
+], ids=["failed", "still running", "none registered"])
+def test_a_deployment_that_has_not_passed_its_checks_is_not_promoted(tmp_path: Path, checks: str, why: str) -> None:
+    calls = _vercel_stub(tmp_path, checks)
+    done = _promote(tmp_path)
+    assert done.returncode == 1 and why in done.stdout, done.stdout + done.stderr
+    assert [line.split()[0] for line in calls.read_text().splitlines()] == ["list", "api"]  # nothing promoted
+
+
+def test_the_rolling_release_is_completed_after_the_soak(tmp_path: Path) -> None:
+    calls = _vercel_stub(tmp_path, "{}")
+    env = {"PATH": "/usr/bin:/bin", "VERCEL_SCOPE": "lightspeedpay", "VERCEL_TOKEN": "test-token-not-real"}
+    script = str(SCRIPTS / "release-vercel-complete")
+    done = subprocess.run([script, "lightspeedpay-api", "dpl_old0000001", "dpl_new0000001", "0"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls.read_text().splitlines() == [
+        "rolling-release complete --project lightspeedpay-api --dpl dpl_new0000001 --scope lightspeedpay "
+        "--non-interactive"]
+    # Nothing was promoted (the deployment already served the domains): nothing to complete.
+    calls.unlink()
+    same = subprocess.run([script, "lightspeedpay-api", "dpl_new0000001", "dpl_new0000001", "0"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert same.returncode == 0 and not calls.exists()

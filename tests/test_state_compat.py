@@ -31,6 +31,8 @@ from tests.harness import plan
 from tests.supabase_support import instant_runtime
 
 RECORDED = Path(__file__).parent / "state_compat" / "fe23fde"
+FIRST_RELEASE = Path(__file__).parent / "state_compat" / "first-release" / "production.json"
+"""Kinds added after fe23fde, as their first release left them in state (RECORDING.md there)."""
 STACKS = ("production", "staging")
 INTENDED = {
     # REDIS_URL moves from a Railway reference to a sealed URL (Pulumi knows the password).
@@ -121,6 +123,34 @@ def test_refresh_finds_everything_and_the_recorded_inputs_diff_clean(deployed: d
         assert len(railway.mutations()) == writes_before[0], resource["name"]
         diff = provider.diff(resource["id"], dict(refreshed.outs or {}), resource["inputs"])
         assert diff.changes is False and not diff.replaces, f"{resource['name']}: {diff.__dict__}"
+
+
+def test_kinds_added_later_are_held_from_their_first_released_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = json.loads(FIRST_RELEASE.read_text())
+    assert {r["type"] for r in document["resources"]} == {"pulumi-python:dynamic/railway:DeploymentTrigger"}
+    fake = RailwayFake()
+    fake.triggers = document["worlds"]["railway"]["triggers"]
+    mapping = _offline_to_real(document)
+    today = {r.urn: r for r in plan(document["stack"]).resources}
+    with FakeServer(fake.handler) as server:
+        monkeypatch.setenv("RAILWAY_API_URL", f"{server.url}/graphql/v2")
+        for resource in document["resources"]:
+            provider = _unpickle(resource)
+            assert f"{type(provider).__module__}.{type(provider).__qualname__}" in SERIALIZED_PROVIDER_CLASSES.values()
+            assert resource["type"] in TYPE_TOKENS
+            _configured(provider)
+            outputs = {k: v for k, v in resource["outputs"].items() if k != "__provider"}
+            refreshed = provider.read(resource["id"], outputs)
+            assert refreshed.id == resource["id"] and fake.mutations() == [], resource["name"]
+            assert not provider.diff(resource["id"], dict(refreshed.outs or {}), resource["inputs"]).changes
+            planned = today.get(resource["urn"])
+            assert planned is not None, f"{resource['name']} is no longer declared (its URN or type token changed)"
+            news = substitute({k: v for k, v in unwrap(planned.inputs).items() if k != "__provider"}, mapping)
+            checked = provider.check({}, news)
+            assert checked.failures == [], (resource["name"], checked.failures)
+            diff = provider.diff(resource["id"], outputs, checked.inputs)
+            assert not diff.changes and not diff.replaces, (resource["name"], diff.__dict__)
+    assert fake.violations == []
 
 
 def _offline_to_real(document: dict[str, Any]) -> dict[str, Any]:

@@ -196,7 +196,9 @@ def test_the_release_reads_secrets_only_in_its_environment_and_only_through_env(
                 assert job.get("environment") == "${{ inputs.stack }}", f"{job_id} reads {used} outside the environment"
                 assert used <= declared, (job_id, used - declared)
                 readers += 1
-    assert readers == 7  # Slack (prepare, summary), the database (migrate, twice), Vercel (api, frontend), Railway
+    # Slack (prepare, summary), the database (migrate, twice), Vercel (api, frontend: promote and complete), Railway,
+    # Checkly (verify)
+    assert readers == 10
 
 
 def test_the_cli_version_is_the_sdk_pin() -> None:

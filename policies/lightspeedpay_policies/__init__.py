@@ -22,9 +22,11 @@ from . import (
     gateways,
     github,
     monitoring,
+    observability,
     oncall,
     platform,
     railway,
+    release_gates,
     runtime,
     stack,
     supabase,
@@ -39,6 +41,7 @@ POLICIES: list[Policy] = [
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
     *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
     *oncall.POLICIES,
+    *release_gates.POLICIES, *observability.POLICIES,
 ]
 
 PACK_KWARGS: dict[str, Any] = {

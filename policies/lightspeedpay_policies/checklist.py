@@ -73,8 +73,8 @@ class Item:
 
 
 ATTESTATIONS: dict[str, AttestationSpec] = {spec.id: spec for spec in (
-    AttestationSpec("security-scan", "Security scanning (SAST, dependency and VAPT scans) found no open "
-                    "critical issue.", 183, "RBI PA guidelines: VAPT reports every six months."),
+    AttestationSpec("security-scan", "The latest vulnerability assessment and penetration test (VAPT) of the "
+                    "platform found no open critical issue.", 183, "RBI PA guidelines: VAPT reports every six months."),
     AttestationSpec("performance-benchmarks", "Load and latency benchmarks of checkout and the payments API meet "
                     "their targets.", 183, "Capacity changes with traffic; re-run at least twice a year."),
     AttestationSpec("data-privacy-review", "Personal and payment data handling was reviewed against the privacy "
@@ -153,12 +153,21 @@ _TLS = ("cloudflare-ssl-strict", "cloudflare-min-tls-version", "cloudflare-tls-1
 _CREDENTIALS = ("vercel-secrets-sensitive", "vercel-no-secret-in-next-public", "vercel-previews-isolated",
                 "stack-isolation")
 _DEPLOYS = ("github-repository-protected", "github-branch-protection")
+_GATED = ("vercel-no-auto-promotion", "vercel-deployment-check-blocking", "vercel-rolling-release-staged",
+          "release-gates-declared")
+_RELEASES = ("github-release-workflow-shared", "vercel-no-auto-promotion", "railway-waits-for-ci")
+_SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-repository-scanning",
+             "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
 _ONCALL = ("oncall-rotation", "critical-alerts-not-email-only", "critical-alerts-reach-oncall")
 _DB_METRICS = ("database-metrics-scraped", "alert-rules-cover-platform", "advisors-check-scheduled")
 _GRAFANA_DASHBOARD = Declared("grafana:oss/dashboard:Dashboard", "a Grafana dashboard")
 _GRAFANA_STACK = Declared("grafana:cloud/stack:Stack", "the Grafana Cloud stack (metrics in India)")
+_CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
+_HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
+_STATUS = ("status-page-components", "maintenance-windows-declared", "checkly-plan-entitled")
+_FLOWS = ("browser-checks-cover-flows", "browser-check-group", "checkly-plan-entitled")
 DATABASE_ROLES = "database-runtime-roles"
 """Runtime connections never use `postgres`, each runtime its own audited role (database_roles.py)."""
 _SUPERSEDED = ("Superseded: the guide's template connects as `postgres`; the least-privilege runtime roles of the "
@@ -177,7 +186,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.code.reviewed", _PRE_CODE, "Code has been reviewed and approved", policies=_DEPLOYS,
          note="Branch protection requires approving reviews; a rule, not a per-release sign-off."),
     Item("pre.code.security-scan", _PRE_CODE, "Security scanning completed with no critical issues",
-         attestation="security-scan"),
+         policies=_SCANNING, attestation="security-scan",
+         note="A merge gate, not a sign-off: code scanning must report no critical (production: high) alert before "
+              "anything merges into a protected branch, pushes carrying secrets are refused, Dependabot reports and "
+              "fixes vulnerable dependencies. The sign-off covers only the periodic VAPT, which no setting can run."),
     Item("pre.code.benchmarks", _PRE_CODE, "Performance benchmarks meet requirements",
          attestation="performance-benchmarks"),
     Item("pre.code.feature-flags", _PRE_CODE, "All feature flags are properly configured", declared=(_FLAGS,),
@@ -198,8 +210,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.infra.dns", _PRE_INFRA, "DNS records prepared",
          policies=("public-domains-complete", "cloudflare-dnssec-active", "dns-only-for-vercel",
                    "cloudflare-proxied-ttl-auto", "dangling-dns-records")),
-    Item("pre.infra.ssl", _PRE_INFRA, "SSL certificates provisioned", policies=(*_TLS, "cloudflare-caa-allowlist"),
-         note="Vercel issues the certificates; CAA allows only its CA, the zone refuses weak TLS."),
+    Item("pre.infra.ssl", _PRE_INFRA, "SSL certificates provisioned",
+         policies=(*_TLS, "cloudflare-caa-allowlist", *_CERTIFICATES),
+         note="Vercel issues the certificates; CAA allows only its CA, the zone refuses weak TLS; an SSL monitor per "
+              "hostname alerts `monitoring.sslExpiryAlertDays` before one expires."),
 
     Item("pre.compliance.data-privacy", _PRE_COMPLIANCE, "Data privacy requirements met",
          policies=("vercel-functions-in-india", "vercel-no-function-failover", "supabase-region-in-india",
@@ -367,68 +381,99 @@ CHECKLIST: tuple[Item, ...] = (
          not_covered="The database's health metrics and Supabase's performance advisors are watched; no per-query "
                      "report or slow-query alert (pg_stat_statements) is declared here."),
     Item("monitoring.perf.health-checks", _MON_PERF, "Implement custom health checks",
-         policies=("railway-health-check", *_UPTIME)),
+         policies=("railway-health-check", *_UPTIME, *_HEARTBEATS),
+         note="Railway gates deploys on the services' health paths; the workers and the autoscaler ping a Checkly "
+              "heartbeat, so a stalled one pages someone."),
 
     Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)",
          policies=(*_UPTIME, *_ONCALL),
          note="A failing endpoint alerts email and Slack; application exceptions alert through Sentry (not declared)."),
     Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
-    Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring", policies=_UPTIME),
+    Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring",
+         policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS),
+         note="Every public endpoint is checked every minute from Mumbai, every hostname's certificate watched, every "
+              "background service's heartbeat expected."),
     Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation", policies=_ONCALL,
          note="A PagerDuty rotation of the people in lightspeedpay:oncall, a two-level escalation policy and the "
               "service every critical alert pages through."),
 
     Item("deploy.pre.plan", _DEP_PRE, "Create deployment plan", policies=_DEPLOYS,
          note="Every change's plan is its pull request's `pulumi preview` with the pack, a required check."),
-    Item("deploy.pre.maintenance-window", _DEP_PRE, "Schedule maintenance window if needed", not_covered=_PER_RELEASE),
+    Item("deploy.pre.maintenance-window", _DEP_PRE, "Schedule maintenance window if needed", policies=_STATUS,
+         note="Maintenance is declared in the stack file and shown on the status page; the release workflow refuses "
+              "downtime outside a declared window (python -m ops.maintenance)."),
     Item("deploy.pre.notify", _DEP_PRE, "Notify stakeholders", not_covered=_PER_RELEASE),
     Item("deploy.pre.rollback-plan", _DEP_PRE, "Prepare rollback plan", attestation="rollback-plan"),
 
-    Item("deploy.db.migrations", _DEP_DB, "Run final database migration scripts",
-         not_covered="Schema migrations belong to the application; no migration job is declared here."),
-    Item("deploy.db.verify", _DEP_DB, "Verify migration success",
-         not_covered="No migration job, so nothing verifies one."),
+    Item("deploy.db.migrations", _DEP_DB, "Run final database migration scripts", policies=_RELEASES,
+         note="Nothing reaches production by itself (Vercel never promotes on its own, Railway waits for the "
+              "commit's checks, the release included): releases go through this repository's release workflow, "
+              "callable by the application repository, whose migrate job runs the application's migration command "
+              "after a backup point and before anything is promoted."),
+    Item("deploy.db.verify", _DEP_DB, "Verify migration success", policies=_RELEASES,
+         note="The release's migrate job runs the application's verification command; a failure stops the release "
+              "before the API is promoted."),
     Item("deploy.db.backup", _DEP_DB, "Backup database before and after migration",
          policies=("supabase-pitr-enabled", "supabase-backups-taken"),
          note="Point-in-time recovery restores to any minute, before or after a migration."),
 
-    Item("deploy.api.deploy", _DEP_API, "Deploy new API version", declared=(_PROJECT,), policies=_DEPLOYS,
-         note="Vercel deploys the API from its protected production branch."),
+    Item("deploy.api.deploy", _DEP_API, "Deploy new API version", declared=(_PROJECT,), policies=(*_DEPLOYS, *_GATED),
+         note="Vercel builds the API from its protected production branch; only the release promotes it, after its "
+              "deployment checks passed, to a share of traffic first (production)."),
     Item("deploy.api.smoke-tests", _DEP_API, "Run smoke tests",
-         not_covered="`python -m ops.smoke` runs them against a release (docs/smoke.md), by hand: no pipeline "
-                     "step runs it after a deployment, and no record of a run is kept or checked."),
+         policies=("vercel-deployment-check-blocking", "release-gates-declared"),
+         note="A production deployment cannot get the domains until the application's `smoke` check passed on it "
+              "(a Vercel deployment check); the release then runs `python -m ops.smoke` on the public hostnames."),
     Item("deploy.api.endpoints", _DEP_API, "Verify API endpoints", policies=_UPTIME,
          note="The API's health endpoint is checked every minute from Mumbai and Singapore."),
     Item("deploy.api.logs", _DEP_API, "Check logs for errors", not_covered=_PER_RELEASE),
 
-    Item("deploy.web.deploy", _DEP_WEB, "Deploy new frontend version", declared=(_PROJECT,), policies=_DEPLOYS,
-         note="Vercel deploys the site from its protected production branch."),
+    Item("deploy.web.deploy", _DEP_WEB, "Deploy new frontend version", declared=(_PROJECT,),
+         policies=(*_DEPLOYS, *_GATED),
+         note="Vercel builds the site from its protected production branch; only the release promotes it, after its "
+              "deployment checks passed, to a share of traffic first (production)."),
     Item("deploy.web.e2e", _DEP_WEB, "Run end-to-end tests",
-         not_covered="No end-to-end test is declared or run from this repository."),
-    Item("deploy.web.user-flows", _DEP_WEB, "Verify key user flows",
-         not_covered="Uptime checks load the site and checkout pages; no user flow is exercised."),
-    Item("deploy.web.console-errors", _DEP_WEB, "Check for console errors", not_covered=_PER_RELEASE),
+         policies=("vercel-deployment-check-blocking", "release-gates-declared"),
+         note="A production deployment cannot get the domains until the `e2e` check (the browser flows, run against "
+              "the deployment) passed on it."),
+    Item("deploy.web.user-flows", _DEP_WEB, "Verify key user flows", policies=_FLOWS,
+         note="Browser checks of the site, checkout, admin and payment flows run before promotion (the `e2e` "
+              "deployment check) and again from Checkly when the release verifies."),
+    Item("deploy.web.console-errors", _DEP_WEB, "Check for console errors", policies=_FLOWS,
+         note="The site and checkout browser checks fail on any console error or uncaught page error."),
 
     Item("deploy.jobs.deploy", _DEP_JOBS, "Deploy updated background jobs",
-         policies=("github-repository-protected", "railway-health-check", "railway-restart-policy"),
-         note="Railway deploys the worker from a protected branch, behind its health check, draining the old one."),
-    Item("deploy.jobs.processing", _DEP_JOBS, "Verify job processing",
-         not_covered="The health check gates a deploy on readiness; nothing verifies that jobs complete."),
+         policies=("github-repository-protected", "railway-health-check", "railway-restart-policy",
+                   "railway-waits-for-ci", "release-gates-declared"),
+         note="Railway deploys the worker from a protected branch only after the commit's checks passed, behind its "
+              "health check, draining the old one."),
+    Item("deploy.jobs.processing", _DEP_JOBS, "Verify job processing", policies=_HEARTBEATS,
+         note="The workers ping their heartbeat (sealed HEARTBEAT_URL) while they take jobs from the queue, the "
+              "application's contract: a fleet that stops processing pages someone within period plus grace."),
     Item("deploy.jobs.logs", _DEP_JOBS, "Check log output", not_covered=_PER_RELEASE),
     Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths",
          policies=("autoscaler-coherence", "alert-rules-cover-platform", "worker-metrics-pushed"),
          note="The autoscaler reads the queue depth every poll interval, sizes the fleet and pushes the depth to "
               "Grafana Cloud, where a critical rule pages when the queue keeps backing up."),
 
-    Item("post.func.user-flows", _POST_FUNC, "Verify critical user flows", not_covered=_PER_RELEASE),
-    Item("post.func.payments", _POST_FUNC, "Test payment processing", not_covered=_PER_RELEASE),
-    Item("post.func.admin", _POST_FUNC, "Check admin dashboard functionality", not_covered=_PER_RELEASE),
-    Item("post.func.webhooks", _POST_FUNC, "Verify webhooks and notifications", not_covered=_PER_RELEASE),
+    Item("post.func.user-flows", _POST_FUNC, "Verify critical user flows", policies=_FLOWS,
+         note="The release triggers the browser checks of the site, checkout, admin and payment flows (Checkly)."),
+    Item("post.func.payments", _POST_FUNC, "Test payment processing", policies=_FLOWS,
+         note="Staging pays a test-mode order end to end; production creates a live order and never captures it "
+              "(a live capture moves real money with a real card)."),
+    Item("post.func.admin", _POST_FUNC, "Check admin dashboard functionality",
+         not_covered="The browser checks prove the admin paths are refused outside the allowlist; the dashboard's "
+                     "functionality can only be exercised from an allowlisted network, which Checkly's public "
+                     "locations are not (a private location inside the office network would be)."),
+    Item("post.func.webhooks", _POST_FUNC, "Verify webhooks and notifications", policies=_FLOWS,
+         note="On staging the payment-path check waits until the gateway's own test-mode webhook has marked the "
+              "order paid; on production the release's smoke test proves the webhooks refuse unsigned requests."),
 
     Item("post.perf.api-times", _POST_PERF, "Monitor API response times", policies=_UPTIME),
     Item("post.perf.database", _POST_PERF, "Check database performance", policies=_DB_METRICS),
-    Item("post.perf.frontend", _POST_PERF, "Verify frontend load times",
-         not_covered="Uptime checks time the server's response, not a page load in a browser."),
+    Item("post.perf.frontend", _POST_PERF, "Verify frontend load times", policies=_FLOWS,
+         note="The site and checkout browser checks fail a page load over lightspeedpay:monitoring.browserChecks."
+              "pageLoadBudgetMs."),
     Item("post.perf.load", _POST_PERF, "Test under expected load", attestation="performance-benchmarks"),
 
     Item("post.rollback.triggers", _POST_ROLLBACK, "Document rollback triggers", attestation="rollback-plan"),
@@ -469,8 +514,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item("comms.internal.issues", _COMMS_INTERNAL, "Issue reporting process",
          not_covered="Uptime alerts reach email and Slack; no issue-reporting process is set up here."),
 
-    Item("comms.external.maintenance", _COMMS_EXTERNAL, "Planned maintenance notifications",
-         not_infrastructure="What merchants are told and when is an announcement's content."),
+    Item("comms.external.maintenance", _COMMS_EXTERNAL, "Planned maintenance notifications", policies=_STATUS,
+         note="From the same code as the deployment: a window declared in the stack file is on the status page, "
+              "its subscribers reminded before it and told when it starts and ends, and releases may take things "
+              "down only inside it."),
     Item("comms.external.release-notes", _COMMS_EXTERNAL, "Release notes for merchants",
          not_infrastructure="Release notes are written for merchants, not declared."),
     Item("comms.external.features", _COMMS_EXTERNAL, "New feature announcements",

@@ -22,6 +22,8 @@ def _check_alerting(args: ResourceValidationArgs, report: Report) -> None:
     # Field by field: alert channel ids are unknown until the channels exist, and reading them would
     # turn the whole policy into a "can't run during preview" notice.
     props = args.props
+    if props.get("type") == "BROWSER":
+        return  # a browser check of a user flow, not an uptime check: browser-checks-cover-flows judges those
     max_frequency = MAX_FREQUENCY.of(args)
     if not props.get("activated"):
         report("The check is deactivated.")

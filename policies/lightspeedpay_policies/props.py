@@ -63,3 +63,26 @@ def known(props: Mapping[str, Any], key: str, default: Any = None) -> tuple[bool
         return True, props.get(key, default)
     except UnknownValueError:
         return False, default
+
+
+def plain_known(value: Any) -> Any:
+    """Like `plain`, with every value still unknown in a preview read as None instead of raising."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    if isinstance(value, Mapping):
+        return {k: plain_known(v) if ok else None for k in list(value) for ok, v in [known(value, k)]}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(plain_known(value[index]))
+            except UnknownValueError:
+                items.append(None)
+        return items
+    return value
+
+
+def fields(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """The named properties as plain values, each unknown part read as None: a resource policy that reads its
+    own fields this way still runs in a first preview, where a project or channel id is unknown."""
+    return {key: plain_known(known(props, key)[1]) for key in keys}

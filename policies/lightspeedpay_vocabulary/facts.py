@@ -26,6 +26,10 @@ STACK = "pulumi:pulumi:Stack"
 JOBS = "lightspeedpay:jobs:BackgroundJobs"
 DATABASE = "lightspeedpay:database:Database"
 WEB_APP = "lightspeedpay:edge:VercelWebApp"
+REPOSITORY = "lightspeedpay:repository:RepositoryProtection"
+MONITORING = "lightspeedpay:monitoring:UptimeMonitoring"
+STATUS_PAGE = "lightspeedpay:monitoring:StatusPage"
+BROWSER_CHECKS = "lightspeedpay:monitoring:BrowserChecks"
 """Type tokens of the publishers (the components use these very constants)."""
 
 
@@ -145,6 +149,52 @@ class WebAppFacts(Record):
     domains: list[str]
     git_repository: str
     production_branch: str
+
+
+@dataclass(frozen=True)
+class RepositoryFacts(Record):
+    """Published by components.repository.RepositoryProtection: what the GitHub organisation has paid for,
+    and which repository is which (only the stack config knows either)."""
+
+    PUBLISHER: ClassVar[str] = REPOSITORY
+    owner: str
+    plan: str
+    """The organisation's GitHub plan (thresholds.GITHUB_PLANS), as lightspeedpay:github.plan declares it."""
+    security_products: list[str]
+    """The security products it licenses for private repositories (thresholds.GITHUB_SECURITY_PRODUCTS)."""
+    infrastructure: str
+    """``owner/name`` of this repository, whose reusable release workflow the application repository calls."""
+    application: str
+    """``owner/name`` of the application repository (vercel.gitRepository)."""
+
+
+@dataclass(frozen=True)
+class MonitoringFacts(Record):
+    """Published by components.monitoring.UptimeMonitoring: what the Checkly account's plan includes."""
+
+    PUBLISHER: ClassVar[str] = MONITORING
+    entitlements: list[str]
+    """lightspeedpay:monitoring.checklyEntitlements: heartbeats, statusPages, statusPageMaintenance, browserChecks."""
+
+
+@dataclass(frozen=True)
+class StatusPageFacts(Record):
+    """Published by components.status_page.StatusPage: which service on the page is which public component."""
+
+    PUBLISHER: ClassVar[str] = STATUS_PAGE
+    components: Mapping[str, Urn]
+    """Component (thresholds.STATUS_COMPONENTS) → URN of its StatusPageService."""
+    maintenance_windows: Mapping[str, list[str]]
+    """Each declared maintenance window (lightspeedpay:monitoring.maintenanceWindows) → the components it names."""
+
+
+@dataclass(frozen=True)
+class BrowserChecksFacts(Record):
+    """Published by components.browser_checks.BrowserChecks: the reviewed scripts each flow must run."""
+
+    PUBLISHER: ClassVar[str] = BROWSER_CHECKS
+    scripts: Mapping[str, str]
+    """Flow (thresholds.BROWSER_FLOWS) → sha256 of checks/browser/<flow>.spec.js as committed."""
 
 
 ROLES = ("site", "api")

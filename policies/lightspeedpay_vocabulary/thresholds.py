@@ -96,8 +96,35 @@ OWASP_RULES = ("sqli", "xss", "rce", "lfi", "rfi", "gen")
 LOG_DRAIN_SOURCES = ("lambda", "edge", "firewall")
 ATTACK_MODE_MAX_HOURS = 72
 GITHUB_MIN_APPROVALS = 1
+GITHUB_PLANS = ("free", "team", "enterprise")
+"""GitHub organisation plans. Rulesets and branch protection on private repositories need Team or above;
+required reviewers on a private repository's environment need Enterprise (GitHub's plan docs)."""
+GITHUB_SECURITY_PRODUCTS = ("secretProtection", "codeSecurity", "advancedSecurity")
+"""What an organisation can license for private repositories: GitHub Secret Protection (secret scanning,
+push protection), GitHub Code Security (code scanning), or the earlier GitHub Advanced Security (both)."""
+CODE_SCANNING_SECURITY_THRESHOLDS = ("none", "critical", "high_or_higher", "medium_or_higher", "all")
+"""A code-scanning ruleset's `security_alerts_threshold`, loosest first."""
+CODE_SCANNING_LOOSEST_GATE = "critical"
+"""The guide's "security scanning completed with no critical issues": a merge must be blocked at least by a
+critical security alert."""
+REUSABLE_WORKFLOW_ACCESS = ("organization", "enterprise")
+"""Actions access levels that let another repository of the organisation call this one's reusable workflows."""
 UPTIME_MAX_FREQUENCY_MINUTES = 5
+DEPLOYMENT_CHECKS = ("smoke", "e2e")
+"""GitHub checks a production deployment must pass before its domains are assigned (Vercel deployment checks)."""
+CANARY_MAX_PERCENT = 25
+"""A rolling release's first stage: at most this share of production traffic meets an unproven deployment."""
 UPTIME_REQUIRED_LOCATION = "ap-south-1"
+BROWSER_FLOWS = ("site", "checkout", "admin-allowlist", "payment-path")
+"""The critical user flows a release verifies in a browser (checks/browser/<flow>.spec.js, tag `flow:<flow>`)."""
+LIVE_PAYMENT_MODE = "create-order-only"
+"""The only payment-path mode a stack with live gateway keys may run: an order is created, nothing is captured."""
+STATUS_COMPONENTS = ("site", "checkout", "api", "payments")
+"""The public components the status page shows; planned maintenance names these."""
+SSL_MIN_ALERT_DAYS = 14
+"""An SSL monitor must alert at least this many days before a certificate expires (the stack's setting is 21)."""
+HEARTBEAT_MAX_SILENCE_MINUTES = 30
+"""Longest a background service may be silent (period + grace) before someone is paged."""
 
 # --- logs ----------------------------------------------------------------------------------------
 LOG_RETENTION_DAYS = 365

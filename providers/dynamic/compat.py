@@ -44,13 +44,14 @@ SERIALIZED_PROVIDER_CLASSES: dict[str, str] = {
     "providers.supabase.audit.PgAuditProvider": "providers.supabase.audit.PgAuditProvider",
     # New with the shared base; stacks deployed from now on hold it.
     "providers.supabase.roles.RoleProvider": "providers.supabase.roles.RoleProvider",
+    "providers.railway.trigger.DeploymentTriggerProvider": "providers.railway.trigger.DeploymentTriggerProvider",
 }
 
 TYPE_TOKENS: tuple[str, ...] = (
     "pulumi-python:dynamic/railway:Project", "pulumi-python:dynamic/railway:Environment",
     "pulumi-python:dynamic/railway:Service", "pulumi-python:dynamic/railway:ServiceInstance",
     "pulumi-python:dynamic/railway:Variables", "pulumi-python:dynamic/railway:Redis",
-    "pulumi-python:dynamic/railway:ProjectToken",
+    "pulumi-python:dynamic/railway:ProjectToken", "pulumi-python:dynamic/railway:DeploymentTrigger",
     "pulumi-python:dynamic/supabase:Organization", "pulumi-python:dynamic/supabase:Project",
     "pulumi-python:dynamic/supabase:SslEnforcement", "pulumi-python:dynamic/supabase:NetworkRestrictions",
     "pulumi-python:dynamic/supabase:AuthConfig", "pulumi-python:dynamic/supabase:PostgresConfig",

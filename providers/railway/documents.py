@@ -206,3 +206,18 @@ query ProjectTokens($projectId: String!) {
 PROJECT_TOKEN_CREATE = _register(
     "mutation ProjectTokenCreate($input: ProjectTokenCreateInput!) { projectTokenCreate(input: $input) }")
 PROJECT_TOKEN_DELETE = _register("mutation ProjectTokenDelete($id: String!) { projectTokenDelete(id: $id) }")
+
+# ---------------------------------------------------------------- deployment triggers ("Wait for CI")
+_TRIGGER = "fragment TriggerFields on DeploymentTrigger { id branch checkSuites repository provider serviceId }"
+DEPLOYMENT_TRIGGERS = _register("""
+query DeploymentTriggers($projectId: String!, $environmentId: String!, $serviceId: String!) {
+  deploymentTriggers(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId, first: 100) {
+    edges { node { ...TriggerFields } }
+  }
+}""" + _TRIGGER)
+DEPLOYMENT_TRIGGER_CREATE = _register(
+    "mutation DeploymentTriggerCreate($input: DeploymentTriggerCreateInput!) "
+    "{ deploymentTriggerCreate(input: $input) { ...TriggerFields } }" + _TRIGGER)
+DEPLOYMENT_TRIGGER_UPDATE = _register(
+    "mutation DeploymentTriggerUpdate($id: String!, $input: DeploymentTriggerUpdateInput!) "
+    "{ deploymentTriggerUpdate(id: $id, input: $input) { ...TriggerFields } }" + _TRIGGER)

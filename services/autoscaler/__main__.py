@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
 import threading
 
 from providers.railway.client import RailwayClient
+from services.backup.heartbeat import ping
 
 from . import metrics
 from .fleet import RailwayFleet
@@ -28,8 +30,11 @@ def main() -> int:
         log_json({"event": "invalid-metrics-settings", "error": str(error)})
         gauges = None
     client = RailwayClient(token=settings.token, token_kind="project", timeout=15.0, max_attempts=3)
+    heartbeat = (functools.partial(ping, settings.heartbeat_url, "autoscaler poll read the queue", timeout=5.0)
+                 if settings.heartbeat_url else None)
     scaler = Autoscaler(settings.policy, RedisQueue(settings.redis_url, settings.queue_key),
-                        RailwayFleet(client, settings.environment_id, settings.service_id), gauges=gauges)
+                        RailwayFleet(client, settings.environment_id, settings.service_id), heartbeat=heartbeat,
+                        gauges=gauges)
     stop = threading.Event()
     # Railway sends SIGTERM on redeploys and scale-downs; finish the current poll and leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -43,6 +43,11 @@ class Autoscaler:
     log: Callable[[dict[str, Any]], None] = log_json
     state: ScalerState = field(default_factory=ScalerState)
     last_success: float | None = None
+    heartbeat: Callable[[], str | None] | None = None
+    """Pings the stack's Checkly heartbeat (HEARTBEAT_URL); returns why it failed, or None. A silent autoscaler
+    (hung, crashed, unable to read the queue) pages someone when the pings stop."""
+    heartbeat_every: float = 60.0
+    last_ping: float | None = None
     gauges: Gauges | None = None
     """Where the queue depth and replica count go after each poll (services/autoscaler/metrics.py), if anywhere."""
 
@@ -65,12 +70,22 @@ class Autoscaler:
         self.state = decision.state
         if depth is not None:
             self.last_success = now
+            self._ping(now)
         if self.gauges is not None:
             try:
                 self.gauges.push(depth, decision.replicas)
             except Exception as error:  # metrics are worth less than the scaling they describe
                 self.log({"event": "metrics-push-failed", "error": f"{type(error).__name__}: {error}"})
         return decision
+
+    def _ping(self, now: float) -> None:
+        """After a poll that read the queue and reached Railway, at most once per ``heartbeat_every``."""
+        if self.heartbeat is None or (self.last_ping is not None and now - self.last_ping < self.heartbeat_every):
+            return
+        self.last_ping = now
+        problem = self.heartbeat()
+        if problem is not None:
+            self.log({"event": "heartbeat-failed", "error": problem})
 
     def run(self, interval: float, stop: threading.Event) -> None:
         while not stop.is_set():

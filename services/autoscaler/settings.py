@@ -26,6 +26,8 @@ class Settings:
     policy: ScalingPolicy
     poll_interval: float
     port: int
+    heartbeat_url: str | None = field(default=None, repr=False)
+    """HEARTBEAT_URL, the Checkly ping URL (sealed by the stack: anyone holding it could silence the alarm)."""
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None, low: int, high: int, problems: list[str]) -> int:
@@ -62,8 +64,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             policy = ScalingPolicy(minimum, maximum, target, up, down, step, utilisation / 100)
         except ValueError as error:
             problems.append(str(error))
+    heartbeat_url = env.get("HEARTBEAT_URL") or None
+    if heartbeat_url is not None and not heartbeat_url.startswith("https://"):
+        problems.append("HEARTBEAT_URL must be an https:// URL")
     if problems or policy is None:
         raise SettingsError("autoscaler settings are invalid: " + "; ".join(problems))
     return Settings(token=env["AUTOSCALER_RAILWAY_TOKEN"], environment_id=env["RAILWAY_ENVIRONMENT_ID"],
                     service_id=env["WORKER_SERVICE_ID"], redis_url=env["REDIS_URL"], queue_key=env["QUEUE_KEY"],
-                    policy=policy, poll_interval=float(interval), port=port)
+                    policy=policy, poll_interval=float(interval), port=port, heartbeat_url=heartbeat_url)
