@@ -19,7 +19,7 @@ from .heartbeats import Heartbeats, HeartbeatsArgs
 from .jobs import BackgroundJobs, BackgroundJobsArgs
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .metrics import Metrics, MetricsArgs
-from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
+from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs, paging_channel
 from .oncall import OnCall, OnCallArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
@@ -109,10 +109,17 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         drain_name=f"{prefix}-{cfg.log_store.name}", endpoint=cfg.log_store.endpoint,
         ingest_token=secrets["logStoreToken"], project_ids=[web.project_id, api.project_id]), opts=on_vercel)
 
+    # On-call first: its Events API v2 key goes (sealed) to every source of critical alerts.
+    oncall = OnCall(f"{prefix}-oncall", OnCallArgs(config=cfg.oncall, name_prefix=prefix),
+                    opts=pulumi.ResourceOptions(providers=[providers.pagerduty]))
     api_origin = f"https://{cfg.domains.api}"
     on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
+    # Every Checkly monitor (uptime, SSL, heartbeats, browser checks) pages the on-call service too.
+    paging = paging_channel(f"{prefix}-uptime-pagerduty", oncall.integration_key, f"{prefix} critical alerts",
+                            opts=on_checkly)
     uptime = UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
         check_prefix=prefix, settings=cfg.monitoring, hostnames=cfg.domains.all(),
+        extra_channels=[paging.id.apply(int)],
         endpoints=[Endpoint("site", f"https://{cfg.domains.site}/"),
                    Endpoint("checkout", f"https://{cfg.domains.checkout}/"),
                    Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
@@ -140,9 +147,6 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             release_secrets={"CHECKLY_RELEASE_CHECKS_URL": browser.trigger_url}),
             opts=pulumi.ResourceOptions(providers=[providers.github]))
 
-    # On-call first: its Events API v2 key goes (sealed) to every source of critical alerts.
-    oncall = OnCall(f"{prefix}-oncall", OnCallArgs(config=cfg.oncall, name_prefix=prefix),
-                    opts=pulumi.ResourceOptions(providers=[providers.pagerduty]))
     metrics = Metrics(f"{prefix}-metrics", MetricsArgs(
         config=cfg.metrics, name_prefix=prefix, environment=cfg.environment, alert_email=cfg.monitoring.alert_email,
         grafana_token=secrets["grafanaCloudToken"], supabase_url=database.supabase_url,

@@ -86,12 +86,20 @@ def metrics_header_in_plain(items: list[PlannedResource]) -> None:
             inner.pop("OTEL_EXPORTER_OTLP_METRICS_HEADERS")
 
 
+def api_check_without_oncall(items: list[PlannedResource]) -> None:
+    """The API's uptime check no longer routes to the on-call service's PagerDuty channel."""
+    for check in [r for r in of(items, policy.C_CHECK) if r.name.endswith("uptime-api")]:
+        check.property_dependencies = {**check.property_dependencies, "alertChannelSubscriptions": [
+            u for u in check.property_dependencies["alertChannelSubscriptions"] if "pagerduty" not in u]}
+
+
 BREAKS: dict[str, Edit] = {
     "oncall-rotation": one_person_rotation,
     "critical-alerts-not-email-only": critical_to_email,
     "critical-alerts-reach-oncall": typed_pagerduty_key,
     "alert-rules-cover-platform": queue_rule_demoted,
     "worker-metrics-pushed": metrics_header_in_plain,
+    "public-hostnames-watched": api_check_without_oncall,
     "database-metrics-scraped": props(policy.G_SCRAPE, lambda p: p.update(enabled=False)),
     "metrics-region-in-india": props(policy.G_STACK, lambda p: p.update(regionSlug="prod-us-central-0")),
     "api-alert-rules": drop(policy.V_SLACK_LINK),

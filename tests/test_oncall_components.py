@@ -110,3 +110,16 @@ def test_vercel_rules_follow_the_plan(stack: str, custom: int) -> None:
     assert built_in.inputs["ruleScope"]["type"] == "include"
     assert len(of(stack, policy.V_CUSTOM_RULE)) == custom
     assert len(of(stack, policy.V_SLACK_LINK)) == 1 + custom
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_checkly_monitor_pages_through_the_oncall_channel(stack: str) -> None:
+    [channel] = [c for c in of(stack, policy.C_CHANNEL) if c.inputs.get("pagerduty")]
+    assert is_secret(channel.inputs["pagerduty"]["serviceKey"])
+    assert depends_on(channel, "pagerduty", policy.PD_INTEGRATION)
+    assert (channel.inputs["sendFailure"], channel.inputs["sendRecovery"], channel.inputs["sendDegraded"]) == (
+        True, True, False)  # degradations stay with email and Slack
+    monitors = [*of(stack, policy.C_CHECK), *of(stack, policy.C_SSL), *of(stack, policy.C_HEARTBEAT)]
+    assert len(monitors) >= 8
+    for monitor in monitors:
+        assert channel.urn in monitor.property_dependencies["alertChannelSubscriptions"], monitor.name

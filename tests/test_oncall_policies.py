@@ -181,3 +181,30 @@ def test_the_advisors_check_must_run_at_least_daily() -> None:
 def test_the_plan_gap_is_reported_when_observability_plus_is_missing() -> None:
     [message] = broken("production", "observability-plan-gaps")
     assert "Without Vercel Observability Plus" in message
+
+
+def test_every_public_hostname_is_watched_and_pages_oncall() -> None:
+    [message] = broken("production", "public-hostnames-watched")
+    assert message.startswith("When api.lightspeedpay.com is down, its uptime check alerts nobody on call")
+
+    def no_ssl_for_www(items: list[PlannedResource]) -> None:
+        items[:] = [r for r in items if not (r.type == policy.C_SSL and "www" in r.name)]
+
+    assert broken("production", "public-hostnames-watched", no_ssl_for_www) == [
+        "www.lightspeedpay.com is public but has no active SSL monitor."]
+
+    def checkout_unchecked(items: list[PlannedResource]) -> None:
+        props(policy.C_CHECK, lambda p: p.update(activated=False) if "checkout" in str(p.get("name")) else None)(items)
+
+    assert broken("production", "public-hostnames-watched", checkout_unchecked) == [
+        "checkout.lightspeedpay.com is public but has no active uptime check."]
+
+
+def test_a_heartbeat_that_pages_nobody_is_refused() -> None:
+    def heartbeat_to_email_only(items: list[PlannedResource]) -> None:
+        for heartbeat in of(items, policy.C_HEARTBEAT):
+            heartbeat.property_dependencies = {**heartbeat.property_dependencies, "alertChannelSubscriptions": [
+                u for u in heartbeat.property_dependencies["alertChannelSubscriptions"] if "pagerduty" not in u]}
+
+    found = broken("production", "critical-alerts-reach-oncall", heartbeat_to_email_only)
+    assert found and all("alerts nobody on call" in m for m in found)

@@ -160,7 +160,8 @@ _SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-re
              "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
-_ONCALL = ("oncall-rotation", "critical-alerts-not-email-only", "critical-alerts-reach-oncall")
+_ONCALL = ("oncall-rotation", "critical-alerts-not-email-only", "critical-alerts-reach-oncall",
+           "public-hostnames-watched")
 _DB_METRICS = ("database-metrics-scraped", "alert-rules-cover-platform", "advisors-check-scheduled")
 _GRAFANA_DASHBOARD = Declared("grafana:oss/dashboard:Dashboard", "a Grafana dashboard")
 _GRAFANA_STACK = Declared("grafana:cloud/stack:Stack", "the Grafana Cloud stack (metrics in India)")
@@ -390,9 +391,9 @@ CHECKLIST: tuple[Item, ...] = (
          note="A failing endpoint alerts email and Slack; application exceptions alert through Sentry (not declared)."),
     Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
     Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring",
-         policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS),
+         policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS, "public-hostnames-watched"),
          note="Every public endpoint is checked every minute from Mumbai, every hostname's certificate watched, every "
-              "background service's heartbeat expected."),
+              "background service's heartbeat expected, and each of them pages the person on call."),
     Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation", policies=_ONCALL,
          note="A PagerDuty rotation of the people in lightspeedpay:oncall, a two-level escalation policy and the "
               "service every critical alert pages through."),

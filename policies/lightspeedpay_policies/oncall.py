@@ -41,11 +41,12 @@ from lightspeedpay_vocabulary.oncall import (
     WORKER_REPLICAS_METRIC,
 )
 
-from .graph import linked, of_type, prop, published, roles, sources
+from .graph import linked, of_type, prop, published, roles, sources, stack_facts
 from .meta import Guard, Report, flag, integer, pci, rbi_localisation, resource_policy, stack_policy, strings
 from .props import as_list, dig, plain
 from .railway import VARIABLES as RAILWAY_VARIABLES
 from .supabase import PROJECT as SUPABASE_PROJECT
+from .vercel_firewall import DOMAIN
 
 PD_PROVIDER = "pulumi:providers:pagerduty"
 PD_USER = "pagerduty:index/user:User"
@@ -64,6 +65,10 @@ G_ACCESS_TOKEN = "grafana:cloud/accessPolicyToken:AccessPolicyToken"
 V_ALERT_RULE = "vercel:index/alertRule:AlertRule"
 V_CUSTOM_RULE = "vercel:index/customAlertRule:CustomAlertRule"
 V_SLACK_LINK = "vercel:index/alertRuleSlackNotification:AlertRuleSlackNotification"
+C_CHECK = "checkly:index/check:Check"
+C_SSL = "checkly:index/sslMonitor:SslMonitor"
+C_HEARTBEAT = "checkly:index/heartbeatMonitor:HeartbeatMonitor"
+C_CHANNEL = "checkly:index/alertChannel:AlertChannel"
 
 MIN_MEMBERS = integer("minRotationMembers", MIN_ROTATION_MEMBERS, minimum=1)
 REQUIRE_PAGING = flag("requirePaging", True)
@@ -184,6 +189,57 @@ def _reach_oncall(args: StackValidationArgs, report: Report) -> None:
                    f"(declare it from components.oncall's integration key).", point.urn)
     if of_type(args, G_RULES) and not reaching:
         report("No critical alert route reaches the on-call service's Events API integration.")
+    # Checkly: a PagerDuty channel must carry this stack's key, and every heartbeat must page through one.
+    paging = _paging_channels(args)
+    for channel in of_type(args, C_CHANNEL):
+        if prop(channel, "pagerduty") and channel.urn not in paging:
+            report("A Checkly PagerDuty channel pages with a key that is not this stack's on-call integration.",
+                   channel.urn)
+    for heartbeat in of_type(args, C_HEARTBEAT):
+        if not _pages(heartbeat, paging):
+            report(f"Heartbeat '{prop(heartbeat, 'name', heartbeat.name)}' alerts nobody on call: a stalled service "
+                   f"would page no one.", heartbeat.urn)
+
+
+def _paging_channels(args: StackValidationArgs) -> set[str]:
+    """Checkly alert channels that page this stack's on-call service: PagerDuty, keyed by its own integration."""
+    integrations = {r.urn for r in of_type(args, PD_INTEGRATION)}
+    return {c.urn for c in of_type(args, C_CHANNEL)
+            if prop(c, "pagerduty") and sources(c, "pagerduty") & integrations}
+
+
+def _pages(monitor: PolicyResource, paging: set[str]) -> bool:
+    return bool(sources(monitor, "alertChannelSubscriptions") & paging)
+
+
+def _host_of(resource: PolicyResource) -> str | None:
+    if resource.resource_type == C_SSL:
+        return str(dig(plain(prop(resource, "request", {}) or {}), "hostname", "")) or None
+    return urlsplit(str(dig(plain(prop(resource, "request", {}) or {}), "url", ""))).hostname
+
+
+def _hostnames_watched(args: StackValidationArgs, report: Report) -> None:
+    facts = stack_facts(args, report)
+    if facts is None:
+        return
+    hosts = sorted({str(h) for h in plain(facts.domains).values()})
+    redirecting = {str(prop(d, "domain", "")) for d in of_type(args, DOMAIN) if prop(d, "redirect")}
+    paging = _paging_channels(args)
+    for kind, type_, what in (("uptime check", C_CHECK, "is down"), ("SSL monitor", C_SSL, "certificate fails")):
+        watching: dict[str, list[PolicyResource]] = {}
+        for monitor in of_type(args, type_):
+            host = _host_of(monitor)
+            if host and prop(monitor, "activated"):
+                watching.setdefault(host, []).append(monitor)
+        for host in hosts:
+            if kind == "uptime check" and host in redirecting:
+                continue  # a redirect answers 308 by design; its certificate is still watched
+            monitors = watching.get(host, [])
+            if not monitors:
+                report(f"{host} is public but has no active {kind}.")
+            elif not any(_pages(m, paging) for m in monitors):
+                report(f"When {host} {what}, its {kind} alerts nobody on call (no route to the on-call "
+                       f"service's PagerDuty channel).", monitors[0].urn)
 
 
 # --- what is watched ----------------------------------------------------------------------------------------------
@@ -366,6 +422,14 @@ POLICIES = [
         "Every route for critical alerts must reach this stack's on-call service.",
         validate=_reach_oncall, severity=Severity.HIGH, framework=_MONITORED,
         remediation=f"Keep the route as declared: {_ROUTING}; never type a PagerDuty key into a contact point.",
+        tags=["oncall", "monitoring"]),
+    stack_policy(
+        "public-hostnames-watched",
+        "Every public hostname must have an uptime check, an SSL monitor and an alert route that reaches on-call.",
+        validate=_hostnames_watched, severity=Severity.HIGH, framework=_MONITORED,
+        remediation="Keep components/stack.py giving every Checkly monitor the on-call service's PagerDuty channel "
+                    "(UptimeMonitoringArgs.extra_channels); keep an uptime check per endpoint and an SSL monitor per "
+                    "hostname (components/monitoring.py).",
         tags=["oncall", "monitoring"]),
     stack_policy(
         "alert-rules-cover-platform",
