@@ -116,7 +116,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
     on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
     # Every Checkly monitor (uptime, SSL, heartbeats, browser checks) pages the on-call service too.
     paging = paging_channel(f"{prefix}-uptime-pagerduty", oncall.integration_key, f"{prefix} critical alerts",
-                            opts=on_checkly)
+                            cfg.monitoring, opts=on_checkly)
     uptime = UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
         check_prefix=prefix, settings=cfg.monitoring, hostnames=cfg.domains.all(),
         extra_channels=[paging.id.apply(int)],
