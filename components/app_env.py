@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 
 from config import StackConfig, StackSecrets
+from config.vocabulary import scrubbing
 
 PRODUCTION = ("production",)
 PREVIEW = ("preview",)
@@ -58,6 +59,20 @@ def frontend_env(cfg: StackConfig) -> list[EnvVar]:
             EnvVar("NEXT_PUBLIC_ENV", previews.next_public_env, PREVIEW, False),
         ]
     return env
+
+
+def sentry_env(cfg: StackConfig, runtime: str, dsn: pulumi.Input[str]) -> list[EnvVar]:
+    """The variables a runtime's Sentry SDK init reads (docs/error-tracking.md). The site's DSN is public by
+    design (Next.js inlines NEXT_PUBLIC_* into the browser bundle; a DSN only lets a client send events), so
+    it is a plain variable; the API's is sensitive, as every credential-shaped value there is."""
+    public = runtime == "site"
+    settings = cfg.error_tracking
+    # Production only: previews and local builds report nothing rather than into production's project.
+    return [
+        EnvVar(scrubbing.DSN_VARIABLES[runtime], dsn, PRODUCTION, not public, f"Sentry DSN of the {runtime} project"),
+        EnvVar(scrubbing.ENVIRONMENT_VARIABLES[runtime], cfg.environment, PRODUCTION, False),
+        EnvVar(scrubbing.SAMPLE_RATE_VARIABLES[runtime], str(settings.traces_sample_rate), PRODUCTION, False),
+    ]
 
 
 def api_env(cfg: StackConfig, secrets: StackSecrets, jwt_secret: pulumi.Input[str],

@@ -24,7 +24,7 @@ import pulumi_random as random
 
 from config.edge import LogStoreConfig
 from config.jobs import JobsConfig
-from config.vocabulary import facts, thresholds
+from config.vocabulary import facts, scrubbing, thresholds
 from providers.railway.project import Environment, EnvironmentArgs, Project, ProjectArgs
 from providers.railway.redis import Redis, RedisArgs
 from providers.railway.redis import redis_url as redis_url_of
@@ -52,6 +52,10 @@ class BackgroundJobsArgs:
     `postgres` (secret; sealed in Railway)."""
     log_store_token: pulumi.Input[str]
     """Ingest token of the log store (secret; sealed in Railway)."""
+    sentry_dsn: pulumi.Input[str]
+    """The workers' Sentry DSN (components/error_tracking.py; sealed in Railway like every secret here)."""
+    sentry_traces_sample_rate: float
+    """Share of the workers' transactions their Sentry SDK sends (lightspeedpay:errorTracking)."""
     autoscaler_metrics: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """OTLP metrics export of the autoscaler (components.metrics: endpoint, and the write-only header sealed)."""
     heartbeat_urls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -132,11 +136,14 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "LOG_LEVEL": cfg.log_level,
                 "NODE_ENV": cfg.node_env,
                 "JOB_RETENTION_SECONDS": str(cfg.job_retention_seconds),
+                scrubbing.ENVIRONMENT_VARIABLES["workers"]: args.environment,
+                scrubbing.SAMPLE_RATE_VARIABLES["workers"]: str(args.sentry_traces_sample_rate),
                 **log_shipping(args, worker_name),
             },
             sealed_variables={
                 "DATABASE_URL": args.database_url,
                 "REDIS_URL": redis_url,
+                scrubbing.DSN_VARIABLES["workers"]: args.sentry_dsn,
                 "OTEL_EXPORTER_OTLP_HEADERS": pulumi.Output.concat("Authorization=Bearer%20", args.log_store_token),
                 **_heartbeat(args, "worker"),
             }), opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))

@@ -12,10 +12,12 @@ import pulumi_checkly as checkly
 import pulumi_cloudflare as cloudflare
 import pulumi_github as github
 import pulumi_random as random
+import pulumiverse_sentry as sentry
 import pulumiverse_vercel as vercel
 from pulumi_pagerduty.provider import Provider as PagerDutyProvider
 
 from config import StackConfig, StackSecrets
+from providers.sentry.vocabulary import PROVIDER_BASE_URLS
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Providers:
     cloudflare: cloudflare.Provider
     random: random.Provider
     checkly: checkly.Provider
+    sentry: sentry.Provider
     github: github.Provider | None
     """Only the stack that owns the repository (production) talks to GitHub."""
     pagerduty: PagerDutyProvider
@@ -41,6 +44,9 @@ def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
         random=random.Provider(f"{prefix}-random"),
         checkly=checkly.Provider(f"{prefix}-checkly", api_key=secrets["checklyApiKey"],
                                  account_id=cfg.monitoring.checkly_account_id),
+        # The organisation's own region host: an EU organisation is not served by the default (US) one.
+        sentry=sentry.Provider(f"{prefix}-sentry", token=secrets["sentryAuthToken"],
+                               base_url=PROVIDER_BASE_URLS[cfg.error_tracking.region]),
         github=github_provider,
         # The account's service region (US or EU; PagerDuty has no India region: pack finding oncall-outside-india).
         pagerduty=PagerDutyProvider(

@@ -10,10 +10,11 @@ from config.stackfile import REPO_ROOT
 from config.vocabulary import facts
 
 from . import firewall
-from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env
+from .app_env import PREVIEW, PRODUCTION, EnvVar, api_env, frontend_env, sentry_env
 from .browser_checks import BrowserChecks, BrowserChecksArgs
 from .database import Database, DatabaseArgs
 from .dns import VercelDnsRecords, VercelDnsRecordsArgs
+from .error_tracking import ErrorTracking, ErrorTrackingArgs
 from .feature_flags import FeatureFlags, FeatureFlagsArgs
 from .heartbeats import Heartbeats, HeartbeatsArgs
 from .jobs import BackgroundJobs, BackgroundJobsArgs
@@ -77,6 +78,10 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         store_name=f"{prefix}-flags", flags=cfg.feature_flags, preview_token=cfg.vercel.previews is not None),
         opts=on_vercel)
 
+    errors = ErrorTracking(f"{prefix}-errors", ErrorTrackingArgs(
+        settings=cfg.error_tracking, name_prefix=prefix, environment=cfg.environment,
+        slack_channel=cfg.monitoring.slack_channel), opts=pulumi.ResourceOptions(providers=[providers.sentry]))
+
     site_domains = [cfg.domains.site, cfg.domains.checkout] + ([cfg.domains.www] if cfg.domains.www else [])
     web = VercelWebApp(
         f"{prefix}-web",
@@ -84,7 +89,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             role="site", project_name=f"{prefix}-web", root_directory=cfg.frontend.root_directory, framework="nextjs",
             vercel=cfg.vercel, domains=site_domains,
             redirects={cfg.domains.www: cfg.domains.site} if cfg.domains.www else {},
-            env=[*frontend_env(cfg), *_flag_env(flags)],
+            env=[*frontend_env(cfg), *_flag_env(flags), *sentry_env(cfg, "site", errors.dsns["site"])],
             firewall=cfg.firewall, firewall_rules=firewall.site_rules(cfg.firewall),
             managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=False)),
         opts=on_vercel)
@@ -100,7 +105,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             project_name=f"{prefix}-api", root_directory=cfg.api.root_directory, vercel=cfg.vercel,
             domain=cfg.domains.api,
             env=lambda jwt, preview_jwt: [*api_env(cfg, secrets, jwt, preview_jwt, database=database.env()),
-                                          *_flag_env(flags)],
+                                          *_flag_env(flags), *sentry_env(cfg, "api", errors.dsns["api"])],
             firewall=cfg.firewall, firewall_rules=firewall.api_rules(cfg.firewall, cfg.gateways),
             managed_rulesets=firewall.managed_rulesets(cfg.firewall, machine_clients=True)),
         opts=on_vercel)
@@ -160,6 +165,7 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             jobs=cfg.jobs, log_store=cfg.log_store, name_prefix=prefix, environment=cfg.environment,
             database_url=database.worker_database_url,  # the same database as the API, as the workers' role
             log_store_token=secrets["logStoreToken"], heartbeat_urls=heartbeats.ping_urls,
+            sentry_dsn=errors.dsns["workers"], sentry_traces_sample_rate=cfg.error_tracking.traces_sample_rate,
             autoscaler_metrics=metrics.autoscaler_env()),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 

@@ -21,6 +21,7 @@ from .edge import (
     VercelConfig,
     validate_flags,
 )
+from .error_tracking import ErrorTrackingConfig
 from .errors import ConfigIssue
 from .gateways import GatewaysConfig
 from .jobs import JobsConfig
@@ -56,6 +57,7 @@ class StackConfig(Model):
     monitoring: MonitoringConfig
     metrics: MetricsConfig
     oncall: OnCallConfig
+    error_tracking: ErrorTrackingConfig
     attestations: dict[str, Attestation] = Field(
         default_factory=dict, description="Sign-offs for the checklist's human steps (config/attestations.py).")
 

@@ -70,6 +70,9 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec("syntheticMerchantKey", "API key of the synthetic merchant the payment-path browser check creates "
                "orders with (a secret Checkly variable).",
                "The payments API's merchant console: a dedicated synthetic merchant (test mode in staging)"),
+    SecretSpec("sentryAuthToken", "Sentry token for the Sentry provider and the scrubbing dynamic provider.",
+               "Sentry → Settings → Developer Settings → Internal Integration: Project Admin, Team Admin, "
+               "Alerts Read & Write"),
     # Pull-request previews of the production projects get test-mode values only.
     SecretSpec("previewRazorpayKeyId", "Razorpay test key id for PR previews.", "Razorpay test-mode API Keys",
                production_only=True),

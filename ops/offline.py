@@ -105,6 +105,11 @@ OUTPUTS: dict[str, Fabricator] = {
     "grafana:cloud/accessPolicy:AccessPolicy": lambda name, _: {"policyId": f"offline-{name}-policy"},
     "grafana:cloud/accessPolicyToken:AccessPolicyToken": lambda name, _: {"token": _secret(f"offline-glc-{name}")},
     "grafana:oss/folder:Folder": lambda name, _: {"uid": f"offline-{name}"},
+    # Sentry (pulumiverse-sentry): the numeric ids alert actions name, and each key's DSN.
+    "sentry:index/sentryTeam:SentryTeam": lambda name, _: {"internalId": str(int(fake_hex_id(name)[:7], 16))},
+    "sentry:index/sentryProject:SentryProject": lambda name, _: {"internalId": str(int(fake_hex_id(name)[:7], 16))},
+    "sentry:index/sentryKey:SentryKey": lambda name, _: {
+        "dsnPublic": f"https://offline{fake_hex_id(name)[:24]}@o0.ingest.sentry.io/{int(fake_hex_id(name)[:6], 16)}"},
 }
 """Per resource type: outputs to fabricate on top of the echoed inputs."""
 

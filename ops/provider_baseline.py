@@ -19,10 +19,11 @@ RAILWAY = {
 RAILWAY_NEW_KINDS = ("pulumi-python:dynamic/railway:DeploymentTrigger",)
 """Kinds the production fleet gained after the base commit: the comparison above is for the resources the
 base commit had, so a new kind's own cost is printed beside it, not hidden in it."""
-RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL", *oncall.METRICS_PUSH_VARIABLES)
-"""Variables the fleet's services gained after the base commit (the heartbeat ping URL, the autoscaler's metrics
-export): a destroy deletes
-each with one request of its own, printed beside the comparison as well."""
+RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL", "SENTRY_DSN", "SENTRY_ENVIRONMENT", "SENTRY_TRACES_SAMPLE_RATE",
+                         *oncall.METRICS_PUSH_VARIABLES)
+"""Variables the fleet's services gained after the base commit (the heartbeat ping URL, the worker's Sentry
+settings, the autoscaler's metrics export): a destroy deletes each with one request of its own, printed beside
+the comparison as well."""
 SUPABASE = {
     "first create": (25, 8),
     "refresh": (15, 0),

@@ -302,6 +302,14 @@ BREAKS: dict[str, Break] = {
     ),
     "railway-no-plain-secrets": option(f"{RAILWAY}Variables", lambda r: r.additional_secret_outputs.clear()),
     "railway-outside-india": lambda items: None,  # reported on every plan: Railway has no India region
+    # Error tracking (Sentry).
+    "sentry-outside-india": lambda items: None,  # reported on every plan: Sentry has no India region
+    "sentry-alerts-routed": named("sentry:index/sentryMetricAlert:SentryMetricAlert", "api-error-spike",
+                                  lambda p: p.update(triggers=[{**p["triggers"][0], "actions": []}])),
+    "sentry-scrubbing-enforced": named(
+        "pulumi-python:dynamic/sentry:ProjectScrubbing", "api-scrubbing", lambda p: p.update(dataScrubber=False)),
+    "error-tracking-every-runtime": drop("pulumi-python:dynamic/sentry:ProjectScrubbing",
+                                         lambda p: p["project"] == "lightspeedpay-workers"),
     "railway-region-allowed": named(f"{RAILWAY}Redis", "jobs-redis", lambda p: p.update(region="us-east4-eqdc4a")),
     "railway-no-payment-data-at-rest": named(
         f"{RAILWAY}Redis", "jobs-redis", lambda p: p.update(backupSchedules=["DAILY"])
@@ -462,6 +470,8 @@ PRODUCTION_ADVISORY = {
     "checklist-attestations-expiring": "an early warning; the expiry itself is mandatory",
     "railway-outside-india": "a standing finding reported on every plan, never hidden; what makes it acceptable "
     "(railway-no-payment-data-at-rest, railway-region-allowed) is mandatory",
+    "sentry-outside-india": "a standing finding reported on every plan, never hidden; what makes it acceptable "
+    "(sentry-scrubbing-enforced) is mandatory",
     "supabase-rto-evidenced": "needs a restore drill on record; a missing record is advice, a drill slower than the "
     "RTO is refused by the test of this policy",
     "supabase-high-availability": "Supabase sells HA by contract only; reported from the organisation's entitlements",

@@ -128,6 +128,16 @@ CASES: list[tuple[str, Edit, list[str]]] = [
         _set("firewall.webhookPaths", ["/webhooks/razorpay"]),
         ["lightspeedpay:firewall.webhookPaths", "/webhooks/phonepe"],
     ),
+    (
+        "error tracking key misspelt",
+        _set("errorTracking.tracesSampleRat", 0.1),
+        ["lightspeedpay:errorTracking.tracesSampleRat", "unknown key", "'tracesSampleRate'"],
+    ),
+    (
+        "a Sentry region that does not exist",
+        _set("errorTracking.region", "in"),
+        ["lightspeedpay:errorTracking.region = 'in'", "should be 'us' or 'de'"],
+    ),
     ("a legal change still plans", _set("jobs.healthcheckTimeoutSeconds", 90), []),
     (
         "a guide value typed wrong in production",

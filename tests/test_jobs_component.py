@@ -51,7 +51,7 @@ def test_worker_environment_matches_the_guide() -> None:
     assert plain["OTEL_EXPORTER_OTLP_ENDPOINT"] == "https://logs.lightspeedpay.com/otlp"
     assert plain["OTEL_LOGS_EXPORTER"] == "otlp"
     sealed = variables["sealedVariables"]
-    assert set(sealed) == {"DATABASE_URL", "OTEL_EXPORTER_OTLP_HEADERS", "REDIS_URL", "HEARTBEAT_URL"}
+    assert set(sealed) == {"DATABASE_URL", "OTEL_EXPORTER_OTLP_HEADERS", "REDIS_URL", "HEARTBEAT_URL", "SENTRY_DSN"}
     assert all(is_secret(value) for value in sealed.values())  # whatever the database component provides
     assert is_secret(redis["password"])
     # Pulumi knows the password: the worker gets the whole URL, sealed, to the Redis service's private host.
@@ -148,7 +148,8 @@ def test_the_cost_benchmark_runs_and_reports_the_figures(monkeypatch: pytest.Mon
     assert "0 mutations ({'EnvironmentConfig': 2})" in out
     assert "Schema violations seen by the fake: 0" in out
     # Unchanged or better than before the shared base, operation by operation, for the resources it had; what
-    # came later (the two deploy triggers, each service's HEARTBEAT_URL) is printed beside, never folded in.
+    # came later (the two deploy triggers, each service's HEARTBEAT_URL, the worker's three SENTRY_* variables) is
+    # printed beside, never folded in.
     compared = re.findall(r"^  (\w[\w -]*?) +(\d+) \((\d+)\)  -> +(\d+) \((\d+)\)(?:  \+ (\d+) \((\d+)\) .*)?$",
                           out, re.M)
     assert [row[0] for row in compared] == ["first create", "refresh", "no-op update", "destroy"]
@@ -156,5 +157,5 @@ def test_the_cost_benchmark_runs_and_reports_the_figures(monkeypatch: pytest.Mon
         was_requests, was_mutations, requests, mutations = map(int, figures[:4])
         assert requests <= was_requests and mutations <= was_mutations, operation
     assert {row[0]: tuple(map(int, row[5:])) for row in compared if row[5]} == {
-        "first create": (4, 2), "refresh": (2, 0), "destroy": (4, 4)}  # + the metrics export's two variables
+        "first create": (4, 2), "refresh": (2, 0), "destroy": (7, 7)}  # + the autoscaler's two metrics variables
     assert "First create of the worker fleet: 30 requests (16 mutations, 14 queries) for 12 resources" in out

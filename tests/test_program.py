@@ -61,9 +61,12 @@ def test_frontend_env_is_exactly_the_guides_list() -> None:
     env = _env("production", "-web-")
     live = {k: v for (k, targets), v in env.items() if "production" in targets}
     # The guide's three, plus the Edge Config connection (server-side, sensitive) for feature flags.
-    assert set(live) == {"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_CHECKOUT_URL", "NEXT_PUBLIC_ENV", "EDGE_CONFIG"}
+    # And the Sentry browser SDK's DSN, environment and sample rate (docs/error-tracking.md).
+    sentry = {"NEXT_PUBLIC_SENTRY_DSN", "NEXT_PUBLIC_SENTRY_ENVIRONMENT", "NEXT_PUBLIC_SENTRY_TRACES_SAMPLE_RATE"}
+    assert set(live) == {"NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_CHECKOUT_URL", "NEXT_PUBLIC_ENV", "EDGE_CONFIG", *sentry}
     assert live["EDGE_CONFIG"].inputs["sensitive"] is True
-    values = {k: v.inputs["value"]["value"] for k, v in live.items() if k.startswith("NEXT_PUBLIC_")}
+    values = {k: v.inputs["value"]["value"] for k, v in live.items()
+              if k.startswith("NEXT_PUBLIC_") and k not in sentry}
     assert values == {
         "NEXT_PUBLIC_API_URL": "https://api.lightspeedpay.com",
         "NEXT_PUBLIC_CHECKOUT_URL": "https://checkout.lightspeedpay.com",

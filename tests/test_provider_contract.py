@@ -1,4 +1,4 @@
-"""One contract for every kind of both vendors, against their schema-checking fakes.
+"""One contract for every kind of every vendor (Railway, Supabase, Sentry), against their schema-checking fakes.
 
 For each kind: check → create → read (its refresh cost) → diff (nothing) → a no-op update sends
 no mutation → a change is written → delete → delete again; a create whose reply is lost adopts
@@ -11,6 +11,7 @@ and a create that adopts a declared id instead of creating.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -18,10 +19,13 @@ from typing import Any, cast
 import grpc  # type: ignore[import-untyped]
 import pytest
 from google.protobuf import json_format, struct_pb2
+from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from fakeapis.railway import TEST_TOKEN, RailwayFake
+from fakeapis.sentry import TOKEN as SENTRY_TOKEN
+from fakeapis.sentry import FakeSentry
 from fakeapis.server import FakeServer
 from fakeapis.supabase import TOKEN, FakeSupabase
 from providers.dynamic.provider import DynamicProvider
@@ -31,6 +35,7 @@ from providers.railway.service import ServiceInstanceProvider, ServiceProvider
 from providers.railway.token import ProjectTokenProvider
 from providers.railway.trigger import DeploymentTriggerProvider
 from providers.railway.variables import VariablesProvider
+from providers.sentry.scrubbing import ProjectScrubbingProvider
 from providers.supabase.addons import PitrProvider
 from providers.supabase.audit import PgAuditProvider
 from providers.supabase.client import is_mutation
@@ -62,6 +67,7 @@ class World:
     vendor: str
     railway: RailwayFake = field(default_factory=RailwayFake)
     supabase: FakeSupabase = field(default_factory=FakeSupabase)
+    sentry: FakeSentry = field(default_factory=FakeSentry)
     sleeps: Sleeps = field(default_factory=Sleeps)
     clock: FakeClock = field(default_factory=FakeClock)
     seeded: dict[str, Any] = field(default_factory=dict)
@@ -69,19 +75,31 @@ class World:
     def provider(self, cls: type[DynamicProvider], fast_timeout: bool = False) -> Any:
         if self.vendor == "railway":
             return configured(cast(Any, cls()), self.sleeps, timeout=0.3 if fast_timeout else 5.0)
+        if self.vendor == "sentry":
+            provider = cls()
+            provider.options = {"sleep": self.sleeps, "timeout": 0.3 if fast_timeout else 5.0}
+            token = {"lightspeedpay:sentryAuthToken": SENTRY_TOKEN}
+            provider.configure(ConfigureRequest(Config(token, "lightspeedpay")))
+            return provider
         return supabase_configured(cast(Any, cls), self.clock, timeout=0.2 if fast_timeout else 2.0)
 
     def mark(self) -> int:
+        if self.vendor == "sentry":
+            return len(self.sentry.requests)
         return len(self.railway.calls) if self.vendor == "railway" else len(self.supabase.requests)
 
     def requests(self, since: int) -> list[str]:
         if self.vendor == "railway":
             return [name for name, _ in self.railway.calls[since:]]
+        if self.vendor == "sentry":
+            return [f"{r.method} {r.path}" for r in self.sentry.requests[since:]]
         return [f"{r.method} {r.path}" for r in self.supabase.requests[since:]]
 
     def mutations(self, since: int) -> list[str]:
         if self.vendor == "railway":
             return [name for name, mutation in self.railway.calls[since:] if mutation]
+        if self.vendor == "sentry":
+            return [f"{r.method} {r.path}" for r in self.sentry.requests[since:] if r.method != "GET"]
         return [f"{r.method} {r.path}" for r in self.supabase.requests[since:] if is_mutation(r.method, r.path)]
 
     def lose_reply(self, write: str | tuple[str, str]) -> None:
@@ -93,6 +111,8 @@ class World:
             self.supabase.stall_seconds = 0.6
 
     def violations(self) -> list[str]:
+        if self.vendor == "sentry":
+            return self.sentry.violations
         return self.railway.violations if self.vendor == "railway" else self.supabase.violations
 
 
@@ -301,7 +321,28 @@ SUPABASE: list[Kind] = [
          lambda w, p: int(p["name"] in w.supabase.projects[p["project_ref"]].login_roles),
          ("POST", r".*/database/query"), 1),
 ]
-KINDS = RAILWAY + SUPABASE
+
+
+def _sentry_props(w: World) -> dict[str, Any]:
+    if "lsp-api" not in w.sentry.projects:
+        w.sentry.add_project("lsp-api")
+    return {"organization": "lightspeedpay", "project": "lsp-api", "region": "us", "dataScrubber": True,
+            "dataScrubberDefaults": True, "scrubIpAddresses": True, "sensitiveFields": ["vpa", "card_number"],
+            "safeFields": [], "relayPiiConfig": {"rules": {}, "applications": {"$string": ["@creditcard:mask"]}}}
+
+
+def _sentry_applied(w: World, p: dict[str, Any]) -> bool:
+    held = w.sentry.projects[p["project"]].settings
+    return (held["sensitiveFields"], held["scrubIPAddresses"], held["relayPiiConfig"]) == (
+        p["sensitiveFields"], p["scrubIpAddresses"], json.dumps(p["relayPiiConfig"], sort_keys=True))
+
+
+SENTRY: list[Kind] = [
+    Kind("sentry:ProjectScrubbing", "sentry", ProjectScrubbingProvider, _sentry_props,
+         lambda p: {**p, "sensitiveFields": [*p["sensitiveFields"], "ifsc"]}, _sentry_applied,
+         lambda w, p: 1, None, 1, deletes=False),
+]
+KINDS = RAILWAY + SUPABASE + SENTRY
 
 
 # ------------------------------------------------------------------------------------- fixtures
@@ -310,16 +351,19 @@ def servers() -> Iterator[dict[str, Any]]:
     """One listening server per vendor for the module; each test swaps in a fresh fake."""
     current: dict[str, Any] = {}
     with FakeServer(lambda r: current["railway"].handler(r)) as railway, \
-            FakeServer(lambda r: current["supabase"].handle(r)) as supabase:
-        yield {"current": current, "railway": railway, "supabase": supabase}
+            FakeServer(lambda r: current["supabase"].handle(r)) as supabase, \
+            FakeServer(lambda r: current["sentry"].handle(r)) as sentry:
+        yield {"current": current, "railway": railway, "supabase": supabase, "sentry": sentry}
 
 
 @pytest.fixture(scope="module")
 def host(servers: dict[str, Any]) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     """Pulumi's provider host, configured with both vendors' tokens, as the engine starts it."""
-    env = {"RAILWAY_API_URL": f"{servers['railway'].url}/graphql/v2", "SUPABASE_API_URL": servers["supabase"].url}
-    config = {"lightspeedpay:railwayApiToken": TEST_TOKEN, "lightspeedpay:supabaseAccessToken": TOKEN}
-    with dynamic_provider_host(env, config, ("RAILWAY_", "SUPABASE_", "PULUMI_")) as stub:
+    env = {"RAILWAY_API_URL": f"{servers['railway'].url}/graphql/v2", "SUPABASE_API_URL": servers["supabase"].url,
+           "SENTRY_API_URL": servers["sentry"].url}
+    config = {"lightspeedpay:railwayApiToken": TEST_TOKEN, "lightspeedpay:supabaseAccessToken": TOKEN,
+              "lightspeedpay:sentryAuthToken": SENTRY_TOKEN}
+    with dynamic_provider_host(env, config, ("RAILWAY_", "SUPABASE_", "SENTRY_", "PULUMI_")) as stub:
         yield stub
 
 
@@ -327,10 +371,11 @@ def host(servers: dict[str, Any]) -> Iterator[provider_pb2_grpc.ResourceProvider
 def world(request: pytest.FixtureRequest, servers: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     kind: Kind = request.param
     w = World(kind.vendor)
-    servers["current"].update({"railway": w.railway, "supabase": w.supabase})
+    servers["current"].update({"railway": w.railway, "supabase": w.supabase, "sentry": w.sentry})
     monkeypatch.setenv("RAILWAY_API_URL", f"{servers['railway'].url}/graphql/v2")
     monkeypatch.setenv("SUPABASE_API_URL", servers["supabase"].url)
-    for name in ("RAILWAY_API_TOKEN", "SUPABASE_ACCESS_TOKEN"):
+    monkeypatch.setenv("SENTRY_API_URL", servers["sentry"].url)
+    for name in ("RAILWAY_API_TOKEN", "SUPABASE_ACCESS_TOKEN", "SENTRY_AUTH_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     yield w
     assert w.violations() == []
@@ -437,7 +482,7 @@ def test_a_read_by_the_id_alone_through_the_engines_host(kind: Kind, world: Worl
         if key in got and key not in secret_or_unreadable:
             assert _covers(got[key], value), (kind.label, key, got[key], value)
     identity = [k for k in ("name", "project_name", "projectId", "project_ref", "environmentId", "serviceId",
-                            "organization_slug", "region") if k in outs]
+                            "organization_slug", "region", "organization", "project") if k in outs]
     assert all(k in got for k in identity), (kind.label, sorted(got))
 
 
@@ -488,7 +533,7 @@ def test_a_declared_id_is_adopted_through_the_engines_host(kind: Kind, world: Wo
     props = kind.props(world)
     existing = world.provider(kind.provider).create(props)
     props = {k: v for k, v in props.items() if k not in ("resetSecretsOnAdopt", "reset_secrets_on_adopt")}
-    adopt_key = "adoptId" if kind.vendor == "railway" else "adopt_id"
+    adopt_key = "adoptId" if kind.vendor in ("railway", "sentry") else "adopt_id"
     news = {**props, adopt_key: _lookup_id(kind, existing.id, _outs(existing)),
             "__provider": serialize_provider(kind.provider())}
     checked = host.Check(provider_pb2.CheckRequest(urn=f"urn:adopt:{kind}", olds=struct({}), news=struct(news)),
@@ -512,6 +557,8 @@ def _missing_id(kind: Kind, id_: str, outs: dict[str, Any]) -> str:
         return real.replace(outs.get("project_ref", ""), "zzzzzzzzzzzzzzzzzzzz")
     if kind.label == "supabase:Project":
         return "zzzzzzzzzzzzzzzzzzzz"
+    if kind.vendor == "sentry":
+        return real.replace(outs["project"], "lsp-missing")
     if kind.label == "supabase:Organization":
         return "no-such-org"
     if kind.label == "supabase:ReadReplica":
@@ -537,6 +584,7 @@ def test_every_kind_of_both_vendors_is_under_the_contract() -> None:
 
     concrete = {resolve(path) for path in SERIALIZED_PROVIDER_CLASSES.values()} - {
         resolve("providers.railway.base.RailwayProvider"), resolve("providers.supabase.base.SupabaseProvider"),
-        resolve("providers.supabase.settings.SettingsProvider")}
+        resolve("providers.supabase.settings.SettingsProvider"),
+        resolve("providers.sentry.scrubbing.SentryProvider")}
     assert concrete == {k.provider for k in KINDS}
     assert PASSWORD  # the shared fake password is used by the Supabase project declaration

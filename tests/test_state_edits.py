@@ -199,6 +199,8 @@ DELETIONS: dict[str, Edit] = {
     "railway-restart-policy": delete(f"{RAILWAY}ServiceInstance", "autoscaler-instance"),
     "railway-outside-india": delete(f"{RAILWAY}ServiceInstance", "worker-instance"),
     "railway-region-allowed": delete(f"{RAILWAY}ServiceInstance", "autoscaler-instance"),
+    "sentry-scrubbing-enforced": delete("pulumi-python:dynamic/sentry:ProjectScrubbing", "api-scrubbing"),
+    "sentry-outside-india": delete("pulumi-python:dynamic/sentry:ProjectScrubbing", "site-scrubbing"),
     "supabase-region-in-india": delete(f"{SUPABASE}Project"),
     "supabase-ssl-enforced": delete(f"{SUPABASE}SslEnforcement"),
     "supabase-network-restricted": delete(f"{SUPABASE}NetworkRestrictions"),

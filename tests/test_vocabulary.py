@@ -50,6 +50,7 @@ def test_the_program_never_imports_the_pack_and_has_one_bridge_to_the_vocabulary
                          timeout=120).stdout
     assert json.loads(out) == ["lightspeedpay_vocabulary", "lightspeedpay_vocabulary.facts",
                                "lightspeedpay_vocabulary.oncall", "lightspeedpay_vocabulary.placeholders",
+                               "lightspeedpay_vocabulary.scrubbing",
                                "lightspeedpay_vocabulary.thresholds"]
 
 

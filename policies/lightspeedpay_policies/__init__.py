@@ -19,6 +19,7 @@ from . import (
     database_roles,
     declared,
     dns,
+    error_tracking,
     gateways,
     github,
     monitoring,
@@ -39,7 +40,8 @@ PACK_NAME = "lightspeedpay"
 POLICIES: list[Policy] = [
     *cloudflare.POLICIES, *dns.POLICIES, *vercel.POLICIES, *vercel_firewall.POLICIES, *github.POLICIES,
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
-    *monitoring.POLICIES, *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
+    *monitoring.POLICIES, *error_tracking.POLICIES,
+    *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
     *oncall.POLICIES,
     *release_gates.POLICIES, *observability.POLICIES,
 ]

@@ -165,6 +165,7 @@ _ONCALL = ("oncall-rotation", "critical-alerts-not-email-only", "critical-alerts
 _DB_METRICS = ("database-metrics-scraped", "alert-rules-cover-platform", "advisors-check-scheduled")
 _GRAFANA_DASHBOARD = Declared("grafana:oss/dashboard:Dashboard", "a Grafana dashboard")
 _GRAFANA_STACK = Declared("grafana:cloud/stack:Stack", "the Grafana Cloud stack (metrics in India)")
+_ERRORS = ("error-tracking-every-runtime", "sentry-scrubbing-enforced")
 _CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
 _HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
 _STATUS = ("status-page-components", "maintenance-windows-declared", "checkly-plan-entitled")
@@ -219,7 +220,8 @@ CHECKLIST: tuple[Item, ...] = (
     Item("pre.compliance.data-privacy", _PRE_COMPLIANCE, "Data privacy requirements met",
          policies=("vercel-functions-in-india", "vercel-no-function-failover", "supabase-region-in-india",
                    "railway-outside-india", "railway-no-payment-data-at-rest", "railway-region-allowed",
-                   "log-retention", "metrics-region-in-india", "oncall-outside-india"),
+                   "log-retention", "sentry-outside-india", "sentry-scrubbing-enforced", "metrics-region-in-india",
+                   "oncall-outside-india"),
          attestation="data-privacy-review"),
     Item("pre.compliance.security-audit", _PRE_COMPLIANCE, "Security audit completed", attestation="security-audit"),
     Item("pre.compliance.regulatory", _PRE_COMPLIANCE, "Regulatory compliance checked",
@@ -359,8 +361,9 @@ CHECKLIST: tuple[Item, ...] = (
     Item("gateways.phonepe.ip-allowlist", _PHONEPE, "Configure IP allowlisting",
          policies=("phonepe-callback-allowlisted", "vercel-allowlists-narrow")),
 
-    Item("monitoring.app.sentry", _MON_APP, "Set up Sentry for error tracking",
-         not_covered="No Sentry project, alert rule or DSN is declared here; the application wires its own SDK."),
+    Item("monitoring.app.sentry", _MON_APP, "Set up Sentry for error tracking", policies=_ERRORS,
+         note="A Sentry project per runtime (site, API, workers) with its DSN delivered and server-side scrubbing of "
+              "card, UPI, account and token data; the SDK init is application code (docs/error-tracking.md)."),
     Item("monitoring.app.vercel-dashboards", _MON_APP, "Configure custom dashboards in Vercel",
          policies=("api-alert-rules",), declared=(_GRAFANA_DASHBOARD,),
          not_covered="The Vercel provider has no dashboard resource: Vercel's own dashboards are its defaults; "
@@ -373,8 +376,9 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("vercel-logs-shipped", "railway-logs-shipped", "log-retention"),
          note="Every runtime ships its logs to the one log store."),
 
-    Item("monitoring.perf.rum", _MON_PERF, "Set up RUM (Real User Monitoring)",
-         not_covered="Vercel Speed Insights or another RUM is not declared here."),
+    Item("monitoring.perf.rum", _MON_PERF, "Set up RUM (Real User Monitoring)", policies=_ERRORS[:1],
+         note="Sentry browser performance: the site's project, DSN and traces sample rate are declared; browser "
+              "tracing in the SDK init and Vercel Speed Insights (no provider resource) are application code."),
     Item("monitoring.perf.api-metrics", _MON_PERF, "Configure API performance metrics",
          policies=(*_UPTIME, "api-alert-rules", "observability-plan-gaps"),
          note="Checkly measures the API's response time from Mumbai every minute against degraded/failed budgets."),
@@ -387,9 +391,12 @@ CHECKLIST: tuple[Item, ...] = (
               "heartbeat, so a stalled one pages someone."),
 
     Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)",
-         policies=(*_UPTIME, *_ONCALL),
-         note="A failing endpoint alerts email and Slack; application exceptions alert through Sentry (not declared)."),
-    Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts", policies=_UPTIME),
+         policies=(*_UPTIME, *_ERRORS[:1], "sentry-alerts-routed", *_ONCALL),
+         note="A failing endpoint alerts email and Slack; application exceptions alert through each runtime's Sentry "
+              "rules (new issue, error spike: the team's email, Slack once Sentry's Slack integration is named)."),
+    Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts",
+         policies=(*_UPTIME, "sentry-alerts-routed"),
+         note="Checkly's degraded-response budget per endpoint, and each runtime's slow-transaction (p95) rule."),
     Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring",
          policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS, "public-hostnames-watched"),
          note="Every public endpoint is checked every minute from Mumbai, every hostname's certificate watched, every "

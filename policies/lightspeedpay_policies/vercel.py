@@ -8,6 +8,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
+from lightspeedpay_vocabulary.scrubbing import DSN_VARIABLES
 from lightspeedpay_vocabulary.thresholds import VERCEL_REGIONS_IN_INDIA
 
 from .meta import Guard, Report, flag, pci, rbi_localisation, resource_policy, strings
@@ -21,6 +22,9 @@ SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|SERVICE_ROLE|DATABASE_URL|DB_URL|REDIS_URL|API_KEY|"
     r"KEY_SECRET|WEBHOOK|CREDENTIAL|DSN|CLIENT_ID)", re.IGNORECASE)
 """Names that carry credentials. CLIENT_ID is included: gateway client ids pair with their secrets."""
+PUBLIC_BY_DESIGN = frozenset({DSN_VARIABLES["site"]})
+"""Browser variables whose credential-like name is public by design: a Sentry browser DSN only lets a
+client send events (Sentry's docs: "DSNs are safe to keep public"); its abuse is capped by the key's rate limit."""
 
 
 def _env_entries(args: ResourceValidationArgs) -> list[Mapping[str, Any]]:
@@ -91,7 +95,8 @@ def _next_public(args: ResourceValidationArgs, report: Report) -> None:
         key = str(entry.get("key", ""))
         if not key.startswith("NEXT_PUBLIC_"):
             continue
-        if SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_")) or entry.get("sensitive"):
+        if entry.get("sensitive") or (SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))
+                                      and key not in PUBLIC_BY_DESIGN):
             report(f"{key} looks secret, but NEXT_PUBLIC_ variables are inlined into the browser bundle.")
 
 

@@ -4,6 +4,8 @@
   all-zero ids) and the one walk that finds them;
 - `thresholds`: every threshold and vocabulary both sides judge by (the guide's values, caps,
   regions, key prefixes, ESC naming);
+- `scrubbing`: the payment-data classes error reports must be scrubbed of, and how a Sentry
+  ``relayPiiConfig`` is judged to cover them;
 - `facts`: the typed records components publish as their ``facts`` output and the pack reads.
 
 Standard library only, and nothing from the pack or the SDKs: the pack imports these modules from

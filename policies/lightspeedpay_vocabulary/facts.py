@@ -26,6 +26,7 @@ STACK = "pulumi:pulumi:Stack"
 JOBS = "lightspeedpay:jobs:BackgroundJobs"
 DATABASE = "lightspeedpay:database:Database"
 WEB_APP = "lightspeedpay:edge:VercelWebApp"
+ERROR_TRACKING = "lightspeedpay:observability:ErrorTracking"
 REPOSITORY = "lightspeedpay:repository:RepositoryProtection"
 MONITORING = "lightspeedpay:monitoring:UptimeMonitoring"
 STATUS_PAGE = "lightspeedpay:monitoring:StatusPage"
@@ -149,6 +150,19 @@ class WebAppFacts(Record):
     domains: list[str]
     git_repository: str
     production_branch: str
+
+
+@dataclass(frozen=True)
+class ErrorTrackingFacts(Record):
+    """Published by components.error_tracking.ErrorTracking: which Sentry project serves which runtime."""
+
+    PUBLISHER: ClassVar[str] = ERROR_TRACKING
+    organization: str
+    region: str
+    """The organisation's data-storage location ('us' or 'de'): never India."""
+    runtimes: Mapping[str, Mapping[str, Urn]]
+    """Runtime ('site', 'api', 'workers') → URNs of its 'project' and its DSN 'key' (the scrubbing and the alert
+    rules are found by their dependency on the project)."""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ SERIALIZED_PROVIDER_CLASSES: dict[str, str] = {
     # New with the shared base; stacks deployed from now on hold it.
     "providers.supabase.roles.RoleProvider": "providers.supabase.roles.RoleProvider",
     "providers.railway.trigger.DeploymentTriggerProvider": "providers.railway.trigger.DeploymentTriggerProvider",
+    "providers.sentry.scrubbing.SentryProvider": "providers.sentry.scrubbing.SentryProvider",
+    "providers.sentry.scrubbing.ProjectScrubbingProvider": "providers.sentry.scrubbing.ProjectScrubbingProvider",
 }
 
 TYPE_TOKENS: tuple[str, ...] = (
@@ -58,6 +60,7 @@ TYPE_TOKENS: tuple[str, ...] = (
     "pulumi-python:dynamic/supabase:Pooler", "pulumi-python:dynamic/supabase:Pitr",
     "pulumi-python:dynamic/supabase:Backups", "pulumi-python:dynamic/supabase:ReadReplica",
     "pulumi-python:dynamic/supabase:PgAudit", "pulumi-python:dynamic/supabase:Role",
+    "pulumi-python:dynamic/sentry:ProjectScrubbing",
 )
 """Type tokens existing stacks hold (URNs contain them): kept unchanged, so no alias is needed."""
 
