@@ -9,14 +9,13 @@ the alert rules and Vercel alert rules.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import Field, field_validator
 
-from .types import Model
+from .types import AwareDatetime, Model
 from .vocabulary import placeholders
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
@@ -39,20 +38,13 @@ class OnCallConfig(Model):
                                      "notifies the person on call without escalating or waking anyone.")
     members: list[OnCallMember] = Field(min_length=1, description="The rotation in order; each is a PagerDuty user.")
     time_zone: str = Field(default="Asia/Kolkata", pattern=r"^[A-Za-z_]+/[A-Za-z_]+$")
-    rotation_start: datetime = Field(description="When the first shift began (ISO 8601 with an offset).")
+    rotation_start: AwareDatetime = Field(description="When the first shift began (ISO 8601 with an offset).")
     shift_days: int = Field(ge=1, le=14, description="Length of one person's shift.")
     escalation_delay_minutes: int = Field(ge=5, le=60, description="Unacknowledged this long, the incident "
                                                                    "escalates from the person on call to everyone.")
     escalation_loops: int = Field(ge=0, le=9, description="Times the escalation repeats before it stops.")
     acknowledgement_timeout_minutes: int = Field(ge=5, le=1440, description="An acknowledged incident that is not "
                                                                             "resolved re-triggers after this long.")
-
-    @field_validator("rotation_start")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry an explicit UTC offset (e.g. '+05:30')")
-        return value
 
     @field_validator("members")
     @classmethod
