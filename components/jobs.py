@@ -67,6 +67,8 @@ class BackgroundJobsArgs:
     """The workers' Sentry DSN (components/error_tracking.py; sealed in Railway like every secret here)."""
     sentry_traces_sample_rate: float
     """Share of the workers' transactions their Sentry SDK sends (lightspeedpay:errorTracking)."""
+    autoscaler_metrics: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """OTLP metrics export of the autoscaler (components.metrics: endpoint, and the write-only header sealed)."""
     heartbeat_urls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """'worker' / 'autoscaler' → the Checkly ping URL it pings (secret; sealed as HEARTBEAT_URL)."""
 
@@ -193,7 +195,7 @@ class BackgroundJobs(pulumi.ComponentResource):
                 "PYTHONUNBUFFERED": "1",
             },
             sealed_variables={AUTOSCALER_TOKEN_VARIABLE: self.autoscaler_token.token, "REDIS_URL": redis_url,
-                              **_heartbeat(args, "autoscaler")}),
+                              **_heartbeat(args, "autoscaler"), **args.autoscaler_metrics}),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.redis]))
         self.autoscaler_instance = ServiceInstance(f"{name}-autoscaler-instance", ServiceInstanceArgs(
             service_id=self.autoscaler.id, environment_id=environment_id,

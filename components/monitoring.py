@@ -49,6 +49,17 @@ def alert_routing(channel_ids: Sequence[pulumi.Input[int]], subscription: Callab
                                        run_based_escalations=[escalation(failed_run_threshold=1)])}
 
 
+def paging_channel(name: str, service_key: pulumi.Input[str], service_name: str, settings: MonitoringConfig,
+                   opts: pulumi.ResourceOptions | None = None) -> checkly.AlertChannel:
+    """Checkly's route to the on-call service (PagerDuty Events API v2, the key sealed): failures page and
+    recoveries resolve; degradations stay with email and Slack, which wake nobody. Certificates close to expiry
+    page on the stack's one threshold (an SSL monitor fails then anyway)."""
+    return checkly.AlertChannel(name, checkly.AlertChannelArgs(
+        pagerduty=checkly.AlertChannelPagerdutyArgs(service_key=service_key, service_name=service_name),
+        send_failure=True, send_recovery=True, send_degraded=False, ssl_expiry=True,
+        ssl_expiry_threshold=settings.ssl_expiry_alert_days), opts=opts)
+
+
 def check_alerting(channel_ids: Sequence[pulumi.Input[int]]) -> dict[str, Any]:
     """`alert_routing` for `checkly.Check` (uptime and browser checks)."""
     return alert_routing(channel_ids, checkly.CheckAlertChannelSubscriptionArgs, checkly.CheckAlertSettingsArgs,

@@ -15,6 +15,7 @@ import pulumi_github as github
 import pulumi_random as random
 import pulumiverse_sentry as sentry
 import pulumiverse_vercel as vercel
+from pulumi_pagerduty.provider import Provider as PagerDutyProvider
 
 from config import StackConfig, StackSecrets
 from providers.sentry.vocabulary import PROVIDER_BASE_URLS
@@ -31,6 +32,7 @@ class Providers:
     """Only the stack that owns the repository (production) talks to GitHub."""
     aws: aws.Provider
     """The stack's own AWS account in India (backups, log store); no other account is accepted."""
+    pagerduty: PagerDutyProvider
 
 
 def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
@@ -57,4 +59,8 @@ def make_providers(cfg: StackConfig, secrets: StackSecrets) -> Providers:
             token=secrets["awsSessionToken"], skip_metadata_api_check=True,
             default_tags=aws.ProviderDefaultTagsArgs(tags={"lightspeedpay:stack": cfg.environment,
                                                            "lightspeedpay:managed-by": "pulumi"})),
+        # The account's service region (US or EU; PagerDuty has no India region: pack finding oncall-outside-india).
+        pagerduty=PagerDutyProvider(
+            f"{prefix}-pagerduty", token=secrets["pagerdutyToken"],
+            service_region=None if cfg.oncall.service_region == "us" else cfg.oncall.service_region),
     )

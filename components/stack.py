@@ -5,6 +5,8 @@ from __future__ import annotations
 import pulumi
 
 from config import StackConfig, StackSecrets
+from config.observability import advisors_schedule
+from config.stackfile import REPO_ROOT
 from config.vocabulary import facts
 
 from . import firewall
@@ -20,8 +22,10 @@ from .heartbeats import Heartbeats, HeartbeatsArgs
 from .jobs import BackgroundJobs, BackgroundJobsArgs, LogShipping
 from .log_drain import VercelLogDrain, VercelLogDrainArgs
 from .log_store import LogStore, LogStoreArgs
-from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs
+from .metrics import Metrics, MetricsArgs
+from .monitoring import Endpoint, UptimeMonitoring, UptimeMonitoringArgs, paging_channel
 from .offsite_backups import OffsiteBackups, OffsiteBackupsArgs
+from .oncall import OnCall, OnCallArgs
 from .payments_api import PaymentsApi, PaymentsApiArgs
 from .providers import make_providers
 from .repository import RepositoryProtection, RepositoryProtectionArgs
@@ -129,10 +133,17 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
         audit_endpoint=log_store.audit_endpoint if cfg.log_store.vercel_plan == "enterprise" else None),
         opts=on_vercel)
 
+    # On-call first: its Events API v2 key goes (sealed) to every source of critical alerts.
+    oncall = OnCall(f"{prefix}-oncall", OnCallArgs(config=cfg.oncall, name_prefix=prefix),
+                    opts=pulumi.ResourceOptions(providers=[providers.pagerduty]))
     api_origin = f"https://{cfg.domains.api}"
     on_checkly = pulumi.ResourceOptions(providers=[providers.checkly, providers.random])
+    # Every Checkly monitor (uptime, SSL, heartbeats, browser checks) pages the on-call service too.
+    paging = paging_channel(f"{prefix}-uptime-pagerduty", oncall.integration_key, f"{prefix} critical alerts",
+                            cfg.monitoring, opts=on_checkly)
     uptime = UptimeMonitoring(f"{prefix}-uptime", UptimeMonitoringArgs(
         check_prefix=prefix, settings=cfg.monitoring, hostnames=cfg.domains.all(),
+        extra_channels=[paging.id.apply(int)],
         endpoints=[Endpoint("site", f"https://{cfg.domains.site}/"),
                    Endpoint("checkout", f"https://{cfg.domains.checkout}/"),
                    Endpoint("api", api_origin + cfg.monitoring.api_health_path)]),
@@ -160,6 +171,13 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
             release_secrets={"CHECKLY_RELEASE_CHECKS_URL": browser.trigger_url}),
             opts=pulumi.ResourceOptions(providers=[providers.github]))
 
+    metrics = Metrics(f"{prefix}-metrics", MetricsArgs(
+        config=cfg.metrics, name_prefix=prefix, environment=cfg.environment, alert_email=cfg.monitoring.alert_email,
+        grafana_token=secrets["grafanaCloudToken"], supabase_url=database.supabase_url,
+        supabase_service_role_key=database.service_role_key, pagerduty_integration_key=oncall.integration_key,
+        api_project_id=api.project_id, min_workers=cfg.jobs.min_replicas, jobs_environment=cfg.jobs.environment_name,
+        advisors_schedule=advisors_schedule(REPO_ROOT)), opts=on_vercel)
+
     jobs = BackgroundJobs(
         f"{prefix}-jobs",
         BackgroundJobsArgs(
@@ -170,7 +188,8 @@ def build_stack(cfg: StackConfig, secrets: StackSecrets,
                                   region=cfg.aws.region),
             database_url=database.worker_database_url,  # the same database as the API, as the workers' role
             heartbeat_urls=heartbeats.ping_urls,
-            sentry_dsn=errors.dsns["workers"], sentry_traces_sample_rate=cfg.error_tracking.traces_sample_rate),
+            sentry_dsn=errors.dsns["workers"], sentry_traces_sample_rate=cfg.error_tracking.traces_sample_rate,
+            autoscaler_metrics=metrics.autoscaler_env()),
         opts=pulumi.ResourceOptions(providers=[providers.random]))
 
     # The backup job connects as the database's read-only backup role in session mode (pg_dump shares a

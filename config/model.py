@@ -26,8 +26,9 @@ from .errors import ConfigIssue
 from .gateways import GatewaysConfig
 from .jobs import JobsConfig
 from .monitoring import MonitoringConfig
+from .observability import MetricsConfig, OnCallConfig
 from .types import Model, is_under_zone
-from .vocabulary import thresholds
+from .vocabulary import oncall, thresholds
 
 PROJECT = "lightspeedpay"
 """The Pulumi project name, and so the namespace of every project config key."""
@@ -54,6 +55,8 @@ class StackConfig(Model):
     database: DatabaseConfig
     gateways: GatewaysConfig
     monitoring: MonitoringConfig
+    metrics: MetricsConfig
+    oncall: OnCallConfig
     error_tracking: ErrorTrackingConfig
     aws: AwsConfig
     backups: BackupsConfig
@@ -182,6 +185,12 @@ def guide_issues(cfg: StackConfig) -> list[ConfigIssue]:
             path, value = given[(app, variable)]
             if str(value) != wanted:
                 issues.append(ConfigIssue(f"{key}{path}", f"the guide sets {variable}={wanted} in production", value))
+    if not cfg.oncall.paging:
+        issues.append(ConfigIssue(f"{key}oncall.paging", "production's critical alerts page the person on call",
+                                  cfg.oncall.paging))
+    if len(cfg.oncall.members) < oncall.MIN_ROTATION_MEMBERS:
+        issues.append(ConfigIssue(f"{key}oncall.members", f"production's rotation needs at least "
+                                  f"{oncall.MIN_ROTATION_MEMBERS} people", len(cfg.oncall.members)))
     least, most = thresholds.GUIDE_WORKER_REPLICAS
     if cfg.jobs.min_replicas < least:
         issues.append(ConfigIssue(f"{key}jobs.minReplicas", f"the guide keeps at least {least} workers in production",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .types import Model, UrlPath
+from .types import AwareDatetime, Model, UrlPath
 from .vocabulary import thresholds
 
 CHECKLY_FREQUENCIES = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440)
@@ -44,20 +43,13 @@ class MaintenanceWindowConfig(Model):
 
     name: str = Field(min_length=1, max_length=100)
     description: str = Field(min_length=1, max_length=1000, description="What merchants are told on the page.")
-    starts_at: datetime = Field(description="ISO 8601 with an explicit offset, e.g. 2027-01-10T20:30:00Z.")
-    ends_at: datetime
+    starts_at: AwareDatetime = Field(description="ISO 8601 with an explicit offset, e.g. 2027-01-10T20:30:00Z.")
+    ends_at: AwareDatetime
     components: list[Literal["site", "checkout", "api", "payments"]] = Field(min_length=1)
     severity: Literal["MINOR", "MEDIUM", "MAJOR", "CRITICAL"] = "MINOR"
     reminder_minutes_before: list[int] = Field(
         default_factory=lambda: [1440], max_length=3,
         description="Reminders to the page's subscribers, in minutes before the start (60..10080).")
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry an explicit UTC offset (e.g. 'Z' or '+05:30')")
-        return value
 
     @field_validator("reminder_minutes_before")
     @classmethod

@@ -68,6 +68,10 @@ SECRETS: tuple[SecretSpec, ...] = (
                "Pulumi ESC `fn::open::aws-login`: ${aws.login.secretAccessKey}"),
     SecretSpec("awsSessionToken", "AWS session token of the stack's deploy role.",
                "Pulumi ESC `fn::open::aws-login`: ${aws.login.sessionToken}"),
+    SecretSpec("pagerdutyToken", "PagerDuty REST API token for the on-call users, schedule, escalation and service.",
+               "PagerDuty → Integrations → API Access Keys (a full-access account key)"),
+    SecretSpec("grafanaCloudToken", "Grafana Cloud access policy token for the stack, its scrape jobs and tokens.",
+               "Grafana Cloud → Administration → Access policies (stacks, access policies, metrics scrape jobs)"),
     SecretSpec("syntheticMerchantKey", "API key of the synthetic merchant the payment-path browser check creates "
                "orders with (a secret Checkly variable).",
                "The payments API's merchant console: a dedicated synthetic merchant (test mode in staging)"),

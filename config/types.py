@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -58,11 +59,19 @@ def _url_path(value: str) -> str:
     return value
 
 
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry an explicit UTC offset (e.g. 'Z' or '+05:30')")
+    return value
+
+
 Hostname = Annotated[str, AfterValidator(_hostname)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 HttpsOrigin = Annotated[str, AfterValidator(_https_origin)]
 UrlPath = Annotated[str, AfterValidator(_url_path)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+"""A moment with its UTC offset: a stack file never leaves the time zone to whoever runs `pulumi up`."""
 
 
 def is_under_zone(hostname: str, zone: str) -> bool:

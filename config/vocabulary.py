@@ -18,6 +18,12 @@ POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 if str(POLICY_DIR) not in sys.path:
     sys.path.append(str(POLICY_DIR))  # appended, so nothing in policies/ can shadow the program's modules
 
-from lightspeedpay_vocabulary import facts, placeholders, scrubbing, thresholds  # noqa: E402 (needs policies/ on the path)
+from lightspeedpay_vocabulary import (  # noqa: E402 (needs policies/ on the path)
+    facts,
+    oncall,
+    placeholders,
+    scrubbing,
+    thresholds,
+)
 
-__all__ = ["POLICY_DIR", "facts", "placeholders", "scrubbing", "thresholds"]
+__all__ = ["POLICY_DIR", "facts", "oncall", "placeholders", "scrubbing", "thresholds"]

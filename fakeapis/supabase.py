@@ -109,6 +109,8 @@ class FakeProject:
         default_factory=lambda: {"postgres": None, "authenticator": None, "anon": None})
     """pgaudit.log per role (Supabase's own roles and those created through SQL)."""
     login_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    advisors: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {"performance": [], "security": []})
+    """The advisor lints each endpoint answers (tests seed them in the spec's shape)."""
     postgres_version: str = "17.4.1.054"
     """What Supabase creates today (its default major); upgrades are not done through this fake."""
     """Roles created through the SQL endpoint (fakeapis/postgres_sql.py)."""
@@ -172,6 +174,7 @@ class FakeSupabase:
         self._route("PATCH", r"/v1/projects/(?P<ref>[a-z]{20})/config/database/pooler", self.patch_pooler)
         self._route("POST", r"/v1/projects/(?P<ref>[a-z]{20})/database/query", self.run_query)
         self._route("POST", r"/v1/projects/(?P<ref>[a-z]{20})/database/query/read-only", self.run_read_only)
+        self._route("GET", r"/v1/projects/(?P<ref>[a-z]{20})/advisors/(?P<kind>performance|security)", self.advisors)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -358,6 +361,12 @@ class FakeSupabase:
             {"name": name, "type": "legacy", "id": name,
              "api_key": f"test-{name}-key-{project.ref}" if reveal else None}
             for name in ("anon", "service_role")])
+
+    def advisors(self, p: dict[str, str], _q: dict[str, str], _b: Any) -> Reply:
+        project = self._project(p["ref"])
+        if project is None:
+            return self._missing(p["ref"])
+        return Reply(200, {"lints": list(project.advisors[p["kind"]])})
 
     # -- add-ons -----------------------------------------------------------------------------
 

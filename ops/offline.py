@@ -148,6 +148,18 @@ OUTPUTS: dict[str, Fabricator] = {
     "pulumi-python:dynamic/railway:Redis": lambda name, inputs: {
         "volumeId": f"offline-{name}-volume", "volumeInstanceId": f"offline-{name}-volume-instance",
         "privateHost": f"{inputs.get('name')}.railway.internal"},
+    # On-call and metrics (components/oncall.py, components/metrics.py): the keys and URLs the vendors compute.
+    "pagerduty:index/serviceIntegration:ServiceIntegration": lambda name, _: {
+        "integrationKey": _secret(f"offline-pagerduty-key-{name}")},
+    "grafana:cloud/stack:Stack": lambda _n, inputs: {
+        "url": f"https://{inputs.get('slug')}.grafana.net",
+        "otlpUrl": f"https://otlp-gateway-{inputs.get('regionSlug')}.grafana.net/otlp",
+        "prometheusUrl": f"https://prometheus-{inputs.get('regionSlug')}.grafana.net"},
+    "grafana:cloud/stackServiceAccountToken:StackServiceAccountToken": lambda name, _: {
+        "key": _secret(f"offline-grafana-sa-{name}")},
+    "grafana:cloud/accessPolicy:AccessPolicy": lambda name, _: {"policyId": f"offline-{name}-policy"},
+    "grafana:cloud/accessPolicyToken:AccessPolicyToken": lambda name, _: {"token": _secret(f"offline-glc-{name}")},
+    "grafana:oss/folder:Folder": lambda name, _: {"uid": f"offline-{name}"},
     # Sentry (pulumiverse-sentry): the numeric ids alert actions name, and each key's DSN.
     "sentry:index/sentryTeam:SentryTeam": lambda name, _: {"internalId": str(int(fake_hex_id(name)[:7], 16))},
     "sentry:index/sentryProject:SentryProject": lambda name, _: {"internalId": str(int(fake_hex_id(name)[:7], 16))},

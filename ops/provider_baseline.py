@@ -6,6 +6,8 @@ Measured with `python -m ops.bench_railway` and `python -m ops.bench_supabase` a
 
 from __future__ import annotations
 
+from config.vocabulary import oncall
+
 BASE_COMMIT = "fe23fde"
 
 RAILWAY = {
@@ -17,9 +19,11 @@ RAILWAY = {
 RAILWAY_NEW_KINDS = ("pulumi-python:dynamic/railway:DeploymentTrigger",)
 """Kinds the production fleet gained after the base commit: the comparison above is for the resources the
 base commit had, so a new kind's own cost is printed beside it, not hidden in it."""
-RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL", "SENTRY_DSN", "SENTRY_ENVIRONMENT", "SENTRY_TRACES_SAMPLE_RATE")
+RAILWAY_NEW_VARIABLES = ("HEARTBEAT_URL", "SENTRY_DSN", "SENTRY_ENVIRONMENT", "SENTRY_TRACES_SAMPLE_RATE",
+                         *oncall.METRICS_PUSH_VARIABLES)
 """Variables the fleet's services gained after the base commit (the heartbeat ping URL, the worker's Sentry
-settings): a destroy deletes each with one request of its own, printed beside the comparison as well."""
+settings, the autoscaler's metrics export): a destroy deletes each with one request of its own, printed beside
+the comparison as well."""
 SUPABASE = {
     "first create": (25, 8),
     "refresh": (15, 0),

@@ -26,14 +26,24 @@ def _renamed(resource: PlannedResource, copy_no: int, urns: dict[str, str]) -> P
     clone.property_dependencies = {k: [urns.get(u, u) for u in v] for k, v in resource.property_dependencies.items()}
     if clone.id:
         clone.id = f"{resource.id}-copy{copy_no}"
+    provider_urn, _, provider_id = resource.provider.rpartition("::")
+    if provider_urn in urns:  # a provider configured from a resource is copied with it
+        clone.provider = f"{urns[provider_urn]}::{provider_id}-copy{copy_no}"
     return clone
+
+
+def shared(run: ProgramRun) -> list[PlannedResource]:
+    """What every copy shares: the stack, and each provider not configured from another resource's outputs
+    (one that is, like the Grafana stack's own provider, belongs to its copy)."""
+    return [r for r in run.resources
+            if r.type == STACK_TYPE or (r.is_provider and not any(r.property_dependencies.values()))]
 
 
 def grow(run: ProgramRun, size: int) -> list[PlannedResource]:
     """``size`` resources: the stack and providers once, then copies of everything else."""
-    shared = [r for r in run.resources if r.type == STACK_TYPE or r.is_provider]
-    template = [r for r in run.resources if r not in shared]
-    resources = list(shared)
+    once = shared(run)
+    template = [r for r in run.resources if r not in once]
+    resources = list(once)
     copy_no = 0
     while len(resources) < size:
         copy_no += 1

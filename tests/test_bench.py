@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ops import bench, offline
+from ops import bench, offline, synthetic
 from ops.export import read_export
 from ops.synthetic import grow, write_synthetic_export
 from tests.harness import analyze, plan
@@ -28,8 +28,8 @@ def test_a_grown_plan_has_the_size_asked_for_and_stays_a_consistent_stack(tmp_pa
     assert len(read_export(tmp_path / "x.json")) == 300
     # Whole copies of a compliant stack are compliant: the benchmark measures clean evaluation, not
     # reporting. (A copy cut short at the requested size may lack, say, a project's firewall.)
-    shared = sum(1 for r in run.resources if r.type == "pulumi:pulumi:Stack" or r.is_provider)
-    whole = grow(run, shared + 2 * (len(run.resources) - shared))
+    once = len(synthetic.shared(run))
+    whole = grow(run, once + 2 * (len(run.resources) - once))
     assert [v for v in analyze("production", whole) if v.mandatory] == []
 
 

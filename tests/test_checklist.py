@@ -172,9 +172,10 @@ def test_production_checklist_statuses(capsys: pytest.CaptureFixture[str]) -> No
     # The least-privilege roles pass the superseded DATABASE_URL template.
     assert items["env.api.database-url"]["status"] == "passes"
     assert items["env.jobs.database-url"]["status"] == "passes"
-    # Not yet covered, each with its reason: nothing declared monitors the database, and offline no backup
-    # has been read from Supabase.
-    assert items["infra.db.monitoring"]["status"] == "not yet covered"
+    # The database is monitored (scrape, critical rules, scheduled advisors) and someone is on call.
+    assert items["infra.db.monitoring"]["status"] == "passes"
+    assert items["monitoring.alert.on-call"]["status"] == "passes"
+    # Not yet covered, each with its reason: offline no backup has been read from Supabase.
     assert items["pre.infra.database-backup"]["status"] == "not yet covered"
     backups = items["pre.infra.database-backup"]["enforcedBy"][0]
     assert backups["status"] == "not yet covered" and "not verified here" in backups["what"]

@@ -18,6 +18,7 @@ from lightspeedpay_policies import checklist
 from ops.checklist import FAILS, NOT_COVERED, PLACEHOLDER, evaluate
 from ops.resources import STACK_TYPE, PlannedResource
 from tests.harness import analyze, pack, resources
+from tests.oncall_support import BREAKS as ONCALL_BREAKS
 
 Break = Callable[[list[PlannedResource]], None]
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
@@ -168,6 +169,7 @@ def _api_as_postgres(items: list[PlannedResource]) -> None:
 
 
 BREAKS: dict[str, Break] = {
+    **ONCALL_BREAKS,  # on-call, alert routing, metrics (tests/oncall_support.py)
     "cloudflare-ssl-strict": zone("ssl", "flexible"),
     "cloudflare-min-tls-version": zone("min_tls_version", "1.0"),
     "cloudflare-tls-1-3": zone("tls_1_3", "off"),
@@ -484,6 +486,8 @@ PRODUCTION_ADVISORY = {
     "there, and Vercel's audit log needs Enterprise; reported on every plan, never hidden",
     "supabase-high-availability": "Supabase sells HA by contract only; reported from the organisation's entitlements",
     "no-placeholder-values": "reports the repository's example values; made mandatory once the real values are in",
+    "oncall-outside-india": "a standing finding (PagerDuty has no India region); alerts carry no payment data",
+    "observability-plan-gaps": "reports what a plan leaves unwatched; what must be watched is mandatory elsewhere",
 }
 """The only policies production may run below mandatory, each with the reason."""
 

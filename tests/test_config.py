@@ -165,6 +165,42 @@ CASES: list[tuple[str, Edit, list[str]]] = [
         ["lightspeedpay:razorpayKeySecret", "must not be stored in plain text"],
     ),
     (
+        "a misspelled on-call key",
+        _set("oncall.member", []),
+        ["lightspeedpay:oncall.member", "unknown key", "'members'"],
+    ),
+    (
+        "production that does not page",
+        _set("oncall.paging", False),
+        ["lightspeedpay:oncall.paging", "production's critical alerts page the person on call"],
+    ),
+    (
+        "a one-person rotation in production",
+        _set("oncall.members", [{"name": "Test Person", "email": "test.person@example.test"}]),
+        ["lightspeedpay:oncall.members", "at least 2 people"],
+    ),
+    (
+        "a member listed twice",
+        _set("oncall.members", [{"name": "A", "email": "same@example.test"},
+                                {"name": "B", "email": "Same@example.test"}]),
+        ["lightspeedpay:oncall.members", "listed twice"],
+    ),
+    (
+        "a rotation start without an offset",
+        _set("oncall.rotationStart", "2026-12-07T10:00:00"),
+        ["lightspeedpay:oncall.rotationStart", "explicit UTC offset"],
+    ),
+    (
+        "PagerDuty has no India region to pick",
+        _set("oncall.serviceRegion", "in"),
+        ["lightspeedpay:oncall.serviceRegion", "'us' or 'eu'"],
+    ),
+    (
+        "a scrape interval Grafana does not offer",
+        _set("metrics.scrapeIntervalSeconds", 15),
+        ["lightspeedpay:metrics.scrapeIntervalSeconds", "30, 60 or 120"],
+    ),
+    (
         "previews pointing at production",
         _set("vercel.previews.apiUrl", "https://api.lightspeedpay.com"),
         ["lightspeedpay:vercel.previews.apiUrl", "must not point at this stack's own public endpoints"],

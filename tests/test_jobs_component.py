@@ -11,6 +11,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from components.metrics import AUTOSCALER_METRICS_VARIABLES
 from config.loader import issues_from_validation
 from config.model import StackConfig
 from ops.resources import is_secret
@@ -81,7 +82,8 @@ def test_the_autoscaler_is_deployed_with_its_bounds_token_and_queue() -> None:
     plain = variables["variables"]
     assert (plain["MIN_REPLICAS"], plain["MAX_REPLICAS"], plain["QUEUE_KEY"]) == ("2", "10", "bull:payments:wait")
     assert plain["WORKER_SERVICE_ID"] == worker.id
-    assert set(variables["sealedVariables"]) == {"AUTOSCALER_RAILWAY_TOKEN", "REDIS_URL", "HEARTBEAT_URL"}
+    assert set(variables["sealedVariables"]) == {"AUTOSCALER_RAILWAY_TOKEN", "REDIS_URL", "HEARTBEAT_URL",
+                                                 *AUTOSCALER_METRICS_VARIABLES}
     assert is_secret(variables["sealedVariables"]["AUTOSCALER_RAILWAY_TOKEN"])
     assert token.additional_secret_outputs == ["token"]
     # Every variable the autoscaler reads is given to it (RAILWAY_ENVIRONMENT_ID is Railway's own).
@@ -155,5 +157,5 @@ def test_the_cost_benchmark_runs_and_reports_the_figures(monkeypatch: pytest.Mon
         was_requests, was_mutations, requests, mutations = map(int, figures[:4])
         assert requests <= was_requests and mutations <= was_mutations, operation
     assert {row[0]: tuple(map(int, row[5:])) for row in compared if row[5]} == {
-        "first create": (4, 2), "refresh": (2, 0), "destroy": (5, 5)}
+        "first create": (4, 2), "refresh": (2, 0), "destroy": (7, 7)}  # + the autoscaler's two metrics variables
     assert "First create of the worker fleet: 30 requests (16 mutations, 14 queries) for 12 resources" in out

@@ -31,6 +31,9 @@ REAL_VALUES: dict[str, dict[str, Any]] = {
     "aws": {"accountId": "210987654321"},
     "backups": {"ageRecipients": ["age1zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygs0dsc5v"],
                 "imageDigest": "sha256:" + "ab" * 32},
+    "metrics": {"vercelSlackChannelId": "C0TESTN0TREAL"},
+    "oncall": {"members": [{"name": "Test Person One", "email": "test.one@example.test"},
+                           {"name": "Test Person Two", "email": "test.two@example.test"}]},
 }
 
 
@@ -55,10 +58,20 @@ EXAMPLE_KEYS = {
     "lightspeedpay:database.allowedCidrs[0]", "lightspeedpay:database.allowedCidrs[1]",
     "lightspeedpay:monitoring.checklyAccountId", "lightspeedpay:aws.accountId",
     "lightspeedpay:backups.ageRecipients[0]", "lightspeedpay:backups.imageDigest",
+    "lightspeedpay:metrics.vercelSlackChannelId",
 }
 """What both stack files still hold outside the sign-off records (the office/VPN and egress ranges are
 documentation networks; the Checkly and AWS account ids, the backup image's digest and the age public key
-are all zeros)."""
+are all zeros; the Slack channel id is a placeholder)."""
+
+ONCALL_MEMBERS = {"production": 2, "staging": 1}
+"""The rotation's members: nobody named yet, so every name and address is an example (the emergency contact
+list is config: `pulumi up` refuses it until real people are named)."""
+
+
+def example_keys(stack: str) -> set[str]:
+    return EXAMPLE_KEYS | {f"lightspeedpay:oncall.members[{i}].{field}"
+                           for i in range(ONCALL_MEMBERS[stack]) for field in ("name", "email")}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -72,7 +85,7 @@ def test_apply_names_every_example_value_and_registers_nothing(stack: str) -> No
     assert mocks.calls == []
     message = str(refusal.value)
     assert REFUSAL in message and "Traceback" not in message
-    assert {issue.key for issue in refusal.value.issues} == EXAMPLE_KEYS
+    assert {issue.key for issue in refusal.value.issues} == example_keys(stack)
     assert "203.0.113.0/28" in message and "RFC 5737" in message
     assert "attestations" not in message  # sign-off references never reach a vendor: reported, not blocking
 

@@ -30,6 +30,7 @@ NO_FRAMEWORK: dict[str, str] = {
     "razorpay-webhook-events": "Integration completeness with the gateway.",
     "uptime-check-alerting": "Availability monitoring; no clause of the three frameworks names uptime checks.",
     "uptime-checks-cover-endpoints": "Availability monitoring; no clause of the three frameworks names uptime checks.",
+    "observability-plan-gaps": "Reports what a vendor plan leaves unwatched; the controls themselves cite PCI DSS.",
     "sentry-alerts-routed": "Alerting on application errors; no clause of the three frameworks names alert rules.",
     "error-tracking-every-runtime": "Error monitoring coverage; no clause of the three frameworks names it (the "
                                     "payment-data side is sentry-scrubbing-enforced, PCI DSS 3.5.1).",

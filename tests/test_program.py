@@ -291,6 +291,6 @@ def test_every_public_endpoint_has_an_uptime_check_with_alerts() -> None:
     }
     for inputs in checks.values():
         assert inputs["frequency"] == 1 and inputs["locations"][0] == "ap-south-1"
-        assert len(inputs["alertChannelSubscriptions"]) == 2
+        assert len(inputs["alertChannelSubscriptions"]) == 3  # email, Slack and the on-call service (PagerDuty)
     [slack] = [r for r in _of("production", "checkly:index/alertChannel:AlertChannel") if "slackApp" in r.inputs]
     assert slack.inputs["slackApp"]["slackChannels"] == ["#payments-alerts"]

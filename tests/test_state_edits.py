@@ -212,6 +212,7 @@ DELETIONS: dict[str, Edit] = {
     "supabase-project-protected": delete(f"{SUPABASE}Project"),
     "database-role-least-privilege": delete(f"{SUPABASE}Role", "api-role"),
     "uptime-check-alerting": delete("checkly:index/check:Check", "uptime-api"),
+    "metrics-region-in-india": delete("grafana:cloud/stack:Stack"),
 }
 """Resource policy → the deletion of (one of) the resource(s) it judges; its guard's policy must refuse it."""
 GUARDS = {p.name: p.guard for p in POLICIES if isinstance(p, GuardedPolicy)}

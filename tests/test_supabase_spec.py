@@ -68,6 +68,8 @@ def test_every_client_operation_is_sent_and_valid(supabase_api: tuple[FakeSupaba
     client.update_pooler(ref, {"pool_mode": "transaction", "default_pool_size": 20})
     client.run_query(ref, apply_sql({"postgres": "ddl,write"}))
     client.run_read_only_query(ref, read_sql(["postgres"]))
+    client.advisors(ref, "performance")
+    client.advisors(ref, "security")
     client.delete_project(created["ref"])
 
     exercised = {(r.method, template_of(r.path.split("?")[0])) for r in fake.requests}

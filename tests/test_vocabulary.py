@@ -49,7 +49,8 @@ def test_the_program_never_imports_the_pack_and_has_one_bridge_to_the_vocabulary
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True,
                          timeout=120).stdout
     assert json.loads(out) == ["lightspeedpay_vocabulary", "lightspeedpay_vocabulary.facts",
-                               "lightspeedpay_vocabulary.placeholders", "lightspeedpay_vocabulary.scrubbing",
+                               "lightspeedpay_vocabulary.oncall", "lightspeedpay_vocabulary.placeholders",
+                               "lightspeedpay_vocabulary.scrubbing",
                                "lightspeedpay_vocabulary.thresholds"]
 
 

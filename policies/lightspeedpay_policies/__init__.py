@@ -27,6 +27,7 @@ from . import (
     logs,
     monitoring,
     observability,
+    oncall,
     platform,
     railway,
     release_gates,
@@ -44,7 +45,7 @@ POLICIES: list[Policy] = [
     *railway.POLICIES, *supabase.POLICIES, *runtime.POLICIES, *gateways.POLICIES, *platform.POLICIES,
     *monitoring.POLICIES, *error_tracking.POLICIES,
     *stack.POLICIES, *attestations.POLICIES, *declared.POLICIES, *database_roles.POLICIES,
-    *aws.POLICIES, *backups.POLICIES, *logs.POLICIES,
+    *aws.POLICIES, *backups.POLICIES, *logs.POLICIES, *oncall.POLICIES,
     *release_gates.POLICIES, *observability.POLICIES,
 ]
 

@@ -157,6 +157,11 @@ _SCANNING = ("github-code-scanning-gate", "github-security-scanning", "github-re
              "github-dependabot", "github-security-licensed")
 _FLEET = ("railway-min-replicas", "autoscaler-coherence", "railway-replicas-within-plan")
 _UPTIME = ("uptime-check-alerting", "uptime-checks-cover-endpoints")
+_ONCALL = ("oncall-rotation", "critical-alerts-not-email-only", "critical-alerts-reach-oncall",
+           "public-hostnames-watched")
+_DB_METRICS = ("database-metrics-scraped", "alert-rules-cover-platform", "advisors-check-scheduled")
+_GRAFANA_DASHBOARD = Declared("grafana:oss/dashboard:Dashboard", "a Grafana dashboard")
+_GRAFANA_STACK = Declared("grafana:cloud/stack:Stack", "the Grafana Cloud stack (metrics in India)")
 _ERRORS = ("error-tracking-every-runtime", "sentry-scrubbing-enforced")
 _CERTIFICATES = ("ssl-monitor-expiry", "ssl-monitors-cover-hostnames")
 _HEARTBEATS = ("heartbeat-alerting", "background-services-heartbeat")
@@ -213,7 +218,8 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("vercel-functions-in-india", "vercel-no-function-failover", "supabase-region-in-india",
                    "railway-outside-india", "railway-no-payment-data-at-rest", "railway-region-allowed",
                    "log-retention", "aws-account-in-india", "backup-offsite-storage", "logs-outside-the-store",
-                   "sentry-outside-india", "sentry-scrubbing-enforced"),
+                   "sentry-outside-india", "sentry-scrubbing-enforced",
+                   "metrics-region-in-india", "oncall-outside-india"),
          attestation="data-privacy-review"),
     Item("pre.compliance.security-audit", _PRE_COMPLIANCE, "Security audit completed", attestation="security-audit"),
     Item("pre.compliance.regulatory", _PRE_COMPLIANCE, "Regulatory compliance checked",
@@ -265,9 +271,10 @@ CHECKLIST: tuple[Item, ...] = (
          policies=("supabase-backups-taken", "supabase-rpo-met", "supabase-project-hardened")),
     Item("infra.db.pitr", _DATABASE, "Enable point-in-time recovery",
          policies=("supabase-pitr-enabled", "supabase-backups-taken")),
-    Item("infra.db.monitoring", _DATABASE, "Configure database monitoring", policies=("supabase-audit-logging",),
-         not_covered="pgaudit records statements, but nothing declared here watches the database's health or "
-                     "queries, or alerts on them."),
+    Item("infra.db.monitoring", _DATABASE, "Configure database monitoring",
+         policies=("supabase-audit-logging", *_DB_METRICS), declared=(_GRAFANA_STACK,),
+         note="pgaudit records statements; Grafana Cloud scrapes Supabase's metrics endpoint and pages on the "
+              "database going dark or its disk filling; the advisors check reads Supabase's findings daily."),
 
     _env("env.site.api-url", _ENV_SITE, "NEXT_PUBLIC_API_URL=https://api.lightspeedpay.com",
          "site.NEXT_PUBLIC_API_URL", note="The stack's own API hostname (staging: its own)."),
@@ -356,9 +363,13 @@ CHECKLIST: tuple[Item, ...] = (
          note="A Sentry project per runtime (site, API, workers) with its DSN delivered and server-side scrubbing of "
               "card, UPI, account and token data; the SDK init is application code (docs/error-tracking.md)."),
     Item("monitoring.app.vercel-dashboards", _MON_APP, "Configure custom dashboards in Vercel",
-         not_covered="Vercel dashboards are not declared (the provider has no resource for them)."),
+         policies=("api-alert-rules",), declared=(_GRAFANA_DASHBOARD,),
+         not_covered="The Vercel provider has no dashboard resource: Vercel's own dashboards are its defaults; "
+                     "the declared dashboards are Grafana's, and Vercel's alert rules watch the API."),
     Item("monitoring.app.railway-metrics", _MON_APP, "Set up Railway metrics monitoring",
-         not_covered="Railway records metrics itself; no alert or dashboard on them is declared here."),
+         policies=("alert-rules-cover-platform", "worker-metrics-pushed"), declared=(_GRAFANA_DASHBOARD,),
+         note="The autoscaler pushes the queue depth and the worker count to Grafana Cloud (OTLP, sealed write-only "
+              "token); critical rules page when the queue backs up or workers fall below the minimum."),
     Item("monitoring.app.log-aggregation", _MON_APP, "Configure log aggregation",
          policies=("vercel-logs-shipped", "railway-logs-shipped", "log-retention"),
          note="Vercel's drain and the workers' OTLP exporters ship to the one declared log store (CloudWatch Logs in "
@@ -368,28 +379,31 @@ CHECKLIST: tuple[Item, ...] = (
     Item("monitoring.perf.rum", _MON_PERF, "Set up RUM (Real User Monitoring)", policies=_ERRORS[:1],
          note="Sentry browser performance: the site's project, DSN and traces sample rate are declared; browser "
               "tracing in the SDK init and Vercel Speed Insights (no provider resource) are application code."),
-    Item("monitoring.perf.api-metrics", _MON_PERF, "Configure API performance metrics", policies=_UPTIME,
+    Item("monitoring.perf.api-metrics", _MON_PERF, "Configure API performance metrics",
+         policies=(*_UPTIME, "api-alert-rules", "observability-plan-gaps"),
          note="Checkly measures the API's response time from Mumbai every minute against degraded/failed budgets."),
-    Item("monitoring.perf.db-queries", _MON_PERF, "Set up database query monitoring",
-         not_covered="No query monitoring (pg_stat_statements reports, slow-query alerts) is declared here."),
+    Item("monitoring.perf.db-queries", _MON_PERF, "Set up database query monitoring", policies=_DB_METRICS,
+         not_covered="The database's health metrics and Supabase's performance advisors are watched; no per-query "
+                     "report or slow-query alert (pg_stat_statements) is declared here."),
     Item("monitoring.perf.health-checks", _MON_PERF, "Implement custom health checks",
          policies=("railway-health-check", *_UPTIME, *_HEARTBEATS),
          note="Railway gates deploys on the services' health paths; the workers and the autoscaler ping a Checkly "
               "heartbeat, so a stalled one pages someone."),
 
     Item("monitoring.alert.critical", _MON_ALERT, "Configure critical error alerts (email, Slack)",
-         policies=(*_UPTIME, *_ERRORS[:1], "sentry-alerts-routed"),
+         policies=(*_UPTIME, *_ERRORS[:1], "sentry-alerts-routed", *_ONCALL),
          note="A failing endpoint alerts email and Slack; application exceptions alert through each runtime's Sentry "
               "rules (new issue, error spike: the team's email, Slack once Sentry's Slack integration is named)."),
     Item("monitoring.alert.degradation", _MON_ALERT, "Set up performance degradation alerts",
          policies=(*_UPTIME, "sentry-alerts-routed"),
          note="Checkly's degraded-response budget per endpoint, and each runtime's slow-transaction (p95) rule."),
     Item("monitoring.alert.uptime", _MON_ALERT, "Configure uptime monitoring",
-         policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS),
+         policies=(*_UPTIME, *_CERTIFICATES, *_HEARTBEATS, "public-hostnames-watched"),
          note="Every public endpoint is checked every minute from Mumbai, every hostname's certificate watched, every "
-              "background service's heartbeat expected."),
-    Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation",
-         not_covered="A people process; no paging schedule is declared here."),
+              "background service's heartbeat expected, and each of them pages the person on call."),
+    Item("monitoring.alert.on-call", _MON_ALERT, "Set up on-call rotation", policies=_ONCALL,
+         note="A PagerDuty rotation of the people in lightspeedpay:oncall, a two-level escalation policy and the "
+              "service every critical alert pages through."),
 
     Item("deploy.pre.plan", _DEP_PRE, "Create deployment plan", policies=_DEPLOYS,
          note="Every change's plan is its pull request's `pulumi preview` with the pack, a required check."),
@@ -445,8 +459,10 @@ CHECKLIST: tuple[Item, ...] = (
          note="The workers ping their heartbeat (sealed HEARTBEAT_URL) while they take jobs from the queue, the "
               "application's contract: a fleet that stops processing pages someone within period plus grace."),
     Item("deploy.jobs.logs", _DEP_JOBS, "Check log output", not_covered=_PER_RELEASE),
-    Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths", policies=("autoscaler-coherence",),
-         note="The autoscaler reads the queue depth every poll interval and sizes the fleet; no alert on it."),
+    Item("deploy.jobs.queues", _DEP_JOBS, "Monitor queue lengths",
+         policies=("autoscaler-coherence", "alert-rules-cover-platform", "worker-metrics-pushed"),
+         note="The autoscaler reads the queue depth every poll interval, sizes the fleet and pushes the depth to "
+              "Grafana Cloud, where a critical rule pages when the queue keeps backing up."),
 
     Item("post.func.user-flows", _POST_FUNC, "Verify critical user flows", policies=_FLOWS,
          note="The release triggers the browser checks of the site, checkout, admin and payment flows (Checkly)."),
@@ -462,8 +478,7 @@ CHECKLIST: tuple[Item, ...] = (
               "order paid; on production the release's smoke test proves the webhooks refuse unsigned requests."),
 
     Item("post.perf.api-times", _POST_PERF, "Monitor API response times", policies=_UPTIME),
-    Item("post.perf.database", _POST_PERF, "Check database performance",
-         not_covered="No database performance monitoring is declared here."),
+    Item("post.perf.database", _POST_PERF, "Check database performance", policies=_DB_METRICS),
     Item("post.perf.frontend", _POST_PERF, "Verify frontend load times", policies=_FLOWS,
          note="The site and checkout browser checks fail a page load over lightspeedpay:monitoring.browserChecks."
               "pageLoadBudgetMs."),
@@ -504,7 +519,9 @@ CHECKLIST: tuple[Item, ...] = (
     Item("dr.continuity.manual-processing", _DR_CONTINUITY, "Document manual processing procedures",
          attestation="business-continuity-plan"),
     Item("dr.continuity.contacts", _DR_CONTINUITY, "Maintain emergency contact list",
-         attestation="business-continuity-plan"),
+         policies=("oncall-rotation",), attestation="business-continuity-plan",
+         note="The rotation's members are stack config (lightspeedpay:oncall.members), PagerDuty users; `pulumi up` "
+              "refuses example members, and the sign-off covers the contacts beyond the rotation."),
 
     Item("comms.internal.pre", _COMMS_INTERNAL, "Pre-deployment notification",
          not_covered="The rollout pipeline notifies no one before it deploys."),
@@ -530,8 +547,8 @@ CHECKLIST: tuple[Item, ...] = (
          not_covered="No architecture diagram is kept or checked here."),
     Item("docs.system.api", _DOCS_SYSTEM, "Update API documentation",
          not_covered="The API's documentation lives with the application; nothing here checks it."),
-    Item("docs.system.dashboards", _DOCS_SYSTEM, "Update monitoring dashboards",
-         not_covered="No monitoring dashboard is declared here."),
+    Item("docs.system.dashboards", _DOCS_SYSTEM, "Update monitoring dashboards", declared=(_GRAFANA_DASHBOARD,),
+         note="The dashboards are code (components/dashboards.py): a change to them is a reviewed change."),
     Item("docs.system.runbooks", _DOCS_SYSTEM, "Update runbooks",
          not_covered="The README's runbooks are kept by hand; nothing ties them to a release."),
 

@@ -255,3 +255,20 @@ class BrowserChecksFacts(Record):
 
 
 ROLES = ("site", "api")
+
+
+ONCALL = "lightspeedpay:oncall:OnCall"
+METRICS = "lightspeedpay:metrics:Metrics"
+
+
+@dataclass(frozen=True)
+class MetricsFacts(Record):
+    """Published by components.metrics.Metrics: what the observability plans include and what runs outside state."""
+
+    PUBLISHER: ClassVar[str] = METRICS
+    vercel_observability_plus: bool
+    """Without Observability Plus Vercel has no threshold rules: the API's latency and error rate are watched by
+    anomaly rules only."""
+    advisors_schedule: list[str]
+    """The cron lines of the scheduled Supabase advisors check (.github/workflows/advisors.yml), read by the
+    program from the workflow the repository runs; empty when the workflow schedules none."""

@@ -53,6 +53,8 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("PATCH", "/v1/projects/{ref}/config/database/pooler"),
     ("POST", "/v1/projects/{ref}/database/query"),
     ("POST", "/v1/projects/{ref}/database/query/read-only"),
+    ("GET", "/v1/projects/{ref}/advisors/performance"),
+    ("GET", "/v1/projects/{ref}/advisors/security"),
 )
 """(method, path template) of every request this client can send."""
 
@@ -287,3 +289,11 @@ class SupabaseClient:
     def run_read_only_query(self, ref: str, sql: str) -> list[dict[str, Any]]:
         body = self.call("POST", f"/v1/projects/{_ref(ref)}/database/query/read-only", {"query": sql}).body
         return list(body or [])
+
+    # -- advisors (read by ops.advisors, not by the provider) ---------------------------------
+
+    def advisors(self, ref: str, kind: str) -> list[dict[str, Any]]:
+        """The project's performance or security advisor lints (Supabase marks the endpoints experimental)."""
+        if kind not in ("performance", "security"):
+            raise ConfigError(f"advisor kind {kind!r} must be 'performance' or 'security'")
+        return list((self.call("GET", f"/v1/projects/{_ref(ref)}/advisors/{kind}").body or {}).get("lints") or [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import threading
@@ -10,6 +11,7 @@ import threading
 from providers.railway.client import RailwayClient
 from services.backup.heartbeat import ping
 
+from . import metrics
 from .fleet import RailwayFleet
 from .queue import RedisQueue
 from .runner import Autoscaler, log_json, serve_health
@@ -22,11 +24,17 @@ def main() -> int:
     except SettingsError as error:
         log_json({"event": "invalid-settings", "error": str(error)})
         return 2
+    try:
+        gauges = metrics.from_env(os.environ)
+    except ValueError as error:  # scaling goes on without metrics; the missing series alert on their own
+        log_json({"event": "invalid-metrics-settings", "error": str(error)})
+        gauges = None
     client = RailwayClient(token=settings.token, token_kind="project", timeout=15.0, max_attempts=3)
     heartbeat = (functools.partial(ping, settings.heartbeat_url, "autoscaler poll read the queue", timeout=5.0)
                  if settings.heartbeat_url else None)
     scaler = Autoscaler(settings.policy, RedisQueue(settings.redis_url, settings.queue_key),
-                        RailwayFleet(client, settings.environment_id, settings.service_id), heartbeat=heartbeat)
+                        RailwayFleet(client, settings.environment_id, settings.service_id), heartbeat=heartbeat,
+                        gauges=gauges)
     stop = threading.Event()
     # Railway sends SIGTERM on redeploys and scale-downs; finish the current poll and leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

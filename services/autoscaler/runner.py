@@ -20,6 +20,10 @@ class DepthSource(Protocol):
     def depth(self) -> int: ...
 
 
+class Gauges(Protocol):
+    def push(self, depth: int | None, replicas: int) -> None: ...
+
+
 class Fleet(Protocol):
     def current(self) -> replicas.RegionMap: ...
 
@@ -44,6 +48,8 @@ class Autoscaler:
     (hung, crashed, unable to read the queue) pages someone when the pings stop."""
     heartbeat_every: float = 60.0
     last_ping: float | None = None
+    gauges: Gauges | None = None
+    """Where the queue depth and replica count go after each poll (services/autoscaler/metrics.py), if anywhere."""
 
     def tick(self) -> Decision:
         """One poll. Railway errors propagate (nothing is written); a Redis error holds the count."""
@@ -65,6 +71,11 @@ class Autoscaler:
         if depth is not None:
             self.last_success = now
             self._ping(now)
+        if self.gauges is not None:
+            try:
+                self.gauges.push(depth, decision.replicas)
+            except Exception as error:  # metrics are worth less than the scaling they describe
+                self.log({"event": "metrics-push-failed", "error": f"{type(error).__name__}: {error}"})
         return decision
 
     def _ping(self, now: float) -> None:
