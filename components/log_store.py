@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_random as random
@@ -25,7 +24,9 @@ from config.vocabulary import facts, thresholds
 from . import aws_documents as documents
 from .aws_sdk import cloudwatch, iam, lambda_
 
-INGEST_CODE = Path(__file__).resolve().parent.parent / "services" / "log_ingest"
+INGEST_CODE = "services/log_ingest"
+"""The function's code, relative to the project root: the CLI runs the program there and resolves an archive's
+path against it, so the state names no one's checkout (an absolute path would differ between machines)."""
 RETENTION_DAYS = thresholds.cloudwatch_retention_days(thresholds.LOG_RETENTION_DAYS)
 """What every log group of the stack keeps: the shortest CloudWatch retention that meets the one threshold."""
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -86,7 +87,7 @@ class LogStore(pulumi.ComponentResource):
                        opts=child)
         function = lambda_.Function(
             f"{name}-ingest", name=f"{args.name_prefix}-log-ingest", role=role.arn, runtime="python3.12",
-            architectures=["arm64"], handler="handler.handler", code=pulumi.FileArchive(str(INGEST_CODE)),
+            architectures=["arm64"], handler="handler.handler", code=pulumi.FileArchive(INGEST_CODE),
             memory_size=256, timeout=15, kms_key_arn=args.key_arn, region=region,
             environment={"variables": {
                 "VERCEL_VERIFY": verification.verification_code,

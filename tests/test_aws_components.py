@@ -205,6 +205,9 @@ def test_the_log_store_keeps_logs_in_india_for_the_one_threshold() -> None:
     assert variables["VERCEL_VERIFY"] == "offline-vercel-verification-code"
     assert function.inputs["loggingConfig"]["logGroup"] == group.inputs["name"]
     assert function.inputs["handler"] == "handler.handler" and function.inputs["runtime"] == "python3.12"
+    # The code's path is relative to the project root, where the CLI runs the program: the same on every machine.
+    code_path = function.inputs["code"]["path"]
+    assert not Path(code_path).is_absolute() and (REPO / code_path / "handler.py").is_file()
     url = one("production", "aws:lambda/functionUrl:FunctionUrl")
     assert url.inputs["authorizationType"] == "NONE"  # Vercel cannot sign AWS requests: the function checks HMAC
     permissions = {r.inputs["action"]: r.inputs for r in of("production", "aws:lambda/permission:Permission")}
