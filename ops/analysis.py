@@ -76,17 +76,20 @@ Analyzer = Callable[[str, Any], Any]
 
 
 class _Conversions:
-    """What the servicer's per-policy property decoding would compute again, computed once per distinct content.
+    """What the servicer's per-policy property handling would compute again, computed once per distinct content.
 
     For every policy and every resource, `pulumi_policy`'s servicer turns the same `Struct` into a dict
     (`json_format.MessageToDict`), decodes that dict (`deserialize_properties`), then wraps the result in
-    a fresh read-only proxy for the policy. The first two steps are pure functions of the message's bytes
-    and never modify their input (the proxy copies every level), yet they were ~60% of a pack run: 98
-    policies decoding the same 165 resources. Here they are computed once per distinct serialized message
-    (across requests too: Analyze's inputs and AnalyzeStack's outputs are mostly equal, and repeated runs
-    over an edited plan differ in one resource), and every policy still gets its own fresh proxy, so what
+    a proxy that raises on unknown values (`unknown_checking_proxy`, which copies every level). All three
+    are pure functions of the message's bytes and never modify their input, yet they were ~80% of a pack
+    run: 118 policies decoding and wrapping the same 250 resources. Here they are computed once per
+    distinct serialized message (across requests too: Analyze's inputs and AnalyzeStack's outputs are
+    mostly equal, and repeated runs over an edited plan differ in one resource), so policies share one
+    proxy per message. That is safe because validation policies only read: the proxy's one writer,
+    ``__setitem__``, exists for remediations, which the pack has none of and which the SDK decodes apart
+    (``proxy_secrets``); tests/test_policy_contract.py runs the whole pack with that writer raising. What
     each policy sees, and reports, is unchanged. Only the in-process analyzer uses this; the pack process
-    the engine starts decodes per policy, as the SDK does.
+    the engine starts decodes and wraps per policy, as the SDK does.
     """
 
     def __init__(self, limit: int = 1024) -> None:
@@ -95,24 +98,39 @@ class _Conversions:
         self.limit = limit
         self._decode = policy.deserialize_properties
         """the SDK's own decoding"""
+        self._wrap = policy.unknown_checking_proxy
+        """the SDK's own proxy"""
         self._entries: OrderedDict[bytes, list[Any]] = OrderedDict()
-        """serialized Struct → [its dict, that dict decoded (or None until asked)]"""
+        """serialized Struct → [its dict, that dict decoded, the decoded dict wrapped] (None until asked)"""
         self._by_id: dict[int, list[Any]] = {}
         """id(a dict handed out) → its entry; the entry holds the dict, so the id stays its own"""
+        self._by_decoded_id: dict[int, list[Any]] = {}
+        """id(a decoded dict handed out) → its entry, likewise"""
+        self._in_request: dict[int, tuple[Any, list[Any]]] | None = None
+        """While a request is handled: id(one of its messages) → (that message, its entry). The servicer asks for
+        the same message object once per policy, and nothing changes a request while it is handled."""
 
     def message_to_dict(self, message: Any, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(message, struct_pb2.Struct):
             return json_format.MessageToDict(message, *args, **kwargs)
+        in_request = self._in_request
+        seen = in_request.get(id(message)) if in_request is not None else None
+        if seen is not None and seen[0] is message:
+            return seen[1][0]
         key = message.SerializeToString(deterministic=True)
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = [json_format.MessageToDict(message), None]
+            entry = self._entries[key] = [json_format.MessageToDict(message), None, None]
             self._by_id[id(entry[0])] = entry
             if len(self._entries) > self.limit:
                 _, dropped = self._entries.popitem(last=False)
                 del self._by_id[id(dropped[0])]
+                if dropped[1] is not None:
+                    del self._by_decoded_id[id(dropped[1])]
         else:
             self._entries.move_to_end(key)
+        if in_request is not None:
+            in_request[id(message)] = (message, entry)
         return entry[0]
 
     def deserialize_properties(self, props: dict[str, Any], proxy_secrets: bool = False) -> dict[str, Any]:
@@ -122,20 +140,32 @@ class _Conversions:
             return self._decode(props, proxy_secrets)
         if entry[1] is None:
             entry[1] = self._decode(props)
+            self._by_decoded_id[id(entry[1])] = entry
         return cast(dict[str, Any], entry[1])
+
+    def unknown_checking_proxy(self, props: dict[str, Any]) -> Any:
+        entry = self._by_decoded_id.get(id(props))
+        if entry is None or entry[1] is not props:
+            return self._wrap(props)  # not decoded here: wrapped as the SDK does
+        if entry[2] is None:
+            entry[2] = self._wrap(props)
+        return entry[2]
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        """The servicer's module reads both functions through these names while it handles one request."""
+        """The servicer's module reads these functions through these names while it handles one request."""
         from pulumi_policy import policy
 
-        saved = policy.json_format, policy.deserialize_properties
+        saved = policy.json_format, policy.deserialize_properties, policy.unknown_checking_proxy
         policy.json_format = _JsonFormat(self)  # type: ignore[assignment]
         policy.deserialize_properties = self.deserialize_properties
+        policy.unknown_checking_proxy = self.unknown_checking_proxy
+        self._in_request = {}
         try:
             yield
         finally:
-            policy.json_format, policy.deserialize_properties = saved
+            self._in_request = None
+            policy.json_format, policy.deserialize_properties, policy.unknown_checking_proxy = saved
 
 
 class _JsonFormat:
@@ -221,15 +251,15 @@ class PolicyRun:
     def policy_names(self) -> list[str]:
         return [p.name for p in self.info.policies]
 
-    def analyze(self, resources: Iterable[PlannedResource], stack: bool = True) -> list[Violation]:
-        """Analyze each resource, then (unless ``stack`` is False) the whole stack."""
+    def analyze(self, resources: Iterable[PlannedResource], stack: bool = True, each: bool = True) -> list[Violation]:
+        """Analyze each resource (unless ``each`` is False), then (unless ``stack`` is False) the whole stack."""
         with collector_paused():
-            return self._analyze(list(resources), stack)
+            return self._analyze(list(resources), stack, each)
 
-    def _analyze(self, resources: list[PlannedResource], stack: bool) -> list[Violation]:
+    def _analyze(self, resources: list[PlannedResource], stack: bool, each: bool = True) -> list[Violation]:
         providers = self.providers(resources)
         violations: list[Violation] = []
-        for resource in resources:
+        for resource in resources if each else ():
             if resource.type != "pulumi:pulumi:Stack":
                 violations += self.analyze_resource(resource, providers.get(resource.provider_urn))
         if stack:

@@ -307,10 +307,12 @@ def main(argv: list[str] | None = None) -> int:
         importlib.import_module("components.stack")  # the provider SDKs the program imports
     freeze_loaded_objects()
     try:
+        with progress.step("configuring the policy pack"):
+            # First: a bad policy config is refused at once, not after the program has run.
+            pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
         with progress.step(f"running the program for stack '{args.stack}' under mocks"):
             run = run_program(args.stack, args.config_file)
         with progress.step("evaluating the policy pack"):
-            pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
             violations = pack.analyze(run.resources)
     except (ConfigError, PolicyConfigError) as exc:
         return fail(str(exc))

@@ -60,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         importlib.import_module("components.stack")
     freeze_loaded_objects()
     try:
+        with progress.step("configuring the policy pack"):
+            # First: a bad policy config is refused at once, not after the program has run.
+            pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
         with progress.step(f"running the program for stack '{args.stack}' under mocks"):
             run = run_program(args.stack, args.config_file, preview=args.preview)
         with progress.step("evaluating the policy pack"):
-            pack = PolicyRun(args.stack, PROJECT, default_policy_config(args.stack, args.policy_config))
             violations = pack.analyze(run.resources)
         # What `pulumi up` of this stack file would refuse (the program's own check, on the file's values).
         stack_file = read_stack_file(args.config_file or stack_file_path(args.stack), args.stack)

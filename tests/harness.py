@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from pulumi_policy import StackValidationPolicy
+
 from config import PROJECT
-from ops.analysis import PolicyRun, Violation, policy_config_path
+from ops.analysis import PolicyRun, Violation, import_pack, policy_config_path
 from ops.offline import ProgramRun, run_program
 from ops.policy_config import PolicyConfig, configure_request
 from ops.resources import SECRET_SIG, SIG_KEY, PlannedResource
@@ -44,10 +46,32 @@ def focused_pack(stack: str, policy: str) -> PolicyRun:
     return run
 
 
+@functools.cache
+def judged_types(policy: str) -> frozenset[str] | None:
+    """What a resource policy judges (empty: every type); None for a stack policy."""
+    from lightspeedpay_policies.meta import GuardedPolicy
+
+    [found] = [p for p in import_pack().PACK_KWARGS["policies"] if p.name == policy]
+    if isinstance(found, GuardedPolicy):
+        return frozenset(found.judges)
+    return None if isinstance(found, StackValidationPolicy) else frozenset()
+
+
 def analyze(stack: str, resources: Iterable[PlannedResource], only: str | None = None) -> list[Violation]:
-    """Violations of the whole pack, or of policy ``only`` (still with the stack's config for it)."""
-    run = focused_pack(stack, only) if only else pack(stack)
-    return run.analyze(resources)
+    """Violations of the whole pack, or of policy ``only`` (still with the stack's config for it).
+
+    With ``only`` a stack policy, the servicer gets AnalyzeStack alone; with ``only`` a resource policy, Analyze
+    of the resources it judges (and their providers) alone. With every other policy disabled, the rest would come
+    back empty: the servicer skips disabled policies, and a resource policy returns at once on a type it does
+    not judge.
+    """
+    if not only:
+        return pack(stack).analyze(resources)
+    judged = judged_types(only)
+    if judged is None:
+        return focused_pack(stack, only).analyze(resources, each=False)
+    asked = [r for r in resources if not judged or r.type in judged or r.is_provider]
+    return focused_pack(stack, only).analyze(asked, stack=False)
 
 
 @functools.cache

@@ -1,0 +1,71 @@
+"""The in-process analyzer behind ops.plan, ops.check and ops.mutate: what it computes once is safe to share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi_policy import ResourceValidationPolicy, proxy
+
+from ops.analysis import _Conversions
+from tests.harness import pack, plan, plan_violations
+
+
+def test_the_pack_has_no_remediation_the_shared_proxies_could_leak_into() -> None:
+    from ops.analysis import import_pack
+
+    policies = import_pack().PACK_KWARGS["policies"]
+    remediating = [p.name for p in policies if isinstance(p, ResourceValidationPolicy) and p.has_remediation()]
+    assert remediating == []
+
+
+@pytest.mark.parametrize("stack", ["production", "staging"])
+def test_no_policy_writes_into_what_it_judges(stack: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Policies share one proxy per message: a write by one would change what the next one sees."""
+    writes: list[Any] = []
+
+    def refuse(self: Any, key: Any, value: Any) -> None:
+        writes.append(key)
+        raise AssertionError(f"a policy wrote {key!r} into the properties it judges")
+
+    monkeypatch.setattr(proxy._DictProxy, "__setitem__", refuse)
+    assert pack(stack).analyze(plan(stack).resources) == list(plan_violations(stack)) and writes == []
+
+
+def test_the_memo_shares_only_what_it_decoded_itself() -> None:
+    from google.protobuf import struct_pb2
+
+    conversions = _Conversions()
+    message = struct_pb2.Struct()
+    message.update({"enabled": True, "rules": [{"cidr": "10.0.0.0/24"}]})
+    decoded = conversions.deserialize_properties(conversions.message_to_dict(message))
+    again = conversions.deserialize_properties(conversions.message_to_dict(message))
+    assert decoded is again
+    shared = conversions.unknown_checking_proxy(decoded)
+    assert shared is conversions.unknown_checking_proxy(again)
+    assert shared["rules"][0]["cidr"] == "10.0.0.0/24"
+    # A dict the memo did not hand out is wrapped afresh, as the SDK does.
+    foreign = {"enabled": True}
+    assert conversions.unknown_checking_proxy(foreign) is not conversions.unknown_checking_proxy(foreign)
+    # Past its limit the memo forgets the oldest message and its proxy with it.
+    small = _Conversions(limit=1)
+    first = small.deserialize_properties(small.message_to_dict(message))
+    first_proxy = small.unknown_checking_proxy(first)
+    other = struct_pb2.Struct()
+    other.update({"enabled": False})
+    small.deserialize_properties(small.message_to_dict(other))
+    assert small.unknown_checking_proxy(first) is not first_proxy
+
+
+def test_a_message_is_looked_up_by_identity_only_within_one_request() -> None:
+    from google.protobuf import struct_pb2
+
+    conversions = _Conversions()
+    message = struct_pb2.Struct()
+    message.update({"enabled": True})
+    with conversions.installed():
+        assert conversions.message_to_dict(message) is conversions.message_to_dict(message)
+    message.update({"enabled": False})  # the same object, sent again with other content
+    with conversions.installed():
+        assert conversions.message_to_dict(message) == {"enabled": False}
+    assert conversions.message_to_dict(message) == {"enabled": False}
