@@ -88,14 +88,10 @@ def test_time(measure: bool) -> None:
     if not measure:
         print("  (python -m ops.bench_observability --test measures it now)")
         return
-    started = time.perf_counter()
-    process = subprocess.Popen(["./dev", "test", "-q"], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    print("  {:<34} cpu {:6.1f} s   wall {:6.1f} s".format("now", usage.ru_utime + usage.ru_stime, wall)
-          + f"   (exit {code}; load average {os.getloadavg()[0]:.1f})")
+    from .bench_tests import run_test_command
+
+    run = run_test_command()
+    print(row.format("now", run.cpu, run.wall) + f"   (exit {run.exit_code}; load average {run.load_before:.1f})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,3 +49,17 @@ def test_every_other_bench_exists_and_runs_as_a_module() -> None:
         module = importlib.import_module(name)
         assert callable(module.main), name
         assert module.__spec__ is not None and module.__spec__.origin, name
+
+
+def test_the_test_command_figure_is_the_median_of_the_counted_runs(monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from ops import bench_tests
+
+    walls = iter([99.0, 50.0, 70.0, 40.0])  # the warm-up (not counted), then three runs: median 50 s
+    monkeypatch.setattr(bench_tests, "run_test_command",
+                        lambda extra=(): bench_tests.TestRun(next(walls), 80.0, 0, 0.1))
+    assert bench_tests.main(["--runs", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "median wall 50.0 s" in out and "meets the target" in out and out.count("  run ") == 3
+    monkeypatch.setattr(bench_tests, "run_test_command", lambda extra=(): bench_tests.TestRun(30.0, 60.0, 1, 0.1))
+    assert bench_tests.main(["--runs", "1"]) == 1  # a failing test command is no figure
