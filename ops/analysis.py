@@ -87,7 +87,7 @@ class _Conversions:
     mostly equal, and repeated runs over an edited plan differ in one resource), so policies share one
     proxy per message. That is safe because validation policies only read: the proxy's one writer,
     ``__setitem__``, exists for remediations, which the pack has none of and which the SDK decodes apart
-    (``proxy_secrets``); tests/test_policy_contract.py runs the whole pack with that writer raising. What
+    (``proxy_secrets``); tests/test_analysis.py runs the whole pack with that writer raising. What
     each policy sees, and reports, is unchanged. Only the in-process analyzer uses this; the pack process
     the engine starts decodes and wraps per policy, as the SDK does.
     """
@@ -183,13 +183,47 @@ _CONVERSIONS = _Conversions()
 on the pack or its config (a test's or ops.mutate's next run over an edited plan finds the rest decoded)."""
 
 
+class _PerRequest:
+    """A servicer method that reads only the message it is given (a resource's options, its provider), answered
+    once per message while one request is handled instead of once per policy. Like the shared proxies above, the
+    answer is only read by the policies it is handed to."""
+
+    def __init__(self, method: Callable[[Any], Any]) -> None:
+        self.method = method
+        self.answers: dict[int, tuple[Any, Any]] | None = None
+        """While a request is handled: id(message) → (that message, the answer)."""
+
+    def __call__(self, message: Any) -> Any:
+        answers = self.answers
+        if answers is None:
+            return self.method(message)
+        hit = answers.get(id(message))
+        if hit is not None and hit[0] is message:
+            return hit[1]
+        answer = self.method(message)
+        answers[id(message)] = (message, answer)
+        return answer
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        self.answers = {}
+        try:
+            yield
+        finally:
+            self.answers = None
+
+
 def in_process(servicer: Any) -> Analyzer:
     """The pack's servicer called directly, the way the SDK's own tests do (no transport), with its property
-    decoding computed once per distinct message (`_Conversions`)."""
+    decoding computed once per distinct message (`_Conversions`) and each resource's options and provider read
+    once per request (`_PerRequest`)."""
+    options = servicer._get_resource_options = _PerRequest(servicer._get_resource_options)
+    provider = servicer._get_provider_resource = _PerRequest(servicer._get_provider_resource)
+
     def call(method: str, request: Any) -> Any:
         if method not in ("Analyze", "AnalyzeStack"):  # e.g. Configure keeps the dicts it decodes: not shared
             return getattr(servicer, method)(request, None)
-        with _CONVERSIONS.installed():
+        with _CONVERSIONS.installed(), options.handling(), provider.handling():
             return getattr(servicer, method)(request, None)
     return call
 

@@ -69,3 +69,24 @@ def test_a_message_is_looked_up_by_identity_only_within_one_request() -> None:
     with conversions.installed():
         assert conversions.message_to_dict(message) == {"enabled": False}
     assert conversions.message_to_dict(message) == {"enabled": False}
+
+
+def test_options_and_providers_are_read_once_per_message_and_request() -> None:
+    from ops.analysis import _PerRequest
+
+    reads: list[object] = []
+
+    def read(message: object) -> object:
+        reads.append(message)
+        return object()
+
+    method = _PerRequest(read)
+    first, second = object(), object()
+    with method.handling():
+        answer = method(first)
+        assert method(first) is answer and method(second) is not answer
+    assert reads == [first, second]
+    with method.handling():  # the next request reads again: nothing carries over
+        assert method(first) is not answer
+    assert method(first) is not method(first)  # outside a request: read every time, as the SDK does
+    assert len(reads) == 5
