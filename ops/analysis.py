@@ -7,7 +7,6 @@ config reconciliation), Analyze for each resource, AnalyzeStack once with every 
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from pulumi.runtime import proto
 from config.stackfile import REPO_ROOT
 from config.vocabulary import thresholds
 
+from .cli import collector_paused
 from .policy_config import PolicyConfig, configure_request, load_policy_config, reconcile
 from .resources import PlannedResource
 
@@ -251,20 +251,6 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(value)
     return struct
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The servicer builds and drops a fresh property tree per policy and resource; that garbage is
-    acyclic (reference counting frees it), but it keeps triggering full collections whose cost grows
-    with the stack, which made analysis cost per resource grow with the resource count."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class PolicyRun:

@@ -26,6 +26,7 @@ from pulumi.runtime import settings as pulumi_settings
 from config import PROJECT, secrets_for
 from config.stackfile import REPO_ROOT, as_engine_config, normalise_key, read_stack_file, stack_file_path
 
+from .cli import collector_paused
 from .resources import SECRET_SIG, SIG_KEY, STACK_TYPE, PlannedResource, project_path
 
 Fabricator = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -376,7 +377,8 @@ def run_program(stack: str, config_file: Path | None = None, root: Path = REPO_R
             pending = asyncio.ensure_future(collect(exported))
             return pulumi.Output.from_input(pending).apply(lambda _: None)  # type: ignore[arg-type]
 
-        program()
+        with collector_paused():
+            program()
         for resource in monitor.planned:
             if resource.type == STACK_TYPE:
                 # The engine stores the exports as the root stack's outputs (RegisterResourceOutputs), and

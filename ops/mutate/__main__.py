@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress()
     with progress.step("loading Pulumi, the provider SDKs and the policy pack"):
         from config import PROJECT, ConfigError
-        from ops.analysis import PolicyRun, collector_paused
+        from ops.analysis import PolicyRun
+        from ops.cli import collector_paused
         from ops.export import ExportError, read_export, write_export
         from ops.offline import run_program
         from ops.policy_config import PolicyConfigError
