@@ -122,16 +122,23 @@ class _Conversions:
         if entry is None:
             entry = self._entries[key] = [json_format.MessageToDict(message), None, None]
             self._by_id[id(entry[0])] = entry
-            if len(self._entries) > self.limit:
-                _, dropped = self._entries.popitem(last=False)
-                del self._by_id[id(dropped[0])]
-                if dropped[1] is not None:
-                    del self._by_decoded_id[id(dropped[1])]
+            if in_request is None:
+                self._trim()
         else:
             self._entries.move_to_end(key)
         if in_request is not None:
             in_request[id(message)] = (message, entry)
         return entry[0]
+
+    def _trim(self) -> None:
+        """Forget the least recently used messages beyond the limit. Never while a request is handled: an
+        AnalyzeStack of more resources than the limit reads each of them once per stack policy, and evicting
+        them in between would decode every one again for every policy."""
+        while len(self._entries) > self.limit:
+            _, dropped = self._entries.popitem(last=False)
+            del self._by_id[id(dropped[0])]
+            if dropped[1] is not None:
+                del self._by_decoded_id[id(dropped[1])]
 
     def deserialize_properties(self, props: dict[str, Any], proxy_secrets: bool = False) -> dict[str, Any]:
         entry = self._by_id.get(id(props))
@@ -165,6 +172,7 @@ class _Conversions:
             yield
         finally:
             self._in_request = None
+            self._trim()
             policy.json_format, policy.deserialize_properties, policy.unknown_checking_proxy = saved
 
 

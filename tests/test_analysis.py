@@ -90,3 +90,21 @@ def test_options_and_providers_are_read_once_per_message_and_request() -> None:
         assert method(first) is not answer
     assert method(first) is not method(first)  # outside a request: read every time, as the SDK does
     assert len(reads) == 5
+
+
+def test_a_request_bigger_than_the_memo_keeps_all_its_messages_until_it_is_handled() -> None:
+    from google.protobuf import struct_pb2
+
+    conversions = _Conversions(limit=2)
+    messages = []
+    for index in range(5):
+        message = struct_pb2.Struct()
+        message.update({"index": index})
+        messages.append(message)
+    with conversions.installed():
+        decoded = [conversions.deserialize_properties(conversions.message_to_dict(m)) for m in messages]
+        # a stack policy reading every resource again finds each one decoded, none evicted in between
+        assert [conversions.deserialize_properties(conversions.message_to_dict(m)) for m in messages] == decoded
+        assert all(a is b for a, b in zip(decoded, (conversions.deserialize_properties(
+            conversions.message_to_dict(m)) for m in messages), strict=True))
+    assert len(conversions._entries) == 2  # trimmed to the limit once the request is answered
