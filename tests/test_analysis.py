@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pulumi_policy import ResourceValidationPolicy, proxy
@@ -108,3 +108,23 @@ def test_a_request_bigger_than_the_memo_keeps_all_its_messages_until_it_is_handl
         assert all(a is b for a, b in zip(decoded, (conversions.deserialize_properties(
             conversions.message_to_dict(m)) for m in messages), strict=True))
     assert len(conversions._entries) == 2  # trimmed to the limit once the request is answered
+
+
+def test_resources_by_type_come_from_an_index_that_answers_like_a_scan() -> None:
+    from pulumi_policy import PolicyResource
+
+    from lightspeedpay_policies.graph import of_type
+
+    def resource(index: int) -> PolicyResource:
+        return PolicyResource(f"pkg:mod:T{index % 3}", {}, f"urn:{index}", f"r{index}",
+                              cast(Any, None), None, None, [], {})
+
+    stack = [resource(i) for i in range(40)]  # long enough to be indexed
+    for type_ in ("pkg:mod:T0", "pkg:mod:T1", "pkg:mod:T2", "pkg:mod:absent"):
+        assert of_type(stack, type_) == [r for r in stack if r.resource_type == type_]  # stack order kept
+    answer = of_type(stack, "pkg:mod:T0")
+    answer.clear()  # a caller's copy: the index is not touched
+    assert len(of_type(stack, "pkg:mod:T0")) == 14
+    stack.append(resource(42))  # a list that changed is indexed again
+    assert of_type(stack, "pkg:mod:T0")[-1].urn == "urn:42"
+    assert of_type(stack[:5], "pkg:mod:T1") == [stack[1], stack[4]]  # short lists are scanned

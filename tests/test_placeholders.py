@@ -146,3 +146,35 @@ def test_the_vocabulary(value: str, example: bool) -> None:
     from lightspeedpay_vocabulary.placeholders import found_in
 
     assert [path for path, _, _ in found_in({"a": [value]})] == (["a[0]"] if example else [])
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def test_the_shape_filter_never_hides_a_network() -> None:
+    """`placeholder_kind` skips parsing strings that cannot be networks: every string the plans hold, and every
+    form `ipaddress` accepts, must still reach the parser when it parses."""
+    import ipaddress
+
+    from lightspeedpay_vocabulary.placeholders import _NETWORK_SHAPED
+
+    forms = ["192.0.2.0/24", "192.0.2.7", "192.0.2.0/255.255.255.0", "2001:db8::/32", "2001:DB8:0:0::1",
+             "::ffff:192.0.2.1", "fe80::1%eth0", "::/0", "0.0.0.0/0", "10.0.0.0/0.255.255.255"]
+    values = forms + [s for stack in ("production", "staging") for r in plan(stack).resources
+                      for s in _strings(r.inputs) + _strings(r.outputs)]
+    parsed = 0
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            continue
+        parsed += 1
+        assert _NETWORK_SHAPED.match(value), value
+    assert parsed > len(forms)  # the plans hold networks too, and each passed the filter

@@ -11,7 +11,7 @@ from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from lightspeedpay_vocabulary.thresholds import AWS_REGIONS_IN_INDIA
 
-from .graph import prop
+from .graph import of_type, prop
 from .meta import Report, rbi_localisation, stack_policy, strings
 from .props import as_list, known
 
@@ -116,8 +116,8 @@ def depends(resource: PolicyResource, prop_name: str, type_: str) -> list[Policy
 def companions(resources: Iterable[PolicyResource], type_: str, of: PolicyResource, prop_name: str
                ) -> list[PolicyResource]:
     """Every resource of ``type_`` whose ``prop_name`` was computed from ``of`` (e.g. a bucket's lock)."""
-    return [r for r in resources if r.resource_type == type_
-            and any(d.urn == of.urn for d in r.property_dependencies.get(prop_name, []))]
+    return [r for r in of_type(resources, type_)
+            if any(d.urn == of.urn for d in r.property_dependencies.get(prop_name, []))]
 
 
 def json_prop(resource: PolicyResource, key: str) -> tuple[bool, Any]:
@@ -146,7 +146,7 @@ REGIONS = strings("allowedRegions", AWS_REGIONS_IN_INDIA, min_items=1)
 def _account_in_india(args: StackValidationArgs, report: Report) -> None:
     regions = REGIONS.of(args)
     accounts: set[str] = set()
-    for provider in (r for r in args.resources if r.resource_type == PROVIDER):
+    for provider in of_type(args, PROVIDER):
         allowed = allowed_accounts(provider)
         if len(allowed) != 1:
             report(f"The AWS provider accepts {allowed or 'any'} account(s); it must name exactly the stack's one "
@@ -166,12 +166,12 @@ def _account_in_india(args: StackValidationArgs, report: Report) -> None:
                    f"the stack's AWS resources stay in India ({list(regions)}).", resource.urn)
     if len(accounts) == 1:
         [account] = accounts
-        for role in (r for r in args.resources if r.resource_type == ROLE):
+        for role in of_type(args, ROLE):
             foreign = trusted_accounts(role) - accounts
             if foreign:
                 report(f"Role {prop(role, 'name', role.name)!r} trusts services on behalf of account(s) "
                        f"{sorted(foreign)}, not the stack's {account}.", role.urn)
-        for key in (r for r in args.resources if r.resource_type == KMS_KEY):
+        for key in of_type(args, KMS_KEY):
             ok, document = known(key.props, "policy")
             principals = {str(field(s, "Principal", "AWS")) for s in statements(document) if ok}
             if ok and principals - {"None"} and f"arn:aws:iam::{account}:root" not in principals:

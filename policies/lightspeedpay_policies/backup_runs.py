@@ -14,7 +14,7 @@ from pulumi_policy import PolicyResource, StackValidationArgs
 from lightspeedpay_vocabulary import thresholds as t
 
 from . import aws
-from .graph import linked, prop, stack_name
+from .graph import linked, of_type, prop, stack_name
 from .meta import Report, flag, number, strings
 from .props import as_list, known
 
@@ -289,8 +289,8 @@ def _egress_path(stack: BackupStack, subnet: PolicyResource, what: str, report: 
     """The private subnet routes out through a NAT gateway whose Elastic IP the database admits, and the NAT
     sits in a subnet routed to an internet gateway of the same VPC."""
     vpcs = aws.depends(subnet, "vpcId", aws.VPC)
-    tables = [r for r in stack.resources if r.resource_type == aws.DEFAULT_ROUTE_TABLE
-              and any(v.urn in {d.urn for d in aws.depends(r, "defaultRouteTableId", aws.VPC)} for v in vpcs)]
+    tables = [r for r in of_type(stack.resources, aws.DEFAULT_ROUTE_TABLE)
+              if any(v.urn in {d.urn for d in aws.depends(r, "defaultRouteTableId", aws.VPC)} for v in vpcs)]
     tables += [stack.by_urn.get(d.urn, d) for a in stack.companions(aws.ROUTE_ASSOCIATION, subnet, "subnetId")
                for d in aws.depends(a, "routeTableId", aws.ROUTE_TABLE)]
     nats = [n for table in tables for n in aws.depends(table, "routes", aws.NAT)]
@@ -298,7 +298,7 @@ def _egress_path(stack: BackupStack, subnet: PolicyResource, what: str, report: 
         report(f"The {what}'s subnet does not route out through a NAT gateway the stack declares: its traffic "
                f"has no fixed address the database admits.", subnet.urn)
         return
-    admitted = {e.urn for r in stack.resources if r.resource_type == NETWORK_RESTRICTIONS
+    admitted = {e.urn for r in of_type(stack.resources, NETWORK_RESTRICTIONS)
                 for e in aws.depends(r, "allowed_cidrs", aws.EIP)}
     for nat in nats:
         if not any(e.urn in admitted for e in aws.depends(nat, "allocationId", aws.EIP)):
@@ -314,7 +314,7 @@ def _egress_path(stack: BackupStack, subnet: PolicyResource, what: str, report: 
 
 
 def _egress_admitted(stack: BackupStack, report: Report, publisher: PolicyResource) -> None:
-    restrictions = [r for r in stack.resources if r.resource_type == NETWORK_RESTRICTIONS]
+    restrictions = of_type(stack.resources, NETWORK_RESTRICTIONS)
     for network in restrictions:
         if linked(network, "allowed_cidrs", aws.EIP) is None:
             report("The database's network restrictions do not take the backup job's egress address from the "
@@ -322,7 +322,7 @@ def _egress_admitted(stack: BackupStack, report: Report, publisher: PolicyResour
                    network.urn)
     if not restrictions:
         report("The database declares no network restrictions for the backup job's egress address.", publisher.urn)
-    for eip in (r for r in stack.resources if r.resource_type == aws.EIP):
+    for eip in of_type(stack.resources, aws.EIP):
         if stack.production and not eip.opts.protect:
             report("The backup job's Elastic IP is not protected: a replacement would change the address the "
                    "database admits.", eip.urn)

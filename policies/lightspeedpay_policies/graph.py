@@ -8,6 +8,8 @@ URNs are always known.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -22,9 +24,34 @@ from .vercel import PROJECT
 R = TypeVar("R", bound=Record)
 
 
+_INDEXED_FROM = 32
+"""Lists shorter than this are scanned: building their index would cost as much as the scan."""
+_KEPT = 8
+_INDEXES: OrderedDict[int, tuple[list[PolicyResource], int, dict[str, list[PolicyResource]]]] = OrderedDict()
+"""Recent resource lists by id → (the list, its length, its resources by type). AnalyzeStack hands each stack
+policy a fresh list of every resource, and policies ask it for one type after another, often once per resource:
+a scan each time made such a policy quadratic in the stack's size. The list is held, so its id stays its own."""
+_INDEXES_LOCK = threading.Lock()
+"""The pack process serves requests on a thread pool."""
+
+
 def of_type(args: StackValidationArgs | Iterable[PolicyResource], type_: str) -> list[PolicyResource]:
+    """The resources of ``type_``, in stack order."""
     resources = args.resources if isinstance(args, StackValidationArgs) else args
-    return [r for r in resources if r.resource_type == type_]
+    if not isinstance(resources, list) or len(resources) < _INDEXED_FROM:
+        return [r for r in resources if r.resource_type == type_]
+    with _INDEXES_LOCK:
+        entry = _INDEXES.get(id(resources))
+        if entry is None or entry[0] is not resources or entry[1] != len(resources):
+            index: dict[str, list[PolicyResource]] = {}
+            for resource in resources:
+                index.setdefault(resource.resource_type, []).append(resource)
+            entry = _INDEXES[id(resources)] = (resources, len(resources), index)
+            while len(_INDEXES) > _KEPT:
+                _INDEXES.popitem(last=False)
+        else:
+            _INDEXES.move_to_end(id(resources))
+        return list(entry[2].get(type_, ()))
 
 
 def linked(resource: PolicyResource, prop: str, type_: str) -> PolicyResource | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
@@ -34,7 +34,7 @@ from lightspeedpay_vocabulary.thresholds import (
     RAILWAY_REVIEWED_REGIONS,
 )
 
-from .graph import drawn_from, published, sources
+from .graph import drawn_from, of_type, published, sources
 from .meta import (
     Guard,
     Report,
@@ -204,17 +204,13 @@ def _region_allowed(args: ResourceValidationArgs, report: Report) -> None:
 
 
 # --------------------------------------------------------------------------------- stack-wide
-def _of(resources: Iterable[PolicyResource], type_: str) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type == type_]
-
-
 def _of_service(args: StackValidationArgs, type_: str, service_urn: str) -> list[PolicyResource]:
     """The resources of ``type_`` whose serviceId was computed from the Service ``service_urn``."""
-    return [r for r in _of(args.resources, type_) if service_urn in sources(r, "serviceId")]
+    return [r for r in of_type(args, type_) if service_urn in sources(r, "serviceId")]
 
 
 def _plan_cap(args: StackValidationArgs, report: Report) -> None:
-    for project in _of(args.resources, PROJECT):
+    for project in of_type(args, PROJECT):
         plan, live = _get(project.props, "plan"), _get(project.props, "workspacePlan")
         if isinstance(plan, str) and isinstance(live, str) and RAILWAY_LIVE_PLAN_TIER.get(
                 live, 0) < RAILWAY_DECLARED_PLAN_TIER.get(plan, 2):
@@ -227,7 +223,7 @@ def _plan_cap(args: StackValidationArgs, report: Report) -> None:
         if facts.replica_cap > RAILWAY_REPLICA_CAP.get(facts.plan, RAILWAY_MAX_TOTAL_REPLICAS):
             report(f"The fleet assumes a cap of {facts.replica_cap} replicas; the '{facts.plan}' plan allows "
                    f"{RAILWAY_REPLICA_CAP.get(facts.plan)}.", component.urn)
-    for instance in _of(args.resources, INSTANCE):
+    for instance in of_type(args, INSTANCE):
         most = _most(instance.props)
         if most > cap:
             report(f"Service instance '{instance.name}' may run {most} replicas; the workspace plan allows "
@@ -268,7 +264,7 @@ def _autoscaler_coherent(args: StackValidationArgs, report: Report) -> None:
                 report(f"The worker fleet can scale to {bound[1]} replicas at most; it must reach {minimum_max}.",
                        instance.urn)
         scaled = [bound for _, bound in bounds if bound is not None and bound[0] < bound[1]]
-        autoscalers = [r for r in _of(args.resources, SERVICE) if r.urn == facts.autoscaler_service]
+        autoscalers = [r for r in of_type(args, SERVICE) if r.urn == facts.autoscaler_service]
         running = _of_service(args, INSTANCE, facts.autoscaler_service)
         settings = _of_service(args, VARIABLES, facts.autoscaler_service)
         if scaled and not (autoscalers and running and settings):
@@ -282,11 +278,11 @@ def _autoscaler_coherent(args: StackValidationArgs, report: Report) -> None:
         if settings and not any(facts.worker_service in sources(v, "variables") for v in settings):
             report("The autoscaler's WORKER_SERVICE_ID is not the worker's service: it would scale something else.",
                    settings[0].urn)
-        if settings and not any(_of(v.property_dependencies.get("sealedVariables", []), TOKEN) for v in settings):
+        if settings and not any(of_type(v.property_dependencies.get("sealedVariables", []), TOKEN) for v in settings):
             report("The autoscaler has no project token of its own (sealed AUTOSCALER_RAILWAY_TOKEN).",
                    settings[0].urn)
         if settings and not any(drawn_from(v, "sealedVariables", queue, "password") for v in settings
-                                for queue in _of(args.resources, REDIS)):
+                                for queue in of_type(args, REDIS)):
             report("The autoscaler's REDIS_URL is not computed from the stack's Redis and its password: it would "
                    "watch another queue, or none.", settings[0].urn)
         for bound in {bound for _, bound in bounds if bound is not None}:
@@ -339,12 +335,12 @@ def _logs_shipped(args: StackValidationArgs, report: Report) -> None:
 
 def _no_payment_data_at_rest(args: StackValidationArgs, report: Report) -> None:
     limit = MAX_JOB_RETENTION.of(args)
-    for redis in _of(args.resources, REDIS):
+    for redis in of_type(args, REDIS):
         backups = _get(redis.props, "backupSchedules", [])
         if isinstance(backups, list) and backups:
             report(f"The queue's volume is backed up ({backups}): queued payment jobs would be kept abroad in "
                    f"backups beyond their retention.", redis.urn)
-    for service in _of(args.resources, SERVICE):
+    for service in of_type(args, SERVICE):
         image = _get(service.props, "sourceImage")
         if isinstance(image, str) and _DATABASE_IMAGE.search(image):
             report(f"Service '{service.name}' runs the database image {image!r} on Railway, outside India; "

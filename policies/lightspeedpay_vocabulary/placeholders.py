@@ -22,12 +22,19 @@ PLACEHOLDER_TEXT = re.compile(r"^(PLACEHOLDER-|00000000-0000-4000-8000-|0{11}[0-
 ids, image digests, and the age public key of 32 zero bytes, to which nothing can be encrypted)."""
 
 
+_NETWORK_SHAPED = re.compile(r"^[0-9A-Fa-f:.]+(%[^/\s]+)?(/[0-9A-Fa-f:.]+)?$")
+"""Everything `ipaddress.ip_network` can parse has this shape (an address, an optional IPv6 scope, an optional
+prefix length or netmask); what does not is no network."""
+
+
 def placeholder_kind(value: object) -> str | None:
     """What kind of example ``value`` is (for a message), or None when it is not one."""
     if not isinstance(value, str):
         return None
     if PLACEHOLDER_TEXT.match(value):
         return "a placeholder id or reference"
+    if not _NETWORK_SHAPED.match(value):
+        return None  # most strings: no exception raised and caught to learn that
     try:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError:
