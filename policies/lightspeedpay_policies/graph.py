@@ -28,7 +28,7 @@ _INDEXED_FROM = 32
 """Lists shorter than this are scanned: building their index would cost as much as the scan."""
 _KEPT = 8
 _INDEXES: OrderedDict[int, tuple[list[PolicyResource], int, dict[str, list[PolicyResource]]]] = OrderedDict()
-"""Recent resource lists by id → (the list, its length, its resources by type). AnalyzeStack hands each stack
+"""Recent resource lists by id → (the list, its length, its resources of each type asked). AnalyzeStack hands each stack
 policy a fresh list of every resource, and policies ask it for one type after another, often once per resource:
 a scan each time made such a policy quadratic in the stack's size. The list is held, so its id stays its own."""
 _INDEXES_LOCK = threading.Lock()
@@ -43,15 +43,15 @@ def of_type(args: StackValidationArgs | Iterable[PolicyResource], type_: str) ->
     with _INDEXES_LOCK:
         entry = _INDEXES.get(id(resources))
         if entry is None or entry[0] is not resources or entry[1] != len(resources):
-            index: dict[str, list[PolicyResource]] = {}
-            for resource in resources:
-                index.setdefault(resource.resource_type, []).append(resource)
-            entry = _INDEXES[id(resources)] = (resources, len(resources), index)
+            entry = _INDEXES[id(resources)] = (resources, len(resources), {})
             while len(_INDEXES) > _KEPT:
                 _INDEXES.popitem(last=False)
         else:
             _INDEXES.move_to_end(id(resources))
-        return list(entry[2].get(type_, ()))
+        found = entry[2].get(type_)
+        if found is None:  # one scan per type asked for: a policy that asks once pays what a scan costs
+            found = entry[2][type_] = [r for r in resources if r.resource_type == type_]
+        return list(found)
 
 
 def linked(resource: PolicyResource, prop: str, type_: str) -> PolicyResource | None:

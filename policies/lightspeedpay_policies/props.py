@@ -31,8 +31,14 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+_SCALARS = (str, bool, int, float, type(None))
+"""Leaves, checked first: most values are, and the Mapping/Sequence checks below are slower ABC checks."""
+
+
 def plain(value: Any) -> Any:
     """A proxy (or anything) as plain dicts and lists."""
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
@@ -44,6 +50,8 @@ def whole(value: Any) -> Any:
     """Engine numbers are floats; whole ones read better as ints in messages and comparisons."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Mapping):
         return {k: whole(v) for k, v in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
@@ -84,6 +92,8 @@ def plain_known(value: Any) -> Any:
     """Like `plain`, with every value still unknown in a preview read as None instead of raising."""
     from pulumi_policy.proxy import UnknownValueError
 
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Mapping):
         return {k: plain_known(v) if ok else None for k in list(value) for ok, v in [known(value, k)]}
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):

@@ -58,6 +58,8 @@ def found_in(value: object, path: str = "", unknown: Skipped = ()) -> Iterator[t
         kind = placeholder_kind(value)
         if kind is not None:
             yield path, value, kind
+    elif isinstance(value, (bool, int, float)) or value is None:
+        return  # a leaf, known without the slower Mapping/Sequence checks
     elif isinstance(value, Mapping):
         for key in list(value):
             try:
