@@ -54,10 +54,32 @@ def found_in(value: object, path: str = "", unknown: Skipped = ()) -> Iterator[t
     Items that raise ``unknown`` when read are skipped: the pack passes pulumi_policy's
     UnknownValueError, raised by values a preview does not know yet.
     """
+    found: list[tuple[str, str, str]] = []
+    _walk(value, (None, path) if path else None, unknown, found)
+    return iter(found)
+
+
+_Where = tuple["_Where | None", "str | int"] | None
+"""A value's place as (its parent's place, its key or index): spelled out only for what is found, since the
+walk visits every value of every resource."""
+
+
+def _spelled(where: _Where) -> str:
+    parts: list[str | int] = []
+    while where is not None:
+        where, part = where
+        parts.append(part)
+    text = ""
+    for part in reversed(parts):
+        text = f"{text}[{part}]" if isinstance(part, int) else f"{text}.{part}" if text else part
+    return text
+
+
+def _walk(value: object, where: _Where, unknown: Skipped, found: list[tuple[str, str, str]]) -> None:
     if isinstance(value, str):
         kind = placeholder_kind(value)
         if kind is not None:
-            yield path, value, kind
+            found.append((_spelled(where), value, kind))
     elif isinstance(value, (bool, int, float)) or value is None:
         return  # a leaf, known without the slower Mapping/Sequence checks
     elif isinstance(value, Mapping):
@@ -66,11 +88,11 @@ def found_in(value: object, path: str = "", unknown: Skipped = ()) -> Iterator[t
                 item = value[key]
             except unknown:
                 continue
-            yield from found_in(item, f"{path}.{key}" if path else str(key), unknown)
+            _walk(item, (where, str(key)), unknown, found)
     elif isinstance(value, Sequence):
         for index in range(len(value)):
             try:
                 item = value[index]
             except unknown:
                 continue
-            yield from found_in(item, f"{path}[{index}]", unknown)
+            _walk(item, (where, index), unknown, found)
