@@ -25,12 +25,13 @@ R = TypeVar("R", bound=Record)
 
 
 _INDEXED_FROM = 32
-"""Lists shorter than this are scanned: building their index would cost as much as the scan."""
+"""Shorter lists (a property's dependencies, say) are only scanned: remembering them would cost more."""
 _KEPT = 8
 _INDEXES: OrderedDict[int, tuple[list[PolicyResource], int, dict[str, list[PolicyResource]]]] = OrderedDict()
-"""Recent resource lists by id → (the list, its length, its resources of each type asked). AnalyzeStack hands each stack
-policy a fresh list of every resource, and policies ask it for one type after another, often once per resource:
-a scan each time made such a policy quadratic in the stack's size. The list is held, so its id stays its own."""
+"""Recent resource lists by id → (the list, its length, the resources of each type asked so far). AnalyzeStack
+hands each stack policy a fresh list of every resource, and policies ask it for the same types again and again,
+often once per resource: a scan each time made such a policy quadratic in the stack's size. Each type is scanned
+for once per list; the list is held, so its id stays its own; policies never change the lists they are given."""
 _INDEXES_LOCK = threading.Lock()
 """The pack process serves requests on a thread pool."""
 
